@@ -1,0 +1,52 @@
+# Two commands: `make run` (install, migrate, seed, serve) and `make test` (install, run every test).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+LOG_LEVEL ?= info
+export HOST PORT LOG_LEVEL
+
+.PHONY: run test install install-test migrate seed openapi openapi-check lock vendor clean
+
+run: seed ## Serve the API with the seeded catalogue on http://$(HOST):$(PORT)
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --log-level $(shell echo $(LOG_LEVEL) | tr A-Z a-z)
+
+test: install-test ## Run the whole test suite (TEST_DATABASE_URL=postgresql+psycopg://… to run it on PostgreSQL)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(VENV)/.python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.x")'
+	$(PYTHON) -m venv $(VENV)
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.python-ok requirements/main.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/main.txt
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements/test.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/test.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+migrate: install ## Apply the Alembic migrations to DATABASE_URL
+	$(BIN)/alembic upgrade head
+
+seed: migrate ## Validate seed/*.yaml and load it (idempotent)
+	$(BIN)/python -m app.seed
+
+openapi: install ## Regenerate openapi/openapi.json from the app
+	$(BIN)/python -m app.openapi
+
+openapi-check: install
+	$(BIN)/python -m app.openapi --check
+
+lock: ## Re-pin dependencies (needs network): requirements/*.in -> requirements/*.txt
+	$(PYTHON) -m venv /tmp/post-internat-lock && /tmp/post-internat-lock/bin/pip install --quiet pip-tools
+	cd requirements && /tmp/post-internat-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o main.txt main.in
+	cd requirements && /tmp/post-internat-lock/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links -o test.txt test.in
+
+clean:
+	rm -rf $(VENV) data .pytest_cache
