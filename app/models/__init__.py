@@ -1,0 +1,228 @@
+"""SQL tables of the catalogue. Imported once, here, so that Alembic and the app see the same metadata.
+
+Public ids (slugs, INSEE codes) are the keys the API and the seed use; integer ids stay internal.
+Citations (`sources`) are JSON lists of `{"doc": <source id>, "quote": <sentence>}` kept next to the
+fact they support, so a figure never travels without its source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from app.money import CENT, to_cents
+
+
+class Cents(TypeDecorator[Decimal]):
+    """Euros as a `Decimal` in Python, stored as an integer number of cents.
+
+    SQLite has no exact decimal type (it would store a REAL); integer cents are exact on every database.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
+        return None if value is None else to_cents(value)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        return None if value is None else (Decimal(value) * CENT).quantize(CENT)
+
+
+def json_column(nullable: bool = False) -> Any:
+    return Field(default=None if nullable else [], sa_type=JSON, nullable=nullable)
+
+
+def cascade_fk(target: str, *, nullable: bool = False, index: bool = True) -> Any:
+    return Field(sa_column=Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index))
+
+
+class Region(SQLModel, table=True):
+    __tablename__ = "region"
+
+    code: str = Field(primary_key=True, max_length=2)
+    name: str = Field(sa_type=Text)
+    sources: list[dict[str, Any]] = json_column()
+
+
+class SourceDocument(SQLModel, table=True):
+    __tablename__ = "source_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)
+    kind: str = Field(max_length=20)
+    title: str = Field(sa_type=Text)
+    file: str | None = Field(default=None, max_length=200)
+    publisher: str = Field(sa_type=Text)
+    region_code: str | None = Field(default=None, foreign_key="region.code", max_length=2)
+    published_on: dt.date | None = None
+    published_text: str | None = Field(default=None, sa_type=Text)
+    url: str | None = Field(default=None, sa_type=Text)
+    signed_by: list[str] = json_column()
+    note: str | None = Field(default=None, sa_type=Text)
+
+
+class Specialty(SQLModel, table=True):
+    __tablename__ = "specialty"
+
+    code: str = Field(primary_key=True, max_length=80)
+    name: str = Field(sa_type=Text)
+    is_mg: bool = False
+    discipline: str = Field(max_length=20)
+    sources: list[dict[str, Any]] = json_column()
+
+
+class Scheme(SQLModel, table=True):
+    __tablename__ = "scheme"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True)
+    name: str = Field(sa_type=Text)
+    short_name: str | None = Field(default=None, sa_type=Text)
+    category: str = Field(max_length=20, index=True)
+    scope: str = Field(max_length=20)
+    audience: str = Field(max_length=20, index=True)
+    audience_text: str = Field(sa_type=Text)
+    description: str = Field(sa_type=Text)
+    duration_initial_months: int | None = None
+    duration_renewals: int = 0
+    duration_renewal_months: int | None = None
+    duration_standard_max_months: int | None = None
+    duration_max_months: int | None = None
+    duration_max_condition: str | None = Field(default=None, sa_type=Text)
+    duration_extendable: bool | None = None
+    duration_text: str = Field(sa_type=Text)
+    duration_sources: list[dict[str, Any]] = json_column()
+    work_split: dict[str, Any] | None = json_column(nullable=True)
+    sources: list[dict[str, Any]] = json_column()
+    # Folded (lower-case, accent-free) copies, see app/text.py: `sort_name` orders the same way on every
+    # database (collations differ on accents), `search_text` serves case- and accent-insensitive `q` searches.
+    sort_name: str = Field(default="", max_length=300, index=True)
+    search_text: str = Field(default="", sa_type=Text)
+
+
+class SchemeRule(SQLModel, table=True):
+    __tablename__ = "scheme_rule"
+    __table_args__ = (UniqueConstraint("scheme_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = cascade_fk("scheme.id", index=False)
+    position: int
+    kind: str = Field(max_length=20)
+    text: str = Field(sa_type=Text)
+    data: dict[str, Any] | None = json_column(nullable=True)
+    sources: list[dict[str, Any]] = json_column()
+
+
+class SchemeSpecialty(SQLModel, table=True):
+    """Specialties eligible for a scheme whose audience is a list of disciplines (AHU)."""
+
+    __tablename__ = "scheme_specialty"
+
+    scheme_id: int = Field(sa_column=Column(Integer, ForeignKey("scheme.id", ondelete="CASCADE"), primary_key=True))
+    specialty_code: str = Field(
+        sa_column=Column(String(80), ForeignKey("specialty.code", ondelete="CASCADE"), primary_key=True)
+    )
+
+
+class SchemeRegion(SQLModel, table=True):
+    """A scheme as offered in one region: its regional variant."""
+
+    __tablename__ = "scheme_region"
+    __table_args__ = (UniqueConstraint("scheme_id", "region_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scheme_id: int = cascade_fk("scheme.id", index=False)
+    region_code: str = Field(foreign_key="region.code", max_length=2, index=True)
+    local_name: str | None = Field(default=None, sa_type=Text)
+    since: dt.date | None = None
+    since_text: str | None = Field(default=None, sa_type=Text)
+    funders: list[str] = json_column()
+    faculties: list[str] = json_column()
+    notes: list[str] = json_column()
+    sources: list[dict[str, Any]] = json_column()
+
+
+class PayComponent(SQLModel, table=True):
+    __tablename__ = "pay_component"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=120, unique=True)
+    position: int = 0
+    scheme_id: int = cascade_fk("scheme.id")
+    region_code: str | None = Field(default=None, foreign_key="region.code", max_length=2)
+    kind: str = Field(max_length=20)
+    label: str = Field(sa_type=Text)
+    amount: Decimal = Field(sa_column=Column("amount_cents", Cents(), nullable=False))
+    approximate: bool = False
+    basis: str = Field(max_length=20)
+    frequency: str = Field(max_length=20)
+    payment_frequency: str | None = Field(default=None, max_length=20)
+    calculation: str = Field(default="fixed", max_length=20)
+    year_from: int | None = None
+    year_to: int | None = None
+    periphery_share_pct: int | None = None
+    conditions: list[str] = json_column()
+    payer: str = Field(sa_type=Text)
+    recipient: str = Field(sa_type=Text)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    headline: bool = False
+    note: str | None = Field(default=None, sa_type=Text)
+    sources: list[dict[str, Any]] = json_column()
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)
+    position: int = 0
+    organisation: str = Field(sa_type=Text)
+    service: str | None = Field(default=None, sa_type=Text)
+    person_name: str | None = Field(default=None, sa_type=Text)
+    email: str | None = Field(default=None, sa_type=Text)
+    phone: str | None = Field(default=None, sa_type=Text)
+    website: str | None = Field(default=None, sa_type=Text)
+    region_code: str = Field(foreign_key="region.code", max_length=2, index=True)
+    faculty: str | None = Field(default=None, sa_type=Text)
+    sources: list[dict[str, Any]] = json_column()
+
+
+class ContactScheme(SQLModel, table=True):
+    __tablename__ = "contact_scheme"
+
+    contact_id: int = Field(sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True))
+    scheme_id: int = Field(sa_column=Column(Integer, ForeignKey("scheme.id", ondelete="CASCADE"), primary_key=True))
+
+
+class CalendarEvent(SQLModel, table=True):
+    __tablename__ = "calendar_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)
+    region_code: str = Field(foreign_key="region.code", max_length=2, index=True)
+    kind: str = Field(max_length=30)
+    label: str = Field(sa_type=Text)
+    date: dt.date = Field(index=True)
+    precision: str = Field(default="day", max_length=20)
+    when_text: str = Field(sa_type=Text)
+    recurrence: str = Field(default="none", max_length=20)
+    sources: list[dict[str, Any]] = json_column()
+
+
+class CalendarEventScheme(SQLModel, table=True):
+    __tablename__ = "calendar_event_scheme"
+
+    event_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("calendar_event.id", ondelete="CASCADE"), primary_key=True)
+    )
+    scheme_id: int = Field(sa_column=Column(Integer, ForeignKey("scheme.id", ondelete="CASCADE"), primary_key=True))
+
+
+metadata = SQLModel.metadata
