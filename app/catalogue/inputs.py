@@ -1,0 +1,274 @@
+"""Record schemas for the catalogue's input: one per kind of record in `seed/*.yaml`.
+
+They validate each row on its own (types, allowed values, ranges); references between rows
+(a scheme slug, a region code, a source id) are checked by the loader, which sees every file.
+The same schemas are meant to validate writes made through the API later on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+SourceKind = Literal["document", "official_text", "dataset"]
+Category = Literal["universitaire", "hospitalier"]
+# mg: general practice only; specialist: every specialty except general practice;
+# all: the documents do not restrict the specialty; disciplines: only the listed specialties.
+Audience = Literal["mg", "specialist", "all", "disciplines"]
+Scope = Literal["national", "regional"]
+Discipline = Literal["médicale", "chirurgicale", "biologique"]
+RuleKind = Literal[
+    "mission",  # what the doctor does (care, teaching, research)
+    "activity",  # concrete activities listed by a document
+    "objective",  # what the scheme is for
+    "eligibility",  # who may apply and when
+    "recruitment",  # who appoints, under which status
+    "status",  # legal status of the post
+    "work_split",  # how working time is shared between sites
+    "care_setting",  # where care is delivered
+    "zone",  # geographic requirement (ZIP, ZAC, QPV, zone sous-dense)
+    "duration",  # length, renewals, maximum
+    "after",  # what comes after the scheme
+    "selection",  # how candidates are selected
+    "funding",  # who funds what (the figures themselves are pay components)
+    "note",  # anything else a document says about the scheme
+]
+PayKind = Literal["pay", "funding", "total"]
+# unspecified: the document gives the amount without saying gross or net.
+Basis = Literal["gross", "net", "unspecified"]
+Frequency = Literal["monthly", "quarterly", "yearly", "one_off"]
+Calculation = Literal["fixed", "top_up_to"]
+EventKind = Literal[
+    "call_opens",
+    "application_deadline",
+    "committee",
+    "decision",
+    "start_of_post",
+    "follow_up",
+    "publication",
+]
+Precision = Literal["day", "month", "approximate"]
+Recurrence = Literal["none", "yearly"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceRef(Record):
+    """Where a fact comes from: a source id from sources.yaml and the sentence that states it."""
+
+    doc: Slug
+    quote: Text | None = None
+    note: Text | None = None
+
+
+Sources = Annotated[list[SourceRef], Field(min_length=1)]
+
+
+class SourceIn(Record):
+    id: Slug
+    kind: SourceKind
+    title: Text
+    file: str | None = None
+    publisher: Text
+    region: RegionCode | None = None
+    published_on: dt.date | None = None
+    published_text: Text | None = None
+    url: str | None = None
+    signed_by: list[Text] = []
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _document_has_file(self) -> SourceIn:
+        if self.kind == "document" and not self.file:
+            raise ValueError("a source of kind 'document' needs the file name it was read from")
+        return self
+
+
+class RegionIn(Record):
+    code: RegionCode
+    name: Text
+    sources: Sources
+
+
+class SpecialtyIn(Record):
+    code: Slug
+    name: Text
+    is_mg: bool = False
+    discipline: Discipline
+    sources: Sources
+
+
+class DurationIn(Record):
+    """Duration rules in months; None where the documents do not say."""
+
+    initial_months: int | None = Field(default=None, ge=1, le=120)
+    renewals: int = Field(default=0, ge=0, le=10)
+    renewal_months: int | None = Field(default=None, ge=1, le=120)
+    standard_max_months: int | None = Field(default=None, ge=1, le=120)
+    max_months: int | None = Field(default=None, ge=1, le=120)
+    max_condition: Text | None = None
+    extendable: bool | None = None
+    text: Text
+    sources: Sources
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DurationIn:
+        if self.renewals and not self.renewal_months:
+            raise ValueError("renewals are given without renewal_months")
+        if self.initial_months and self.max_months and self.max_months < self.initial_months:
+            raise ValueError("max_months is shorter than initial_months")
+        return self
+
+
+class WorkSplitIn(Record):
+    """Share of working time, in percent, spent at `share_of` (the rest at `other`)."""
+
+    share_of: Text
+    other: Text
+    default_pct: int | None = Field(default=None, ge=0, le=100)
+    min_pct: int | None = Field(default=None, ge=0, le=100)
+    max_pct: int | None = Field(default=None, ge=0, le=100)
+    text: Text
+    sources: Sources
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WorkSplitIn:
+        lo = self.min_pct if self.min_pct is not None else 0
+        hi = self.max_pct if self.max_pct is not None else 100
+        if lo > hi:
+            raise ValueError("min_pct is above max_pct")
+        if self.default_pct is not None and not lo <= self.default_pct <= hi:
+            raise ValueError("default_pct is outside [min_pct, max_pct]")
+        return self
+
+
+class RuleIn(Record):
+    kind: RuleKind
+    text: Text
+    data: dict[str, object] | None = None
+    sources: Sources
+
+
+class SchemeIn(Record):
+    slug: Slug
+    name: Text
+    short_name: Text | None = None
+    category: Category
+    scope: Scope
+    audience: Audience
+    audience_text: Text
+    eligible_specialties: list[Slug] = []
+    description: Text
+    duration: DurationIn
+    work_split: WorkSplitIn | None = None
+    rules: list[RuleIn] = []
+    sources: Sources
+
+    @model_validator(mode="after")
+    def _disciplines_listed(self) -> SchemeIn:
+        if self.audience == "disciplines" and not self.eligible_specialties:
+            raise ValueError("audience 'disciplines' needs eligible_specialties")
+        if self.audience != "disciplines" and self.eligible_specialties:
+            raise ValueError("eligible_specialties is only for audience 'disciplines'")
+        return self
+
+
+class AvailabilityIn(Record):
+    """A scheme as offered in one region: the regional variant."""
+
+    scheme: Slug
+    region: RegionCode
+    local_name: Text | None = None
+    since: dt.date | None = None
+    since_text: Text | None = None
+    funders: list[Text] = []
+    faculties: list[Text] = []
+    notes: list[Text] = []
+    sources: Sources
+
+
+class PayComponentIn(Record):
+    code: Slug
+    scheme: Slug
+    region: RegionCode | None = None
+    kind: PayKind
+    label: Text
+    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    approximate: bool = False
+    basis: Basis
+    frequency: Frequency
+    # When the amount is paid on another rhythm than it is stated (4 900 € a year, paid quarterly).
+    payment_frequency: Frequency | None = None
+    calculation: Calculation = "fixed"
+    year_from: int | None = Field(default=None, ge=1, le=10)
+    year_to: int | None = Field(default=None, ge=1, le=10)
+    periphery_share_pct: int | None = Field(default=None, ge=0, le=100)
+    conditions: list[Text] = []
+    payer: Text
+    recipient: Text = "médecin"
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    headline: bool = False
+    note: Text | None = None
+    sources: Sources
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_float(cls, value: object) -> object:
+        # YAML reads 1392.50 as a float; money must be written as a string or an integer.
+        if isinstance(value, float):
+            raise ValueError("write amounts as quoted strings ('1392.50') or integers, never as floats")
+        return value
+
+    @model_validator(mode="after")
+    def _ranges(self) -> PayComponentIn:
+        if self.year_from and self.year_to and self.year_from > self.year_to:
+            raise ValueError("year_from is after year_to")
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError("valid_from is after valid_to")
+        if self.kind == "funding" and self.recipient == "médecin":
+            raise ValueError("funding goes to an institution: set recipient")
+        return self
+
+
+class ContactIn(Record):
+    id: Slug
+    organisation: Text
+    service: Text | None = None
+    person_name: Text | None = None
+    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")] | None = None
+    phone: Text | None = None
+    website: Text | None = None
+    region: RegionCode
+    faculty: Text | None = None
+    schemes: list[Slug] = []
+    sources: Sources
+
+    @model_validator(mode="after")
+    def _reachable(self) -> ContactIn:
+        if not (self.email or self.phone or self.website):
+            raise ValueError("a contact needs at least an email, a phone or a website")
+        return self
+
+
+class CalendarEventIn(Record):
+    id: Slug
+    region: RegionCode
+    schemes: list[Slug] = Field(min_length=1)
+    kind: EventKind
+    label: Text
+    date: dt.date
+    precision: Precision = "day"
+    when_text: Text
+    recurrence: Recurrence = "none"
+    sources: Sources
+

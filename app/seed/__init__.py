@@ -1,0 +1,1 @@
+"""The catalogue seed: `seed/*.yaml` validated and loaded into the database."""

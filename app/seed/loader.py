@@ -1,0 +1,433 @@
+"""Read, validate and load the catalogue seed (`seed/*.yaml`).
+
+Two steps, never mixed: `read_seed` parses and checks every file and every cross-reference, collecting
+all errors (file, row, field); only a seed without errors reaches `apply_seed`, which brings the database
+to exactly that content in one transaction. Rows are matched by their public ids, so loading twice
+changes nothing and internal ids stay stable.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from app.catalogue import inputs as I
+from app.models import (
+    CalendarEvent,
+    CalendarEventScheme,
+    Contact,
+    ContactScheme,
+    PayComponent,
+    Region,
+    Scheme,
+    SchemeRegion,
+    SchemeRule,
+    SchemeSpecialty,
+    SourceDocument,
+    Specialty,
+)
+from app.text import fold
+
+# File name (without .yaml) -> row schema, in the order rows may refer to each other.
+FILES: dict[str, type[I.Record]] = {
+    "regions": I.RegionIn,
+    "sources": I.SourceIn,
+    "specialties": I.SpecialtyIn,
+    "schemes": I.SchemeIn,
+    "availability": I.AvailabilityIn,
+    "pay_components": I.PayComponentIn,
+    "contacts": I.ContactIn,
+    "calendar": I.CalendarEventIn,
+}
+
+
+@dataclass(frozen=True)
+class SeedError:
+    file: str
+    row: int | None
+    key: str | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f": row {self.row}" + (f" ({self.key})" if self.key else "")
+        if self.field:
+            where += f": field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class SeedInvalid(Exception):
+    def __init__(self, errors: list[SeedError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass
+class Seed:
+    regions: list[I.RegionIn] = field(default_factory=list)
+    sources: list[I.SourceIn] = field(default_factory=list)
+    specialties: list[I.SpecialtyIn] = field(default_factory=list)
+    schemes: list[I.SchemeIn] = field(default_factory=list)
+    availability: list[I.AvailabilityIn] = field(default_factory=list)
+    pay_components: list[I.PayComponentIn] = field(default_factory=list)
+    contacts: list[I.ContactIn] = field(default_factory=list)
+    calendar: list[I.CalendarEventIn] = field(default_factory=list)
+
+
+def _row_key(row: object) -> str | None:
+    if isinstance(row, dict):
+        for name in ("id", "code", "slug"):
+            if isinstance(row.get(name), str | int):
+                return str(row[name])
+        if "scheme" in row and "region" in row:
+            return f"{row['scheme']}/{row['region']}"
+    return None
+
+
+def _field_path(loc: Iterable[int | str]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _parse_file(path: Path, schema: type[I.Record], errors: list[SeedError]) -> list[Any]:
+    name = f"seed/{path.name}"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        errors.append(SeedError(name, None, None, None, "file is missing"))
+        return []
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        errors.append(SeedError(name, None, None, None, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"))
+        return []
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        errors.append(SeedError(name, None, None, None, "the file must hold a list of rows"))
+        return []
+    rows = []
+    for index, row in enumerate(raw, start=1):
+        try:
+            rows.append(schema.model_validate(row))
+        except ValidationError as exc:
+            for err in exc.errors():
+                errors.append(
+                    SeedError(name, index, _row_key(row), _field_path(err["loc"]) or None, err["msg"])
+                )
+    return rows
+
+
+def _source_refs(value: object, path: str) -> Iterator[tuple[str, I.SourceRef]]:
+    """Every SourceRef inside a record, with its field path."""
+    if isinstance(value, I.SourceRef):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _source_refs(getattr(value, name), f"{path}.{name}" if path else name)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _source_refs(item, f"{path}[{i}]")
+
+
+def _check_references(seed: Seed, errors: list[SeedError]) -> None:
+    regions = {r.code for r in seed.regions}
+    sources = {s.id for s in seed.sources}
+    specialties = {s.code for s in seed.specialties}
+    schemes = {s.slug for s in seed.schemes}
+    offered = {(a.scheme, a.region) for a in seed.availability}
+
+    def check(file: str, index: int, key: str, field_name: str, value: str | None, known: set[str], what: str) -> None:
+        if value is not None and value not in known:
+            errors.append(SeedError(f"seed/{file}.yaml", index, key, field_name, f"unknown {what} '{value}'"))
+
+    for file, attribute, id_of in (
+        ("regions", "regions", lambda r: r.code),
+        ("sources", "sources", lambda r: r.id),
+        ("specialties", "specialties", lambda r: r.code),
+        ("schemes", "schemes", lambda r: r.slug),
+        ("availability", "availability", lambda r: f"{r.scheme}/{r.region}"),
+        ("pay_components", "pay_components", lambda r: r.code),
+        ("contacts", "contacts", lambda r: r.id),
+        ("calendar", "calendar", lambda r: r.id),
+    ):
+        rows = getattr(seed, attribute)
+        counts = Counter(id_of(r) for r in rows)
+        for index, row in enumerate(rows, start=1):
+            key = id_of(row)
+            if counts[key] > 1:
+                errors.append(SeedError(f"seed/{file}.yaml", index, key, None, "duplicate id"))
+            for path, ref in _source_refs(row, ""):
+                check(file, index, key, f"{path}.doc", ref.doc, sources, "source")
+
+    for i, s in enumerate(seed.sources, 1):
+        check("sources", i, s.id, "region", s.region, regions, "region")
+    for i, scheme in enumerate(seed.schemes, 1):
+        for j, code in enumerate(scheme.eligible_specialties):
+            check("schemes", i, scheme.slug, f"eligible_specialties[{j}]", code, specialties, "specialty")
+    for i, a in enumerate(seed.availability, 1):
+        key = f"{a.scheme}/{a.region}"
+        check("availability", i, key, "scheme", a.scheme, schemes, "scheme")
+        check("availability", i, key, "region", a.region, regions, "region")
+    for i, p in enumerate(seed.pay_components, 1):
+        check("pay_components", i, p.code, "scheme", p.scheme, schemes, "scheme")
+        check("pay_components", i, p.code, "region", p.region, regions, "region")
+        if p.region is not None and p.scheme in schemes and (p.scheme, p.region) not in offered:
+            errors.append(
+                SeedError(
+                    "seed/pay_components.yaml", i, p.code, "region",
+                    f"scheme '{p.scheme}' is not offered in region '{p.region}' (see availability.yaml)",
+                )
+            )
+    for i, c in enumerate(seed.contacts, 1):
+        check("contacts", i, c.id, "region", c.region, regions, "region")
+        for j, slug in enumerate(c.schemes):
+            check("contacts", i, c.id, f"schemes[{j}]", slug, schemes, "scheme")
+    for i, e in enumerate(seed.calendar, 1):
+        check("calendar", i, e.id, "region", e.region, regions, "region")
+        for j, slug in enumerate(e.schemes):
+            check("calendar", i, e.id, f"schemes[{j}]", slug, schemes, "scheme")
+
+
+def read_seed(seed_dir: Path) -> Seed:
+    """Parse and validate every seed file; raise SeedInvalid listing every problem found."""
+    errors: list[SeedError] = []
+    seed = Seed()
+    for name, schema in FILES.items():
+        setattr(seed, name, _parse_file(seed_dir / f"{name}.yaml", schema, errors))
+    _check_references(seed, errors)
+    if errors:
+        raise SeedInvalid(errors)
+    return seed
+
+
+# --- writing -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    inserted: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    deleted: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def changes(self) -> int:
+        return sum(self.inserted.values()) + sum(self.updated.values()) + sum(self.deleted.values())
+
+    def __str__(self) -> str:
+        if not self.changes:
+            return "catalogue already up to date: nothing changed"
+        tables = sorted(set(self.inserted) | set(self.updated) | set(self.deleted))
+        return "\n".join(
+            f"{t}: {self.inserted[t]} inserted, {self.updated[t]} updated, {self.deleted[t]} deleted" for t in tables
+        )
+
+
+def _dump(refs: list[I.SourceRef]) -> list[dict[str, Any]]:
+    return [r.model_dump(exclude_none=True) for r in refs]
+
+
+class _Sync:
+    """Upsert rows by natural key; rows left over are deleted at the end, children first."""
+
+    def __init__(self, session: Session, report: SyncReport) -> None:
+        self.session = session
+        self.report = report
+        self.stale: list[tuple[str, list[SQLModel]]] = []
+
+    def table(self, model: type[SQLModel], keys: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[tuple, Any]:
+        name = model.__tablename__  # type: ignore[attr-defined]
+        existing = {tuple(getattr(o, k) for k in keys): o for o in self.session.exec(select(model)).all()}
+        result = {}
+        for row in rows:
+            key = tuple(row[k] for k in keys)
+            obj = existing.pop(key, None)
+            if obj is None:
+                obj = model(**row)
+                self.session.add(obj)
+                self.report.inserted[name] += 1
+            else:
+                changed = False
+                for attr, value in row.items():
+                    if getattr(obj, attr) != value:
+                        setattr(obj, attr, value)
+                        changed = True
+                self.report.updated[name] += changed
+            result[key] = obj
+        self.session.flush()
+        self.stale.append((name, list(existing.values())))
+        return result
+
+    def delete_stale(self) -> None:
+        for name, objs in reversed(self.stale):
+            for obj in objs:
+                self.session.delete(obj)
+                self.report.deleted[name] += 1
+            self.session.flush()
+
+
+def search_text(scheme: I.SchemeIn, seed: Seed, region_names: dict[str, str]) -> str:
+    parts = [scheme.slug, scheme.name, scheme.short_name or "", scheme.description, scheme.audience_text]
+    parts += [scheme.duration.text] + [rule.text for rule in scheme.rules]
+    for a in seed.availability:
+        if a.scheme == scheme.slug:
+            parts += [a.local_name or "", region_names[a.region], *a.notes]
+    parts += [p.label for p in seed.pay_components if p.scheme == scheme.slug]
+    return fold(" ".join(parts))
+
+
+def apply_seed(session: Session, seed: Seed) -> SyncReport:
+    """Bring the catalogue tables to exactly the seed's content. The caller commits (or rolls back)."""
+    report = SyncReport()
+    sync = _Sync(session, report)
+    region_names = {r.code: r.name for r in seed.regions}
+
+    sync.table(Region, ("code",), [{"code": r.code, "name": r.name, "sources": _dump(r.sources)} for r in seed.regions])
+    sync.table(
+        SourceDocument,
+        ("key",),
+        [
+            {
+                "key": s.id, "kind": s.kind, "title": s.title, "file": s.file, "publisher": s.publisher,
+                "region_code": s.region, "published_on": s.published_on, "published_text": s.published_text,
+                "url": s.url, "signed_by": list(s.signed_by), "note": s.note,
+            }
+            for s in seed.sources
+        ],
+    )
+    sync.table(
+        Specialty,
+        ("code",),
+        [
+            {"code": s.code, "name": s.name, "is_mg": s.is_mg, "discipline": s.discipline, "sources": _dump(s.sources)}
+            for s in seed.specialties
+        ],
+    )
+    schemes = sync.table(
+        Scheme,
+        ("slug",),
+        [
+            {
+                "slug": s.slug, "name": s.name, "short_name": s.short_name, "category": s.category, "scope": s.scope,
+                "audience": s.audience, "audience_text": s.audience_text, "description": s.description,
+                "duration_initial_months": s.duration.initial_months, "duration_renewals": s.duration.renewals,
+                "duration_renewal_months": s.duration.renewal_months,
+                "duration_standard_max_months": s.duration.standard_max_months,
+                "duration_max_months": s.duration.max_months, "duration_max_condition": s.duration.max_condition,
+                "duration_extendable": s.duration.extendable, "duration_text": s.duration.text,
+                "duration_sources": _dump(s.duration.sources),
+                "work_split": s.work_split.model_dump(mode="json", exclude_none=True) if s.work_split else None,
+                "sources": _dump(s.sources), "sort_name": fold(s.name),
+                "search_text": search_text(s, seed, region_names),
+            }
+            for s in seed.schemes
+        ],
+    )
+    scheme_id = {slug: obj.id for (slug,), obj in schemes.items()}
+
+    sync.table(
+        SchemeRule,
+        ("scheme_id", "position"),
+        [
+            {
+                "scheme_id": scheme_id[s.slug], "position": position, "kind": rule.kind, "text": rule.text,
+                "data": rule.data, "sources": _dump(rule.sources),
+            }
+            for s in seed.schemes
+            for position, rule in enumerate(s.rules, start=1)
+        ],
+    )
+    sync.table(
+        SchemeSpecialty,
+        ("scheme_id", "specialty_code"),
+        [{"scheme_id": scheme_id[s.slug], "specialty_code": c} for s in seed.schemes for c in s.eligible_specialties],
+    )
+    sync.table(
+        SchemeRegion,
+        ("scheme_id", "region_code"),
+        [
+            {
+                "scheme_id": scheme_id[a.scheme], "region_code": a.region, "local_name": a.local_name,
+                "since": a.since, "since_text": a.since_text, "funders": list(a.funders),
+                "faculties": list(a.faculties), "notes": list(a.notes), "sources": _dump(a.sources),
+            }
+            for a in seed.availability
+        ],
+    )
+    sync.table(
+        PayComponent,
+        ("code",),
+        [
+            {
+                "code": p.code, "position": position, "scheme_id": scheme_id[p.scheme], "region_code": p.region,
+                "kind": p.kind, "label": p.label, "amount": p.amount, "approximate": p.approximate,
+                "basis": p.basis, "frequency": p.frequency, "payment_frequency": p.payment_frequency,
+                "calculation": p.calculation, "year_from": p.year_from, "year_to": p.year_to,
+                "periphery_share_pct": p.periphery_share_pct, "conditions": list(p.conditions), "payer": p.payer,
+                "recipient": p.recipient, "valid_from": p.valid_from, "valid_to": p.valid_to,
+                "headline": p.headline, "note": p.note, "sources": _dump(p.sources),
+            }
+            for position, p in enumerate(seed.pay_components, start=1)
+        ],
+    )
+    contacts = sync.table(
+        Contact,
+        ("key",),
+        [
+            {
+                "key": c.id, "position": position, "organisation": c.organisation, "service": c.service,
+                "person_name": c.person_name, "email": c.email, "phone": c.phone, "website": c.website,
+                "region_code": c.region, "faculty": c.faculty, "sources": _dump(c.sources),
+            }
+            for position, c in enumerate(seed.contacts, start=1)
+        ],
+    )
+    sync.table(
+        ContactScheme,
+        ("contact_id", "scheme_id"),
+        [{"contact_id": contacts[(c.id,)].id, "scheme_id": scheme_id[s]} for c in seed.contacts for s in c.schemes],
+    )
+    events = sync.table(
+        CalendarEvent,
+        ("key",),
+        [
+            {
+                "key": e.id, "region_code": e.region, "kind": e.kind, "label": e.label, "date": e.date,
+                "precision": e.precision, "when_text": e.when_text, "recurrence": e.recurrence,
+                "sources": _dump(e.sources),
+            }
+            for e in seed.calendar
+        ],
+    )
+    sync.table(
+        CalendarEventScheme,
+        ("event_id", "scheme_id"),
+        [{"event_id": events[(e.id,)].id, "scheme_id": scheme_id[s]} for e in seed.calendar for s in e.schemes],
+    )
+    sync.delete_stale()
+    return report
+
+
+def load_seed(engine: Engine, seed_dir: Path) -> SyncReport:
+    """Validate the whole seed, then write it in one transaction (all or nothing)."""
+    seed = read_seed(seed_dir)
+    with Session(engine) as session:
+        try:
+            report = apply_seed(session, seed)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+    return report
