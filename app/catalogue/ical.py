@@ -1,0 +1,56 @@
+"""iCalendar (RFC 5545) rendering of calendar events, for people who subscribe in their agenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from app.catalogue.schemas import CalendarEventOut
+
+PRODID = "-//post-internat API//catalogue//FR"
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> list[str]:
+    """Lines longer than 75 octets are folded, continuation lines starting with a space (RFC 5545 §3.1)."""
+    out, current = [], ""
+    for char in line:
+        limit = 75 if not out else 74
+        if len((current + char).encode("utf-8")) > limit:
+            out.append(current)
+            current = char
+        else:
+            current += char
+    out.append(current)
+    return [out[0], *(" " + part for part in out[1:])]
+
+
+def render(events: Sequence[CalendarEventOut], *, name: str) -> str:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+             f"X-WR-CALNAME:{_escape(name)}"]
+    for event in events:
+        start = event.date
+        description = [event.when_text, "Dispositifs : " + ", ".join(event.schemes)]
+        description += [f"Source : {c.title}" + (f" ({c.file})" if c.file else "") for c in event.sources]
+        summary = event.label + ("" if event.precision == "day" else f" ({event.when_text})")
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event.id}@post-internat",
+            # A stable stamp (the event's own date) keeps the feed byte-identical until the data changes.
+            f"DTSTAMP:{start:%Y%m%d}T000000Z",
+            f"DTSTART;VALUE=DATE:{start:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{start + dt.timedelta(days=1):%Y%m%d}",
+            f"SUMMARY:{_escape(summary)}",
+            f"DESCRIPTION:{_escape(chr(10).join(description))}",
+            f"LOCATION:{_escape(event.region.name)}",
+            f"CATEGORIES:{event.kind.upper()}",
+            "TRANSP:TRANSPARENT",
+        ]
+        if event.recurrence == "yearly":
+            lines.append("RRULE:FREQ=YEARLY")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    return "".join(f"{folded}\r\n" for line in lines for folded in _fold(line))

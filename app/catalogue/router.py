@@ -1,0 +1,148 @@
+"""Catalogue endpoints (read-only JSON, plus iCalendar for the calendar)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from app.catalogue import ical, service
+from app.catalogue import schemas as S
+from app.catalogue.inputs import Category
+from app.db import SessionDep
+from app.errors import Problem
+
+router = APIRouter()
+
+NOT_FOUND = {404: {"model": Problem, "description": "Unknown id (the problem lists the known ones)."}}
+INVALID = {422: {"model": Problem, "description": "Invalid parameter value (the problem says which and what is allowed)."}}
+
+RegionCodeQuery = Annotated[
+    str | None,
+    Query(pattern=r"^\d{2}$", description="INSEE region code (see `GET /regions`).", examples=["28"]),
+]
+SchemeSlugQuery = Annotated[
+    str | None, Query(max_length=80, description="Scheme slug (see `GET /schemes`).", examples=["aumg"])
+]
+
+
+@router.get("/schemes", response_model=S.Page, responses=INVALID, tags=["schemes"])
+def list_schemes(
+    session: SessionDep,
+    audience: Annotated[
+        Literal["mg", "specialist"] | None,
+        Query(
+            description="`mg`: schemes open to general practitioners; `specialist`: open to other specialties "
+            "(schemes whose documents do not restrict the specialty appear in both).",
+            examples=["mg"],
+        ),
+    ] = None,
+    specialty: Annotated[
+        str | None,
+        Query(max_length=80, description="Specialty code from `GET /specialties`: schemes open to it.", examples=["biologie-medicale"]),
+    ] = None,
+    region: RegionCodeQuery = None,
+    category: Annotated[Category | None, Query(description="Universitaire or hospitalier.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Words to find in the scheme's texts, ignoring case and accents "
+            "(`medecine generale` finds « médecine générale »); every word must match.",
+            examples=["temps partagé"],
+        ),
+    ] = None,
+    sort: Annotated[
+        service.SchemeSort, Query(description="Order: by name, slug or initial duration; `-` for descending.")
+    ] = "name",
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Number of schemes to skip.")] = 0,
+) -> S.Page:
+    """List schemes, filtered by audience, specialty, region, category and text."""
+    return service.list_schemes(
+        session, audience=audience, specialty=specialty, region=region, category=category, q=q, sort=sort,
+        limit=limit, offset=offset,
+    )
+
+
+@router.get("/schemes/{slug}", response_model=S.SchemeDetail, responses=NOT_FOUND, tags=["schemes"])
+def get_scheme(
+    session: SessionDep,
+    slug: Annotated[str, Path(max_length=80, description="Scheme slug.", examples=["ccu-mg"])],
+) -> S.SchemeDetail:
+    """Everything about one scheme: rules, duration, regions, pay, funding, contacts, calendar, sources."""
+    return service.get_scheme(session, slug=slug)
+
+
+@router.get("/regions", response_model=list[S.RegionOut], tags=["regions"])
+def list_regions(session: SessionDep) -> list[S.RegionOut]:
+    """The 18 French regions by INSEE code, with the number of schemes documented in each."""
+    return service.list_regions(session)
+
+
+@router.get("/regions/{code}", response_model=S.RegionDetail, responses=NOT_FOUND, tags=["regions"])
+def get_region(
+    session: SessionDep,
+    code: Annotated[str, Path(max_length=2, description="INSEE region code.", examples=["32"])],
+) -> S.RegionDetail:
+    """One region: the schemes offered there, its contacts and its calendar."""
+    return service.get_region(session, code=code)
+
+
+@router.get("/specialties", response_model=list[S.SpecialtyOut], tags=["specialties"])
+def list_specialties(
+    session: SessionDep,
+    is_mg: Annotated[bool | None, Query(description="Only general practice (true) or only the others (false).")] = None,
+) -> list[S.SpecialtyOut]:
+    """The DES (diplômes d'études spécialisées) a doctor can filter schemes by."""
+    return service.list_specialties(session, is_mg=is_mg)
+
+
+@router.get("/contacts", response_model=list[S.ContactOut], responses=INVALID, tags=["contacts"])
+def list_contacts(session: SessionDep, region: RegionCodeQuery = None, scheme: SchemeSlugQuery = None) -> list[S.ContactOut]:
+    """Who to write to, by region and scheme."""
+    return service.list_contacts(session, region=region, scheme=scheme)
+
+
+ICS = "text/calendar"
+
+
+@router.get(
+    "/calendar",
+    response_model=list[S.CalendarEventOut],
+    responses={
+        **INVALID,
+        200: {
+            "description": "The events as JSON, or as iCalendar with `format=ics` or `Accept: text/calendar`.",
+            "content": {ICS: {"schema": {"type": "string"}, "example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…"}},
+        },
+    },
+    tags=["calendar"],
+)
+def list_calendar(
+    request: Request,
+    session: SessionDep,
+    region: RegionCodeQuery = None,
+    scheme: SchemeSlugQuery = None,
+    start: Annotated[
+        dt.date | None,
+        Query(
+            alias="from",
+            description="Only events on or after this date (yearly events always, with their next date).",
+            examples=["2024-01-01"],
+        ),
+    ] = None,
+    format: Annotated[
+        Literal["json", "ics"] | None,
+        Query(description="`ics` for iCalendar (same as `Accept: text/calendar`)."),
+    ] = None,
+) -> list[S.CalendarEventOut] | Response:
+    """Application calendar: calls, deadlines, committees, start dates."""
+    events = service.list_calendar(session, region=region, scheme=scheme, start=start)
+    wants_ics = format == "ics" or (format is None and ICS in request.headers.get("accept", ""))
+    if wants_ics:
+        name = "Post-internat" + (f" – région {region}" if region else "") + (f" – {scheme}" if scheme else "")
+        return Response(ical.render(events, name=name), media_type=f"{ICS}; charset=utf-8")
+    return events

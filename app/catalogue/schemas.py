@@ -1,0 +1,249 @@
+"""Response bodies of the catalogue API (never the table models themselves)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from app.catalogue.inputs import Audience, Basis, Calculation, Category, EventKind, Frequency, PayKind, Precision
+
+
+def _json_number(amount: Decimal) -> float:
+    # Amounts are exact Decimals (two decimals) everywhere in the app; only the JSON text renders them
+    # as numbers, which a two-decimal euro amount survives exactly.
+    return float(amount)
+
+
+Money = Annotated[
+    Decimal,
+    PlainSerializer(_json_number, return_type=float, when_used="json"),
+    Field(description="Euros, two decimals.", examples=[1392.0]),
+]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Citation(Out):
+    """A source and, for documents, the sentence that states the fact."""
+
+    doc: str = Field(description="Source id (see `sources` in `GET /schemes/{slug}`).", examples=["hdf-hors-mg-2023"])
+    title: str = Field(examples=["Ce qu'il faut retenir — Les dispositifs de post-internat hors médecine générale"])
+    kind: Literal["document", "official_text", "dataset"]
+    file: str | None = Field(default=None, description="File name of the source document.", examples=["001_12458cd984a7783c.txt"])
+    url: str | None = None
+    quote: str | None = Field(default=None, examples=["Le salaire universitaire, versé par l'UFR de médecine, s'élève à 1 392 € net mensuel en 1ère et 2e année."])
+    note: str | None = None
+
+
+class SourceOut(Out):
+    id: str = Field(examples=["normandie-2024"])
+    kind: Literal["document", "official_text", "dataset"]
+    title: str
+    file: str | None = None
+    publisher: str
+    region: str | None = Field(default=None, description="INSEE code of the region the document is about.")
+    published_on: dt.date | None = None
+    published_text: str | None = Field(default=None, examples=["Nov. 2023"])
+    url: str | None = None
+    signed_by: list[str] = []
+    note: str | None = None
+
+
+class RegionRef(Out):
+    code: str = Field(description="INSEE region code.", examples=["28"])
+    name: str = Field(examples=["Normandie"])
+
+
+class RegionOut(RegionRef):
+    scheme_count: int = Field(description="Number of schemes documented in this region.", examples=[6])
+    sources: list[Citation]
+
+
+class SpecialtyOut(Out):
+    code: str = Field(examples=["medecine-generale"])
+    name: str = Field(examples=["Médecine générale"])
+    is_mg: bool = Field(description="True for general practice (médecine générale).")
+    discipline: Literal["médicale", "chirurgicale", "biologique"]
+    sources: list[Citation]
+
+
+class DurationSummary(Out):
+    initial_months: int | None = Field(description="Length of the first appointment; null when the documents do not say.", examples=[24])
+    max_months: int | None = Field(description="Longest total length allowed.", examples=[96])
+    text: str = Field(examples=["Nommés pour deux ans, renouvelables deux fois un an ; jusqu'à 8 ans après avis du CNU."])
+
+
+class Duration(DurationSummary):
+    renewals: int = Field(examples=[2])
+    renewal_months: int | None = Field(examples=[12])
+    standard_max_months: int | None = Field(description="Length with every ordinary renewal.", examples=[48])
+    max_condition: str | None = None
+    extendable: bool | None = None
+    sources: list[Citation]
+
+
+class WorkSplit(Out):
+    share_of: str = Field(description="Where the percentages apply.", examples=["hôpital"])
+    other: str = Field(examples=["ville (exercice ambulatoire)"])
+    default_pct: int | None = Field(default=None, examples=[50])
+    min_pct: int | None = Field(default=None, examples=[40])
+    max_pct: int | None = Field(default=None, examples=[60])
+    text: str
+    sources: list[Citation]
+
+
+class HeadlinePay(BaseModel):
+    """The monthly figure a candidate looks for first, with how it was obtained."""
+
+    amount: Money | None = Field(description="Null when the base components do not share one basis.")
+    basis: Basis | None
+    approximate: bool = Field(description="True when the document itself gives the figure as approximate.")
+    method: Literal["published_total", "sum_of_components"] = Field(
+        description="`published_total`: a total stated by a document; `sum_of_components`: the sum of the monthly base components (year 1)."
+    )
+    components: list[str] = Field(description="Codes of the pay components behind the figure.")
+    text: str = Field(examples=["de l'ordre de 3 883 € net par mois"])
+
+
+class SchemeSummary(Out):
+    slug: str = Field(examples=["ccu-ah"])
+    name: str = Field(examples=["Chef de clinique des universités – assistant des hôpitaux"])
+    short_name: str | None = Field(examples=["CCU-AH"])
+    category: Category
+    scope: Literal["national", "regional"]
+    audience: Audience = Field(
+        description="`mg`: general practice only; `specialist`: every specialty except general practice; "
+        "`all`: the documents do not restrict the specialty; `disciplines`: only the listed specialties."
+    )
+    regions: list[RegionRef] = Field(description="Regions where a source document describes the scheme.")
+    duration: DurationSummary
+    headline_pay: HeadlinePay | None
+    url: str = Field(examples=["/schemes/ccu-ah"])
+
+
+class Page(BaseModel):
+    items: list[SchemeSummary]
+    total: int = Field(description="Number of schemes matching the filters.", examples=[4])
+    limit: int = Field(examples=[50])
+    offset: int = Field(examples=[0])
+
+
+class Rule(Out):
+    kind: str = Field(examples=["eligibility"])
+    text: str
+    data: dict[str, Any] | None = None
+    sources: list[Citation]
+
+
+class Availability(Out):
+    region: RegionRef
+    local_name: str | None = None
+    since: dt.date | None = None
+    since_text: str | None = None
+    funders: list[str] = []
+    faculties: list[str] = []
+    notes: list[str] = []
+    sources: list[Citation]
+
+
+class ContractYears(BaseModel):
+    first: int | None = Field(examples=[1])
+    last: int | None = Field(examples=[2])
+
+
+class PayComponentOut(Out):
+    code: str = Field(examples=["ccu-ah-salaire-universitaire"])
+    scheme: str = Field(examples=["ccu-ah"])
+    kind: PayKind = Field(
+        description="`pay`: what the doctor receives; `funding`: what a funder pays an institution; "
+        "`total`: a total stated by a document (not to be added to the components)."
+    )
+    label: str
+    amount: Money
+    approximate: bool
+    basis: Basis
+    frequency: Frequency = Field(description="The period the amount is stated for.")
+    payment_frequency: Frequency | None = Field(description="How often it is paid, when that differs (4 900 € a year, paid quarterly).")
+    calculation: Calculation = Field(description="`fixed`, or `top_up_to`: a complement up to the amount.")
+    contract_years: ContractYears
+    periphery_share_pct: int | None = Field(description="Share of time outside the main site this amount is tied to.")
+    conditions: list[str]
+    payer: str = Field(examples=["UFR de médecine"])
+    recipient: str = Field(examples=["médecin"])
+    region: RegionRef | None = Field(description="Set when the figure is regional.")
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    headline: bool
+    note: str | None
+    sources: list[Citation]
+
+
+class ContactOut(Out):
+    id: str = Field(examples=["ars-normandie-post-internat"])
+    organisation: str = Field(examples=["ARS Normandie"])
+    service: str | None
+    person_name: str | None
+    email: str | None = Field(examples=["sandrine.beaulieu@ars.sante.fr"])
+    phone: str | None
+    website: str | None
+    region: RegionRef
+    faculty: str | None = Field(description="Faculty or subdivision the contact serves.", examples=["Lille"])
+    schemes: list[str] = Field(description="Slugs of the schemes this contact handles.")
+    sources: list[Citation]
+
+
+class CalendarEventOut(Out):
+    id: str = Field(examples=["normandie-2024-date-limite"])
+    region: RegionRef
+    schemes: list[str]
+    kind: EventKind
+    label: str = Field(examples=["Date limite de dépôt des candidatures"])
+    date: dt.date = Field(description="The date (first occurrence for yearly events).", examples=["2024-02-16"])
+    precision: Precision = Field(description="`day`; `month`: only the month is known; `approximate`: see when_text.")
+    when_text: str = Field(examples=["16 février 2024 inclus"])
+    recurrence: Literal["none", "yearly"]
+    next_date: dt.date | None = Field(
+        description="For yearly events, the first occurrence on or after `from` (or today); otherwise the date itself."
+    )
+    sources: list[Citation]
+
+
+class SchemeDetail(SchemeSummary):
+    description: str
+    audience_text: str
+    eligible_specialties: list[SpecialtyOut]
+    duration: Duration
+    work_split: WorkSplit | None
+    rules: list[Rule]
+    availability: list[Availability]
+    pay_components: list[PayComponentOut] = Field(description="What the doctor receives (kind `pay`).")
+    published_totals: list[PayComponentOut] = Field(description="Totals stated by the documents (kind `total`).")
+    funding: list[PayComponentOut] = Field(description="What funders pay institutions (kind `funding`), not the doctor's pay.")
+    contacts: list[ContactOut]
+    calendar: list[CalendarEventOut]
+    sources: list[SourceOut] = Field(description="Every source cited anywhere in this scheme.")
+
+
+class RegionDetail(RegionRef):
+    schemes: list[SchemeSummary]
+    contacts: list[ContactOut]
+    calendar: list[CalendarEventOut]
+    sources: list[Citation]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+T = TypeVar("T")
+
+
+class ListOf(BaseModel, Generic[T]):
+    items: list[T]
+    total: int

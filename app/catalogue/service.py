@@ -1,0 +1,477 @@
+"""Catalogue reads: filtering, and assembling schemes with their rules, pay, contacts and calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Literal
+
+from sqlalchemy import and_, exists, func, or_
+from sqlmodel import Session, col, select
+
+from app.catalogue import schemas as S
+from app.errors import not_found, unknown_filter
+from app.models import (
+    CalendarEvent,
+    CalendarEventScheme,
+    Contact,
+    ContactScheme,
+    PayComponent,
+    Region,
+    Scheme,
+    SchemeRegion,
+    SchemeRule,
+    SchemeSpecialty,
+    SourceDocument,
+    Specialty,
+)
+from app.text import terms
+
+SchemeSort = Literal["name", "-name", "slug", "-slug", "duration", "-duration"]
+AUDIENCES_FOR = {
+    # Who a filter value lets through: `all` schemes are open to everybody, `disciplines` to listed specialists.
+    "mg": ("mg", "all"),
+    "specialist": ("specialist", "all", "disciplines"),
+}
+
+# --- small helpers -------------------------------------------------------------------------------------
+
+
+def _sources(session: Session) -> dict[str, SourceDocument]:
+    return {s.key: s for s in session.exec(select(SourceDocument)).all()}
+
+
+def _cite(refs: Iterable[dict[str, Any]], docs: dict[str, SourceDocument]) -> list[S.Citation]:
+    out = []
+    for ref in refs:
+        doc = docs[ref["doc"]]
+        out.append(
+            S.Citation(
+                doc=doc.key, title=doc.title, kind=doc.kind, file=doc.file, url=doc.url,
+                quote=ref.get("quote"), note=ref.get("note"),
+            )
+        )
+    return out
+
+
+def _regions(session: Session) -> dict[str, Region]:
+    return {r.code: r for r in session.exec(select(Region)).all()}
+
+
+def _region_ref(region: Region) -> S.RegionRef:
+    return S.RegionRef(code=region.code, name=region.name)
+
+
+def format_euros(amount: Decimal) -> str:
+    """French notation: 3 883 €, 58 082,42 €."""
+    whole, _, cents = f"{amount:,.2f}".partition(".")
+    whole = whole.replace(",", " ")
+    return f"{whole} €" if cents == "00" else f"{whole},{cents} €"
+
+
+_BASIS_FR = {"net": " net", "gross": " brut", "unspecified": ""}
+
+
+def headline_pay(components: Sequence[PayComponent], region: str | None = None) -> S.HeadlinePay | None:
+    """A published monthly total if a document gives one, else the sum of the monthly base components of year 1."""
+    by_region = {c.region_code for c in components if c.region_code is not None}
+    if region is not None:
+        wanted = {None, region}
+    else:
+        # Without a region, regional figures are used only when a single region publishes them.
+        wanted = {None, *by_region} if len(by_region) <= 1 else {None}
+    relevant = [c for c in components if c.region_code in wanted and c.year_from in (None, 1)]
+    totals = [c for c in relevant if c.kind == "total" and c.frequency == "monthly"]
+    if totals:
+        t = totals[0]
+        prefix = "de l'ordre de " if t.approximate else ""
+        return S.HeadlinePay(
+            amount=t.amount, basis=t.basis, approximate=t.approximate, method="published_total",
+            components=[t.code], text=f"{prefix}{format_euros(t.amount)}{_BASIS_FR[t.basis]} par mois",
+        )
+    base = [
+        c for c in relevant
+        if c.kind == "pay" and c.headline and c.frequency == "monthly" and c.calculation == "fixed"
+    ]
+    if not base:
+        return None
+    bases = {c.basis for c in base}
+    if len(bases) == 1:
+        basis = bases.pop()
+        amount = sum((c.amount for c in base), Decimal("0"))
+        detail = " + ".join(f"{c.label} {format_euros(c.amount)}" for c in base) if len(base) > 1 else base[0].label
+        text = f"{format_euros(amount)}{_BASIS_FR[basis]} par mois ({detail})"
+        return S.HeadlinePay(
+            amount=amount, basis=basis, approximate=any(c.approximate for c in base), method="sum_of_components",
+            components=[c.code for c in base], text=text,
+        )
+    text = " + ".join(f"{format_euros(c.amount)}{_BASIS_FR[c.basis]} ({c.label})" for c in base) + " par mois"
+    return S.HeadlinePay(
+        amount=None, basis=None, approximate=any(c.approximate for c in base), method="sum_of_components",
+        components=[c.code for c in base], text=text,
+    )
+
+
+def _summaries(session: Session, schemes: Sequence[Scheme], *, region: str | None = None) -> list[S.SchemeSummary]:
+    ids = [s.id for s in schemes]
+    if not ids:
+        return []
+    regions_of: dict[int, list[S.RegionRef]] = defaultdict(list)
+    rows = session.exec(
+        select(SchemeRegion.scheme_id, Region)
+        .join(Region, col(Region.code) == col(SchemeRegion.region_code))
+        .where(col(SchemeRegion.scheme_id).in_(ids))
+        .order_by(col(Region.code))
+    ).all()
+    for scheme_id, reg in rows:
+        regions_of[scheme_id].append(_region_ref(reg))
+    pay_of: dict[int, list[PayComponent]] = defaultdict(list)
+    for component in session.exec(
+        select(PayComponent)
+        .where(col(PayComponent.scheme_id).in_(ids), col(PayComponent.kind).in_(("pay", "total")))
+        .order_by(col(PayComponent.position))
+    ).all():
+        pay_of[component.scheme_id].append(component)
+    return [
+        S.SchemeSummary(
+            slug=s.slug, name=s.name, short_name=s.short_name, category=s.category, scope=s.scope,
+            audience=s.audience, regions=regions_of[s.id],
+            duration=S.DurationSummary(
+                initial_months=s.duration_initial_months, max_months=s.duration_max_months, text=s.duration_text
+            ),
+            headline_pay=headline_pay(pay_of[s.id], region), url=f"/schemes/{s.slug}",
+        )
+        for s in schemes
+    ]
+
+
+# --- schemes ---------------------------------------------------------------------------------------------
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_schemes(
+    session: Session,
+    *,
+    audience: str | None = None,
+    specialty: str | None = None,
+    region: str | None = None,
+    category: str | None = None,
+    q: str | None = None,
+    sort: SchemeSort = "name",
+    limit: int = 50,
+    offset: int = 0,
+) -> S.Page:
+    """Schemes matching every filter given, one page of them, with the total count."""
+    conditions = []
+    if audience is not None:
+        conditions.append(col(Scheme.audience).in_(AUDIENCES_FOR[audience]))
+    if specialty is not None:
+        spec = session.get(Specialty, specialty)
+        if spec is None:
+            codes = list(session.exec(select(Specialty.code).order_by(col(Specialty.code))).all())
+            raise unknown_filter("specialty", specialty, field="specialty", allowed=codes)
+        if spec.is_mg:
+            conditions.append(col(Scheme.audience).in_(AUDIENCES_FOR["mg"]))
+        else:
+            listed = exists().where(
+                SchemeSpecialty.scheme_id == Scheme.id, SchemeSpecialty.specialty_code == spec.code
+            )
+            conditions.append(
+                or_(col(Scheme.audience).in_(("specialist", "all")), and_(Scheme.audience == "disciplines", listed))
+            )
+    if region is not None:
+        if session.get(Region, region) is None:
+            codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
+            raise unknown_filter("region code", region, field="region", allowed=codes)
+        conditions.append(
+            exists().where(SchemeRegion.scheme_id == Scheme.id, SchemeRegion.region_code == region)
+        )
+    if category is not None:
+        conditions.append(Scheme.category == category)
+    for term in terms(q or ""):
+        conditions.append(col(Scheme.search_text).like(_like_pattern(term), escape="\\"))
+
+    total = session.exec(select(func.count()).select_from(Scheme).where(*conditions)).one()
+    descending = sort.startswith("-")
+    key = {
+        "name": col(Scheme.sort_name),
+        "slug": col(Scheme.slug),
+        "duration": col(Scheme.duration_initial_months),
+    }[sort.lstrip("-")]
+    order = [key.desc() if descending else key.asc()]
+    if sort.lstrip("-") == "duration":
+        # Unknown durations last in both directions, the same way on every database.
+        order.insert(0, col(Scheme.duration_initial_months).is_(None))
+    order.append(col(Scheme.slug))
+    page = session.exec(select(Scheme).where(*conditions).order_by(*order).offset(offset).limit(limit)).all()
+    return S.Page(items=_summaries(session, page, region=region), total=total, limit=limit, offset=offset)
+
+
+def _scheme_or_404(session: Session, slug: str) -> Scheme:
+    scheme = session.exec(select(Scheme).where(Scheme.slug == slug)).first()
+    if scheme is None:
+        slugs = list(session.exec(select(Scheme.slug).order_by(col(Scheme.slug))).all())
+        raise not_found("scheme", slug, field="slug", allowed=slugs)
+    return scheme
+
+
+def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region], docs: dict[str, SourceDocument]) -> S.PayComponentOut:
+    return S.PayComponentOut(
+        code=component.code, scheme=slug, kind=component.kind, label=component.label, amount=component.amount,
+        approximate=component.approximate, basis=component.basis, frequency=component.frequency,
+        payment_frequency=component.payment_frequency, calculation=component.calculation,
+        contract_years=S.ContractYears(first=component.year_from, last=component.year_to),
+        periphery_share_pct=component.periphery_share_pct, conditions=component.conditions, payer=component.payer,
+        recipient=component.recipient,
+        region=_region_ref(regions[component.region_code]) if component.region_code else None,
+        valid_from=component.valid_from, valid_to=component.valid_to, headline=component.headline,
+        note=component.note, sources=_cite(component.sources, docs),
+    )
+
+
+def get_scheme(session: Session, *, slug: str) -> S.SchemeDetail:
+    """Everything the catalogue knows about one scheme."""
+    scheme = _scheme_or_404(session, slug)
+    docs = _sources(session)
+    regions = _regions(session)
+    (summary,) = _summaries(session, [scheme])
+    rules = session.exec(
+        select(SchemeRule).where(SchemeRule.scheme_id == scheme.id).order_by(col(SchemeRule.position))
+    ).all()
+    specialties = session.exec(
+        select(Specialty)
+        .join(SchemeSpecialty, col(SchemeSpecialty.specialty_code) == col(Specialty.code))
+        .where(SchemeSpecialty.scheme_id == scheme.id)
+        .order_by(col(Specialty.code))
+    ).all()
+    availability = session.exec(
+        select(SchemeRegion).where(SchemeRegion.scheme_id == scheme.id).order_by(col(SchemeRegion.region_code))
+    ).all()
+    components = session.exec(
+        select(PayComponent).where(PayComponent.scheme_id == scheme.id).order_by(col(PayComponent.position))
+    ).all()
+    pay = {kind: [_pay_out(c, slug, regions, docs) for c in components if c.kind == kind] for kind in ("pay", "total", "funding")}
+    contacts = _contacts(session, docs, regions, scheme_id=scheme.id)
+    calendar = _events(session, docs, regions, scheme_id=scheme.id)
+
+    cited: set[str] = set()
+    for refs in [scheme.sources, scheme.duration_sources, (scheme.work_split or {}).get("sources", [])]:
+        cited.update(r["doc"] for r in refs)
+    for item in [*rules, *availability, *components]:
+        cited.update(r["doc"] for r in item.sources)
+    for block in [*contacts, *calendar]:
+        cited.update(c.doc for c in block.sources)
+
+    split = scheme.work_split
+    return S.SchemeDetail(
+        **summary.model_dump(exclude={"duration"}),
+        description=scheme.description,
+        audience_text=scheme.audience_text,
+        eligible_specialties=[_specialty_out(s, docs) for s in specialties],
+        duration=S.Duration(
+            initial_months=scheme.duration_initial_months, max_months=scheme.duration_max_months,
+            text=scheme.duration_text, renewals=scheme.duration_renewals,
+            renewal_months=scheme.duration_renewal_months,
+            standard_max_months=scheme.duration_standard_max_months,
+            max_condition=scheme.duration_max_condition, extendable=scheme.duration_extendable,
+            sources=_cite(scheme.duration_sources, docs),
+        ),
+        work_split=S.WorkSplit(**{**split, "sources": _cite(split["sources"], docs)}) if split else None,
+        rules=[S.Rule(kind=r.kind, text=r.text, data=r.data, sources=_cite(r.sources, docs)) for r in rules],
+        availability=[
+            S.Availability(
+                region=_region_ref(regions[a.region_code]), local_name=a.local_name, since=a.since,
+                since_text=a.since_text, funders=a.funders, faculties=a.faculties, notes=a.notes,
+                sources=_cite(a.sources, docs),
+            )
+            for a in availability
+        ],
+        pay_components=pay["pay"],
+        published_totals=pay["total"],
+        funding=pay["funding"],
+        contacts=contacts,
+        calendar=calendar,
+        sources=[_source_out(docs[key]) for key in sorted(cited)],
+    )
+
+
+def _source_out(doc: SourceDocument) -> S.SourceOut:
+    return S.SourceOut(
+        id=doc.key, kind=doc.kind, title=doc.title, file=doc.file, publisher=doc.publisher, region=doc.region_code,
+        published_on=doc.published_on, published_text=doc.published_text, url=doc.url, signed_by=doc.signed_by,
+        note=doc.note,
+    )
+
+
+def _specialty_out(spec: Specialty, docs: dict[str, SourceDocument]) -> S.SpecialtyOut:
+    return S.SpecialtyOut(
+        code=spec.code, name=spec.name, is_mg=spec.is_mg, discipline=spec.discipline, sources=_cite(spec.sources, docs)
+    )
+
+
+# --- regions, specialties ----------------------------------------------------------------------------------
+
+
+def list_regions(session: Session) -> list[S.RegionOut]:
+    """All 18 regions, each with how many schemes are documented there."""
+    docs = _sources(session)
+    counts = dict(
+        session.exec(select(SchemeRegion.region_code, func.count()).group_by(col(SchemeRegion.region_code))).all()
+    )
+    return [
+        S.RegionOut(code=r.code, name=r.name, scheme_count=counts.get(r.code, 0), sources=_cite(r.sources, docs))
+        for r in session.exec(select(Region).order_by(col(Region.code))).all()
+    ]
+
+
+def get_region(session: Session, *, code: str) -> S.RegionDetail:
+    region = session.get(Region, code)
+    if region is None:
+        codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
+        raise not_found("region with INSEE code", code, field="code", allowed=codes)
+    docs = _sources(session)
+    regions = _regions(session)
+    page = list_schemes(session, region=code, limit=10_000)
+    return S.RegionDetail(
+        code=region.code, name=region.name, schemes=page.items,
+        contacts=_contacts(session, docs, regions, region=code),
+        calendar=_events(session, docs, regions, region=code),
+        sources=_cite(region.sources, docs),
+    )
+
+
+def list_specialties(session: Session, *, is_mg: bool | None = None) -> list[S.SpecialtyOut]:
+    docs = _sources(session)
+    stmt = select(Specialty).order_by(col(Specialty.code))
+    if is_mg is not None:
+        stmt = stmt.where(Specialty.is_mg == is_mg)
+    return [_specialty_out(s, docs) for s in session.exec(stmt).all()]
+
+
+# --- contacts and calendar -----------------------------------------------------------------------------------
+
+
+def _check_region_filter(session: Session, region: str | None) -> None:
+    if region is not None and session.get(Region, region) is None:
+        codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
+        raise unknown_filter("region code", region, field="region", allowed=codes)
+
+
+def _scheme_filter_id(session: Session, slug: str | None) -> int | None:
+    if slug is None:
+        return None
+    scheme = session.exec(select(Scheme).where(Scheme.slug == slug)).first()
+    if scheme is None:
+        slugs = list(session.exec(select(Scheme.slug).order_by(col(Scheme.slug))).all())
+        raise unknown_filter("scheme", slug, field="scheme", allowed=slugs)
+    return scheme.id
+
+
+def _slugs_by(session: Session, link: type[ContactScheme] | type[CalendarEventScheme], owner: str, ids: list[int]) -> dict[int, list[str]]:
+    owner_col = getattr(link, owner)
+    out: dict[int, list[str]] = defaultdict(list)
+    for owner_id, slug in session.exec(
+        select(owner_col, Scheme.slug)
+        .join(Scheme, col(Scheme.id) == link.scheme_id)
+        .where(owner_col.in_(ids))
+        .order_by(col(Scheme.slug))
+    ).all():
+        out[owner_id].append(slug)
+    return out
+
+
+def _contacts(
+    session: Session,
+    docs: dict[str, SourceDocument],
+    regions: dict[str, Region],
+    *,
+    region: str | None = None,
+    scheme_id: int | None = None,
+) -> list[S.ContactOut]:
+    stmt = select(Contact).order_by(col(Contact.position))
+    if region is not None:
+        stmt = stmt.where(Contact.region_code == region)
+    if scheme_id is not None:
+        stmt = stmt.where(exists().where(ContactScheme.contact_id == Contact.id, ContactScheme.scheme_id == scheme_id))
+    contacts = session.exec(stmt).all()
+    slugs = _slugs_by(session, ContactScheme, "contact_id", [c.id for c in contacts])
+    return [
+        S.ContactOut(
+            id=c.key, organisation=c.organisation, service=c.service, person_name=c.person_name, email=c.email,
+            phone=c.phone, website=c.website, region=_region_ref(regions[c.region_code]), faculty=c.faculty,
+            schemes=slugs[c.id], sources=_cite(c.sources, docs),
+        )
+        for c in contacts
+    ]
+
+
+def list_contacts(session: Session, *, region: str | None = None, scheme: str | None = None) -> list[S.ContactOut]:
+    """Who to write to, filtered by region and/or scheme."""
+    _check_region_filter(session, region)
+    scheme_id = _scheme_filter_id(session, scheme)
+    return _contacts(session, _sources(session), _regions(session), region=region, scheme_id=scheme_id)
+
+
+def next_occurrence(event_date: dt.date, recurrence: str, after: dt.date) -> dt.date:
+    """For a yearly event, its first occurrence on or after `after` (29 February falls back to the 28th)."""
+    if recurrence != "yearly" or event_date >= after:
+        return event_date
+
+    def in_year(year: int) -> dt.date:
+        try:
+            return event_date.replace(year=year)
+        except ValueError:
+            return event_date.replace(year=year, day=28)
+
+    candidate = in_year(after.year)
+    return candidate if candidate >= after else in_year(after.year + 1)
+
+
+def _events(
+    session: Session,
+    docs: dict[str, SourceDocument],
+    regions: dict[str, Region],
+    *,
+    region: str | None = None,
+    scheme_id: int | None = None,
+    start: dt.date | None = None,
+) -> list[S.CalendarEventOut]:
+    stmt = select(CalendarEvent)
+    if region is not None:
+        stmt = stmt.where(CalendarEvent.region_code == region)
+    if scheme_id is not None:
+        stmt = stmt.where(
+            exists().where(CalendarEventScheme.event_id == CalendarEvent.id, CalendarEventScheme.scheme_id == scheme_id)
+        )
+    if start is not None:
+        stmt = stmt.where(or_(col(CalendarEvent.date) >= start, CalendarEvent.recurrence == "yearly"))
+    events = session.exec(stmt).all()
+    slugs = _slugs_by(session, CalendarEventScheme, "event_id", [e.id for e in events])
+    reference = start or dt.date.today()
+    out = [
+        S.CalendarEventOut(
+            id=e.key, region=_region_ref(regions[e.region_code]), schemes=slugs[e.id], kind=e.kind, label=e.label,
+            date=e.date, precision=e.precision, when_text=e.when_text, recurrence=e.recurrence,
+            next_date=next_occurrence(e.date, e.recurrence, reference) if e.recurrence == "yearly" else e.date,
+            sources=_cite(e.sources, docs),
+        )
+        for e in events
+    ]
+    # With `from`, the agenda order (next occurrence); without, the documents' chronology.
+    out.sort(key=lambda e: ((e.next_date or e.date) if start else e.date, e.id))
+    return out
+
+
+def list_calendar(
+    session: Session, *, region: str | None = None, scheme: str | None = None, start: dt.date | None = None
+) -> list[S.CalendarEventOut]:
+    """Application calendar events, filtered by region, scheme and date."""
+    _check_region_filter(session, region)
+    scheme_id = _scheme_filter_id(session, scheme)
+    return _events(session, _sources(session), _regions(session), region=region, scheme_id=scheme_id, start=start)

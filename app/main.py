@@ -1,0 +1,91 @@
+"""The ASGI application: `app.main:app`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+
+from app import __version__, docs, errors
+from app.catalogue.router import router as catalogue_router
+from app.catalogue.schemas import Health
+from app.config import PROJECT_ROOT, Settings, get_settings
+from app.db import make_engine
+
+DESCRIPTION = """
+The reference API for French post-internship schemes (*dispositifs de post-internat*): chef de clinique,
+assistant spécialiste, AUMG, 400 MG… Which schemes exist for a specialty and a region, who to write to,
+when to apply, and what they pay — every figure with its source document.
+
+* Labels and data are in French, as the sources write them.
+* Amounts are JSON numbers in euros with two decimals; `basis` says whether they are gross (`gross`) or net (`net`).
+* Errors are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details: `errors[]` names the
+  offending field and, where there is a closed list, the allowed values.
+"""
+
+TAGS = [
+    {"name": "schemes", "description": "Post-internship schemes, their rules and pay."},
+    {"name": "regions", "description": "Regions by INSEE code and what is offered there."},
+    {"name": "specialties", "description": "DES list, to filter schemes by specialty."},
+    {"name": "contacts", "description": "Who to write to."},
+    {"name": "calendar", "description": "When to apply: JSON or iCalendar."},
+    {"name": "service", "description": "Service status."},
+]
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable operation ids: the endpoint function's name (list_schemes, get_scheme…).
+    return route.name
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    owns_engine = engine is None
+    engine = engine or make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Post-internat API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=_operation_id,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["*"],
+        max_age=3600,
+    )
+    errors.install(app)
+    app.include_router(catalogue_router)
+
+    @app.get("/health", response_model=Health, tags=["service"])
+    def health() -> Health:
+        """The process is up."""
+        return Health(status="ok", version=__version__)
+
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")
+    docs.install(app)
+    return app
+
+
+app = create_app()
