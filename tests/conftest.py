@@ -1,0 +1,100 @@
+"""Test fixtures: a real database, migrated by Alembic and loaded from the real seed, once per run.
+
+The database is `TEST_DATABASE_URL` when set (PostgreSQL runs get a schema of their own, dropped at the
+end, so a run never touches other data), otherwise a fresh SQLite file. The app's own DATABASE_URL is
+never used by tests.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+
+from app.config import PROJECT_ROOT, Settings
+from app.db import make_engine
+from app.main import create_app
+from app.migrate import upgrade
+from app.seed.loader import load_seed
+
+SEED_DIR = PROJECT_ROOT / "seed"
+SHARED_SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
+
+
+def _base_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def new_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Engine]]:
+    """Factory of empty databases (SQLite files, or fresh PostgreSQL schemas), all removed at the end."""
+    made: list[tuple[Engine, str | None]] = []
+    base = _base_url()
+
+    def make() -> Engine:
+        if base is None:
+            path = tmp_path_factory.mktemp("db") / "catalogue.db"
+            engine = make_engine(f"sqlite:///{path}")
+            made.append((engine, None))
+            return engine
+        url = make_url(Settings(database_url=base).database_url)
+        schema = f"test_{uuid.uuid4().hex[:12]}"
+        admin = make_engine(url.render_as_string(hide_password=False))
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+        scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
+        engine = make_engine(scoped.render_as_string(hide_password=False))
+        made.append((engine, schema))
+        return engine
+
+    yield make
+
+    for engine, schema in made:
+        engine.dispose()
+        if schema is not None:
+            admin = make_engine(Settings(database_url=base).database_url)  # type: ignore[arg-type]
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(new_database: Callable[[], Engine]) -> Engine:
+    """The catalogue as `make run` builds it: migrated to head and loaded from seed/."""
+    engine = new_database()
+    upgrade(engine)
+    load_seed(engine, SEED_DIR)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def client(engine: Engine) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url="sqlite://", cors_origins=["*"]), engine=engine)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def seed_copy(tmp_path: Path) -> Path:
+    """A writable copy of seed/, for tests that break it on purpose."""
+    target = tmp_path / "seed"
+    target.mkdir()
+    for file in SEED_DIR.glob("*.yaml"):
+        (target / file.name).write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    return target
+
+
+def url_quote(value: str) -> str:
+    return quote(value, safe="")

@@ -1,0 +1,199 @@
+"""Walk every figure of the source documents and find it in the catalogue, with its source, through the API.
+
+Figures are extracted from the documents' text by pattern (euro amounts, durations, percentages, dates,
+e-mail addresses, phone numbers), not listed by hand: a figure the seed forgets makes a test fail.
+A figure counts as found when the sentence stating it is quoted, with this document as its source, by a
+catalogue record that carries the figure itself (the amount, the date, the e-mail…).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import SEED_DIR, SHARED_SEEDS
+
+DOCUMENTS = SEED_DIR / "documents"
+DOCUMENT_FILES = sorted(p.name for p in DOCUMENTS.glob("*.txt"))
+
+MONTHS = {
+    "janvier": 1, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "août": 8,
+    "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "nov.": 11,
+}
+NUMBER_WORDS = r"(?:\d+(?:/\d+)?|un|une|deux|trois|quatre|cinq|six|huit)"
+
+
+def normalise(text: str) -> str:
+    """The documents come from PDFs: drop markup (bold, superscripts), unify spaces and apostrophes."""
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\^\{([^}]*)\}", r"\1", text)
+    text = re.sub(r"\^(\w+)", r"\1", text)
+    text = re.sub(r"</?sup>", "", text)
+    text = text.replace("**", "").replace("*", "").replace("’", "'").replace("•", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _walk(value: Any, record: dict[str, Any] | None = None) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every (record, citation) pair in an API response: a citation is a dict with `doc` and `title`."""
+    if isinstance(value, dict):
+        if "doc" in value and "title" in value:
+            yield record or {}, value
+            return
+        for item in value.values():
+            yield from _walk(item, value)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _walk(item, record)
+
+
+@pytest.fixture(scope="module")
+def catalogue(client: TestClient) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every cited record the API serves: schemes in full, regions, specialties, contacts, calendar."""
+    responses = [client.get(f"/schemes/{item['slug']}").json() for item in client.get("/schemes?limit=200").json()["items"]]
+    responses += [client.get(path).json() for path in ("/regions", "/specialties", "/contacts", "/calendar")]
+    return [pair for response in responses for pair in _walk(response)]
+
+
+@pytest.fixture(scope="module")
+def sources(client: TestClient) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for item in client.get("/schemes?limit=200").json()["items"]:
+        for source in client.get(f"/schemes/{item['slug']}").json()["sources"]:
+            out[source["id"]] = source
+    return out
+
+
+def _quoted_spans(catalogue, file: str, text: str) -> list[tuple[int, int, dict[str, Any]]]:
+    spans = []
+    for record, citation in catalogue:
+        if citation.get("file") != file or not citation.get("quote"):
+            continue
+        quote = normalise(citation["quote"])
+        start = text.find(quote)
+        while start != -1:
+            spans.append((start, start + len(quote), record))
+            start = text.find(quote, start + 1)
+    return spans
+
+
+def _records_quoting(spans, position: int) -> list[dict[str, Any]]:
+    return [record for start, end, record in spans if start <= position < end]
+
+
+def _figures(pattern: str, text: str) -> list[re.Match[str]]:
+    return list(re.finditer(pattern, text, flags=re.IGNORECASE))
+
+
+def _amount(match: re.Match[str]) -> Decimal:
+    return Decimal(match.group("int").replace(" ", "") + "." + (match.group("dec") or "00"))
+
+
+AMOUNT = r"(?P<int>\d{1,3}(?: \d{3})+|\d+)(?:,(?P<dec>\d{2}))? ?(?:€|euros)"
+DURATION = rf"\b{NUMBER_WORDS} (?:ans?|années?|mois)\b"
+RANGE = r"\b\d+ et \d+ ans\b"
+PERCENT = r"\b\d+(?:/\d+)? ?%|\b\d{2}/\d{2}\b"
+FULL_DATE = r"\b(?P<day>\d{1,2})(?:er)? (?P<month>janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) (?P<year>\d{4})\b"
+MONTH_YEAR = r"\b(?P<month>janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|nov\.) (?P<year>\d{4})\b"
+YEAR = r"\b(?:19|20)\d{2}\b"
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+PHONE = r"\b0\d(?:[ .]\d{2}){4}\b"
+
+
+def _dates_in(record: dict[str, Any], sources: dict[str, dict[str, Any]]) -> set[str]:
+    """Dates a record carries, including those of the official texts it cites (an arrêté's date)."""
+    dates = {str(v) for k, v in record.items() if k in {"date", "since", "published_on", "valid_from", "next_date"} and v}
+    for citation in record.get("sources", []):
+        if isinstance(citation, dict) and sources.get(citation.get("doc"), {}).get("published_on"):
+            dates.add(sources[citation["doc"]]["published_on"])
+    return dates
+
+
+@pytest.mark.parametrize("file", DOCUMENT_FILES)
+def test_every_euro_amount_is_a_pay_component_quoting_it(catalogue, file: str) -> None:
+    text = normalise((DOCUMENTS / file).read_text(encoding="utf-8"))
+    spans = _quoted_spans(catalogue, file, text)
+    missing = []
+    for match in _figures(AMOUNT, text):
+        amount = _amount(match)
+        carriers = [r for r in _records_quoting(spans, match.start()) if "amount" in r and r["amount"] is not None]
+        if not any(Decimal(str(r["amount"])) == amount for r in carriers):
+            missing.append(f"{match.group(0)!r} in «{text[max(0, match.start() - 60):match.end() + 20]}»")
+    assert not missing, f"{file}: amounts not in the catalogue with their sentence:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("file", DOCUMENT_FILES)
+@pytest.mark.parametrize("kind", ["duration", "percentage", "year"])
+def test_every_duration_percentage_and_year_is_quoted(catalogue, sources, file: str, kind: str) -> None:
+    text = normalise((DOCUMENTS / file).read_text(encoding="utf-8"))
+    spans = _quoted_spans(catalogue, file, text)
+    pattern = {"duration": f"{DURATION}|{RANGE}", "percentage": PERCENT, "year": YEAR}[kind]
+    # A document's own title and date ("Post-internat 2022", "Nov. 2023") are carried by its source record.
+    own = " ".join(f"{s['title']} {s.get('published_text') or ''}" for s in sources.values() if s.get("file") == file)
+    missing = [
+        f"{m.group(0)!r} in «{text[max(0, m.start() - 60):m.end() + 20]}»"
+        for m in _figures(pattern, text)
+        if not _records_quoting(spans, m.start()) and not (kind == "year" and m.group(0) in own)
+    ]
+    assert not missing, f"{file}: {kind} figures quoted by no catalogue record:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("file", DOCUMENT_FILES)
+def test_every_date_is_a_dated_record(catalogue, sources, file: str) -> None:
+    text = normalise((DOCUMENTS / file).read_text(encoding="utf-8"))
+    spans = _quoted_spans(catalogue, file, text)
+    source_dates = {s["published_on"] for s in sources.values() if s.get("file") == file and s.get("published_on")}
+    missing = []
+    for m in _figures(FULL_DATE, text):
+        iso = dt.date(int(m.group("year")), MONTHS[m.group("month").lower()], int(m.group("day"))).isoformat()
+        dated = set().union(*(_dates_in(r, sources) for r in _records_quoting(spans, m.start()))) | source_dates
+        if iso not in dated:
+            missing.append(f"{m.group(0)!r} (expected {iso})")
+    for m in _figures(MONTH_YEAR, text):
+        prefix = f"{int(m.group('year')):04d}-{MONTHS[m.group('month').lower()]:02d}"
+        dated = set().union(*(_dates_in(r, sources) for r in _records_quoting(spans, m.start()))) | source_dates
+        if not any(d.startswith(prefix) for d in dated):
+            missing.append(f"{m.group(0)!r} (expected a date in {prefix})")
+    assert not missing, f"{file}: dates not in the catalogue as dates:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("file", DOCUMENT_FILES)
+def test_every_email_and_phone_is_a_contact(client: TestClient, file: str) -> None:
+    text = (DOCUMENTS / file).read_text(encoding="utf-8")
+    contacts = [c for c in client.get("/contacts").json() if any(s.get("file") == file for s in c["sources"])]
+    emails = {c["email"].lower() for c in contacts if c["email"]}
+    phones = {re.sub(r"\D", "", c["phone"]) for c in contacts if c["phone"]}
+    missing = [e for e in re.findall(EMAIL, text) if e.lower() not in emails]
+    missing += [p for p in re.findall(PHONE, text) if re.sub(r"\D", "", p) not in phones]
+    assert not missing, f"{file}: not found as contacts citing this document: {missing}"
+
+
+def test_every_document_is_a_cited_source(sources) -> None:
+    cited = {s["file"] for s in sources.values() if s.get("file")}
+    assert cited == set(DOCUMENT_FILES)
+
+
+def test_every_quote_is_verbatim_from_its_document(catalogue) -> None:
+    texts = {f: normalise((DOCUMENTS / f).read_text(encoding="utf-8")) for f in DOCUMENT_FILES}
+    wrong = sorted(
+        {
+            f"{c['file']}: «{c['quote']}»"
+            for _, c in catalogue
+            if c.get("file") in texts and c.get("quote") and normalise(c["quote"]) not in texts[c["file"]]
+        }
+    )
+    assert not wrong, "quotes not found in their document:\n" + "\n".join(wrong)
+
+
+@pytest.mark.skipif(not SHARED_SEEDS.is_dir(), reason="no ../shared/seeds beside this checkout")
+def test_documents_match_the_shared_originals() -> None:
+    for name in DOCUMENT_FILES:
+        original: Path = SHARED_SEEDS / name
+        assert original.read_bytes() == (DOCUMENTS / name).read_bytes(), f"{name} differs from ../shared/seeds"
