@@ -1,0 +1,32 @@
+# Production image: pinned dependencies, non-root user; migrations and seed at start, then uvicorn.
+#   docker build -t post-internat-api .
+#   docker run -p 8000:8000 -v post-internat-data:/app/data post-internat-api
+#   docker run -p 8000:8000 -e DATABASE_URL=postgresql+psycopg://user:pass@db:5432/catalogue post-internat-api
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY requirements/main.txt requirements/main.txt
+RUN pip install --require-hashes -r requirements/main.txt
+
+COPY alembic.ini ./
+COPY migrations ./migrations
+COPY seed ./seed
+COPY app ./app
+
+RUN useradd --system --uid 10001 --no-create-home --home-dir /app api \
+    && mkdir -p /app/data && chown api /app/data
+USER api
+
+ENV DATABASE_URL=sqlite:////app/data/catalogue.db \
+    HOST=0.0.0.0 \
+    PORT=8000 \
+    LOG_LEVEL=info
+EXPOSE 8000
+VOLUME ["/app/data"]
+
+CMD ["sh", "-c", "alembic upgrade head && python -m app.seed && exec uvicorn app.main:app --host \"$HOST\" --port \"$PORT\" --log-level \"$LOG_LEVEL\" --proxy-headers"]
