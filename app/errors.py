@@ -7,6 +7,7 @@ Every error names what was wrong in `errors[]` (`in`: path / query / body, `fiel
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -58,6 +59,17 @@ class ApiError(Exception):
         self.errors = (
             [FieldProblem(field=field, location=location, message=detail, allowed=allowed)] if field else []
         )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def reject_control_characters(request: Request) -> None:
+    """No parameter may carry a control character: PostgreSQL refuses NUL bytes, and no id or text needs them."""
+    for location, params in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in params.items():
+            if isinstance(value, str) and _CONTROL.search(value):
+                raise ApiError(422, f"Parameter '{name}' contains a control character.", field=name, location=location)
 
 
 def not_found(what: str, value: str, *, field: str, allowed: list[str] | None = None) -> ApiError:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         redoc_url=None,
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
+        dependencies=[Depends(errors.reject_control_characters)],
     )
     app.state.settings = settings
     app.state.engine = engine

@@ -70,7 +70,7 @@ def list_schemes(
 @router.get("/schemes/{slug}", response_model=S.SchemeDetail, responses=NOT_FOUND, tags=["schemes"])
 def get_scheme(
     session: SessionDep,
-    slug: Annotated[str, Path(max_length=80, description="Scheme slug.", examples=["ccu-mg"])],
+    slug: Annotated[str, Path(description="Scheme slug.", examples=["ccu-mg"])],
 ) -> S.SchemeDetail:
     """Everything about one scheme: rules, duration, regions, pay, funding, contacts, calendar, sources."""
     return service.get_scheme(session, slug=slug)
@@ -85,7 +85,7 @@ def list_regions(session: SessionDep) -> list[S.RegionOut]:
 @router.get("/regions/{code}", response_model=S.RegionDetail, responses=NOT_FOUND, tags=["regions"])
 def get_region(
     session: SessionDep,
-    code: Annotated[str, Path(max_length=2, description="INSEE region code.", examples=["32"])],
+    code: Annotated[str, Path(description="INSEE region code.", examples=["32"])],
 ) -> S.RegionDetail:
     """One region: the schemes offered there, its contacts and its calendar."""
     return service.get_region(session, code=code)

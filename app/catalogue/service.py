@@ -27,7 +27,7 @@ from app.models import (
     SourceDocument,
     Specialty,
 )
-from app.text import terms
+from app.text import REGION_CODE, is_public_id, terms
 
 SchemeSort = Literal["name", "-name", "slug", "-slug", "duration", "-duration"]
 AUDIENCES_FOR = {
@@ -172,7 +172,7 @@ def list_schemes(
     if audience is not None:
         conditions.append(col(Scheme.audience).in_(AUDIENCES_FOR[audience]))
     if specialty is not None:
-        spec = session.get(Specialty, specialty)
+        spec = session.get(Specialty, specialty) if is_public_id(specialty) else None
         if spec is None:
             codes = list(session.exec(select(Specialty.code).order_by(col(Specialty.code))).all())
             raise unknown_filter("specialty", specialty, field="specialty", allowed=codes)
@@ -186,7 +186,7 @@ def list_schemes(
                 or_(col(Scheme.audience).in_(("specialist", "all")), and_(Scheme.audience == "disciplines", listed))
             )
     if region is not None:
-        if session.get(Region, region) is None:
+        if not REGION_CODE.match(region) or session.get(Region, region) is None:
             codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
             raise unknown_filter("region code", region, field="region", allowed=codes)
         conditions.append(
@@ -214,7 +214,7 @@ def list_schemes(
 
 
 def _scheme_or_404(session: Session, slug: str) -> Scheme:
-    scheme = session.exec(select(Scheme).where(Scheme.slug == slug)).first()
+    scheme = session.exec(select(Scheme).where(Scheme.slug == slug)).first() if is_public_id(slug) else None
     if scheme is None:
         slugs = list(session.exec(select(Scheme.slug).order_by(col(Scheme.slug))).all())
         raise not_found("scheme", slug, field="slug", allowed=slugs)
@@ -331,7 +331,7 @@ def list_regions(session: Session) -> list[S.RegionOut]:
 
 
 def get_region(session: Session, *, code: str) -> S.RegionDetail:
-    region = session.get(Region, code)
+    region = session.get(Region, code) if REGION_CODE.match(code) else None
     if region is None:
         codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
         raise not_found("region with INSEE code", code, field="code", allowed=codes)
@@ -358,7 +358,7 @@ def list_specialties(session: Session, *, is_mg: bool | None = None) -> list[S.S
 
 
 def _check_region_filter(session: Session, region: str | None) -> None:
-    if region is not None and session.get(Region, region) is None:
+    if region is not None and (not REGION_CODE.match(region) or session.get(Region, region) is None):
         codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
         raise unknown_filter("region code", region, field="region", allowed=codes)
 
@@ -366,7 +366,7 @@ def _check_region_filter(session: Session, region: str | None) -> None:
 def _scheme_filter_id(session: Session, slug: str | None) -> int | None:
     if slug is None:
         return None
-    scheme = session.exec(select(Scheme).where(Scheme.slug == slug)).first()
+    scheme = session.exec(select(Scheme).where(Scheme.slug == slug)).first() if is_public_id(slug) else None
     if scheme is None:
         slugs = list(session.exec(select(Scheme.slug).order_by(col(Scheme.slug))).all())
         raise unknown_filter("scheme", slug, field="scheme", allowed=slugs)
