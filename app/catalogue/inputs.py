@@ -272,3 +272,89 @@ class CalendarEventIn(Record):
     recurrence: Recurrence = "none"
     sources: Sources
 
+
+
+# --- dated pay parameters (grids, rates, ceilings, tariffs) ----------------------------------------------
+
+ParameterUnit = Literal["rate", "eur_per_month", "eur_per_year", "eur_per_unit"]
+
+
+class BracketIn(Record):
+    """One step of a scale. `above`: applies when the input is strictly greater; `from`: greater or equal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    above: Decimal | None = None
+    from_: Decimal | None = Field(default=None, alias="from")
+    value: Decimal
+
+    @field_validator("above", "from_", "value", mode="before")
+    @classmethod
+    def _no_float(cls, value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError("write numbers as quoted strings ('0.069'), never as floats")
+        return value
+
+    @model_validator(mode="after")
+    def _one_threshold(self) -> BracketIn:
+        if (self.above is None) == (self.from_ is None):
+            raise ValueError("give exactly one of 'above' and 'from'")
+        return self
+
+    @property
+    def threshold(self) -> Decimal:
+        return self.above if self.above is not None else self.from_  # type: ignore[return-value]
+
+
+class ParameterValueIn(Record):
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    value: Decimal | None = None
+    brackets: list[BracketIn] | None = None
+    confirmed: bool = True
+    sources: Sources
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _no_float(cls, value: object) -> object:
+        if isinstance(value, float):
+            raise ValueError("write numbers as quoted strings ('0.069'), never as floats")
+        return value
+
+    @model_validator(mode="after")
+    def _shape(self) -> ParameterValueIn:
+        if (self.value is None) == (self.brackets is None):
+            raise ValueError("give exactly one of 'value' and 'brackets'")
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        if self.brackets is not None:
+            thresholds = [b.threshold for b in self.brackets]
+            if thresholds != sorted(thresholds) or len(set(thresholds)) != len(thresholds):
+                raise ValueError("brackets must be in increasing order of threshold")
+        return self
+
+
+class ParameterIn(Record):
+    """A figure of the law that changes over time: each value says from when, until when, and who says so."""
+
+    code: Slug
+    label: Text
+    unit: ParameterUnit
+    kind: Literal["value", "scale"] = "value"
+    note: Text | None = None
+    values: Annotated[list[ParameterValueIn], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _dated(self) -> ParameterIn:
+        for value in self.values:
+            if (self.kind == "scale") != (value.brackets is not None):
+                raise ValueError(f"a parameter of kind '{self.kind}' needs {'brackets' if self.kind == 'scale' else 'value'} in every dated value")
+        ordered = sorted(self.values, key=lambda v: v.valid_from)
+        if ordered != list(self.values):
+            raise ValueError("values must be in chronological order of valid_from")
+        for earlier, later in zip(ordered, ordered[1:]):
+            if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
+                raise ValueError(
+                    f"the value from {earlier.valid_from} must end (valid_to) before the next one starts ({later.valid_from})"
+                )
+        return self

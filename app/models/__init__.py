@@ -34,6 +34,19 @@ class Cents(TypeDecorator[Decimal]):
         return None if value is None else (Decimal(value) * CENT).quantize(CENT)
 
 
+class DecimalText(TypeDecorator[Decimal]):
+    """A Decimal kept exactly (rates such as 0.0695, ceilings in PMSS), as its text."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> str | None:
+        return None if value is None else format(value, "f")
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
 def json_column(nullable: bool = False) -> Any:
     return Field(default=None if nullable else [], sa_type=JSON, nullable=nullable)
 
@@ -223,6 +236,35 @@ class CalendarEventScheme(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("calendar_event.id", ondelete="CASCADE"), primary_key=True)
     )
     scheme_id: int = Field(sa_column=Column(Integer, ForeignKey("scheme.id", ondelete="CASCADE"), primary_key=True))
+
+
+class PayParameter(SQLModel, table=True):
+    """A dated figure of the law used by the simulation: a rate, a ceiling, a grid value, a tariff, a scale."""
+
+    __tablename__ = "pay_parameter"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=80, unique=True)
+    label: str = Field(sa_type=Text)
+    unit: str = Field(max_length=20)
+    kind: str = Field(default="value", max_length=20)
+    note: str | None = Field(default=None, sa_type=Text)
+
+
+class PayParameterValue(SQLModel, table=True):
+    """One value of a parameter and the period it is in force: history is data, never overwritten."""
+
+    __tablename__ = "pay_parameter_value"
+    __table_args__ = (UniqueConstraint("parameter_id", "valid_from"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    parameter_id: int = cascade_fk("pay_parameter.id", index=False)
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    value: Decimal | None = Field(default=None, sa_column=Column("value", DecimalText(), nullable=True))
+    brackets: list[dict[str, Any]] | None = json_column(nullable=True)
+    confirmed: bool = True
+    sources: list[dict[str, Any]] = json_column()
 
 
 metadata = SQLModel.metadata

@@ -26,6 +26,8 @@ from app.models import (
     Contact,
     ContactScheme,
     PayComponent,
+    PayParameter,
+    PayParameterValue,
     Region,
     Scheme,
     SchemeRegion,
@@ -40,6 +42,7 @@ from app.text import fold
 FILES: dict[str, type[I.Record]] = {
     "regions": I.RegionIn,
     "sources": I.SourceIn,
+    "pay_parameters": I.ParameterIn,
     "specialties": I.SpecialtyIn,
     "schemes": I.SchemeIn,
     "availability": I.AvailabilityIn,
@@ -76,6 +79,7 @@ class SeedInvalid(Exception):
 class Seed:
     regions: list[I.RegionIn] = field(default_factory=list)
     sources: list[I.SourceIn] = field(default_factory=list)
+    pay_parameters: list[I.ParameterIn] = field(default_factory=list)
     specialties: list[I.SpecialtyIn] = field(default_factory=list)
     schemes: list[I.SchemeIn] = field(default_factory=list)
     availability: list[I.AvailabilityIn] = field(default_factory=list)
@@ -156,6 +160,7 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
     for file, attribute, id_of in (
         ("regions", "regions", lambda r: r.code),
         ("sources", "sources", lambda r: r.id),
+        ("pay_parameters", "pay_parameters", lambda r: r.code),
         ("specialties", "specialties", lambda r: r.code),
         ("schemes", "schemes", lambda r: r.slug),
         ("availability", "availability", lambda r: f"{r.scheme}/{r.region}"),
@@ -305,6 +310,26 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
                 "url": s.url, "signed_by": list(s.signed_by), "note": s.note,
             }
             for s in seed.sources
+        ],
+    )
+    parameters = sync.table(
+        PayParameter,
+        ("code",),
+        [{"code": p.code, "label": p.label, "unit": p.unit, "kind": p.kind, "note": p.note} for p in seed.pay_parameters],
+    )
+    sync.table(
+        PayParameterValue,
+        ("parameter_id", "valid_from"),
+        [
+            {
+                "parameter_id": parameters[(p.code,)].id, "valid_from": v.valid_from, "valid_to": v.valid_to,
+                "value": v.value,
+                "brackets": [b.model_dump(mode="json", by_alias=True, exclude_none=True) for b in v.brackets]
+                if v.brackets is not None else None,
+                "confirmed": v.confirmed, "sources": _dump(v.sources),
+            }
+            for p in seed.pay_parameters
+            for v in p.values
         ],
     )
     sync.table(
