@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from app import __version__, docs, errors
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health
+from app.simulation.router import router as simulation_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
 
@@ -35,6 +36,7 @@ TAGS = [
     {"name": "specialties", "description": "DES list, to filter schemes by specialty."},
     {"name": "contacts", "description": "Who to write to."},
     {"name": "calendar", "description": "When to apply: JSON or iCalendar."},
+    {"name": "simulation", "description": "Net monthly income over a contract, month by month, explained."},
     {"name": "service", "description": "Service status."},
 ]
 
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     errors.install(app)
     app.include_router(catalogue_router)
+    app.include_router(simulation_router)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:

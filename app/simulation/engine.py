@@ -1,0 +1,628 @@
+"""The income engine: a pure function of (pay parameters in force, published figures, contract terms) → months.
+
+No FastAPI, SQL or I/O here (a test fails if this package imports them). Money is `Decimal` throughout; every
+euro figure is rounded once, half-up to the cent (`app.money.round_cents`), when it becomes a line of a month.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Literal
+
+from app.money import round_cents
+from app.simulation.contributions import CONTRIBUTION_PARAMETERS, NetPay, UsedValue, gross_to_net
+from app.simulation.parameters import DatedValue, MissingParameter, Parameter, ParameterSet
+from app.simulation.pay_models import PayModel, StatutoryLine
+
+ZERO = Decimal("0")
+Method = Literal["published", "statutory"]
+TaxMode = Literal["none", "neutral", "personal"]
+SALARY = ("salary", "allowance", "bonus", "garde")
+
+
+class SimulationError(ValueError):
+    """Contract terms the engine cannot simulate: a 422 for the API, naming the field."""
+
+    def __init__(self, field: str, message: str, allowed: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.field, self.message, self.allowed = field, message, allowed
+
+
+@dataclass(frozen=True)
+class PublishedComponent:
+    code: str
+    label: str
+    kind: str
+    amount: Decimal
+    basis: str
+    frequency: str
+    payment_frequency: str | None
+    calculation: str
+    year_from: int | None
+    year_to: int | None
+    periphery_share_pct: int | None
+    region: str | None
+    payer: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    conditions: tuple[str, ...]
+    sources: tuple[str, ...]
+    approximate: bool = False
+
+
+@dataclass(frozen=True)
+class SchemeData:
+    slug: str
+    name: str
+    max_months: int | None
+    duration_text: str
+    duration_sources: tuple[str, ...]
+    regions: tuple[str, ...]
+    split_min: int | None
+    split_max: int | None
+    split_default: int | None
+    published: tuple[PublishedComponent, ...]
+
+
+@dataclass(frozen=True)
+class Options:
+    periphery_share: int | None = None
+    hospital_share: int | None = None
+    acts_per_week: Decimal | None = None
+    liberal_fees_monthly: Decimal | None = None
+    cpam_contract: bool | None = None
+    gardes_per_month: Decimal | None = None
+    astreintes_per_month: Decimal | None = None
+    seniority_years: int | None = None
+    region_bonus: bool | None = None
+    tax: TaxMode = "none"
+    tax_rate: Decimal | None = None  # percent, with tax = "personal"
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    name: str
+    kind: Literal["integer", "number", "boolean"]
+    default: object
+    minimum: Decimal | None
+    maximum: Decimal | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Line:
+    code: str
+    label: str
+    category: str  # salary, allowance, bonus, garde, liberal, cpam
+    amount: Decimal
+    basis: str  # gross, net, unspecified (CPAM), fees (liberal, before charges)
+    payer: str
+    origin: str  # published, statutory, statutory_fallback, input
+    formula: str
+    sources: tuple[str, ...]
+    used: tuple[UsedValue, ...] = ()
+    smoothed: Decimal | None = None  # monthly equivalent of an amount paid less often
+
+
+@dataclass(frozen=True)
+class Month:
+    month: dt.date
+    contract_year: int
+    lines: tuple[Line, ...]
+    gross: Decimal | None  # gross salary, when every salary line is stated gross
+    pay: NetPay | None  # contributions on the gross salary lines
+    net_salary: Decimal
+    other_income: Decimal  # liberal fees and CPAM payments, before liberal charges
+    net: Decimal  # net_salary + other_income, before income tax
+    tax_base: Decimal | None
+    tax_rate: Decimal | None
+    tax: Decimal | None
+    net_after_tax: Decimal | None
+
+
+@dataclass(frozen=True)
+class Result:
+    scheme: SchemeData
+    region: str
+    start: dt.date
+    months_count: int
+    method: Method
+    options: Options
+    months: tuple[Month, ...]
+    notes: tuple[str, ...]
+    used: tuple[UsedValue, ...]
+
+
+# --- options ---------------------------------------------------------------------------------------------------
+
+
+def option_specs(scheme: SchemeData, model: PayModel) -> list[OptionSpec]:
+    """The options a scheme takes, with their ranges and defaults."""
+    specs: list[OptionSpec] = []
+    published_pet = [c.periphery_share_pct for c in scheme.published if c.periphery_share_pct is not None]
+    if model.pet_published is not None:
+        specs.append(OptionSpec(
+            "periphery_share", "integer", published_pet[0] if published_pet else 0, Decimal(0), Decimal(100),
+            "Part du temps hors du site principal (%), qui fixe la prime d'exercice territorial."))
+    if model.hospital_share:
+        low = scheme.split_min if scheme.split_min is not None else 0
+        high = scheme.split_max if scheme.split_max is not None else 100
+        default = scheme.split_default if scheme.split_default is not None else 50
+        specs.append(OptionSpec("hospital_share", "integer", default, Decimal(low), Decimal(high),
+                                "Part hospitalière du temps de travail (%)."))
+    if model.liberal:
+        specs.append(OptionSpec("acts_per_week", "number", 0, Decimal(0), Decimal(300),
+                                "Actes (consultations G) par semaine, au tarif en vigueur chaque jour."))
+        specs.append(OptionSpec("liberal_fees_monthly", "number", None, Decimal(0), Decimal(100000),
+                                "Ou : honoraires mensuels (€), à la place de acts_per_week."))
+    if model.cpam:
+        specs.append(OptionSpec("cpam_contract", "boolean", False, None, None,
+                                "Contrat CPAM : cabinet de groupe, permanence des soins, sur demande "
+                                "(redevance et complément de rémunération)."))
+    if model.garde is not None:
+        specs.append(OptionSpec("gardes_per_month", "number", 0, Decimal(0), Decimal(31),
+                                "Gardes par mois (0,5 pour une demi-garde)."))
+    if model.astreinte:
+        specs.append(OptionSpec("astreintes_per_month", "number", 0, Decimal(0), Decimal(31),
+                                "Astreintes de nuit par mois."))
+    if any(line.by_seniority for line in model.lines):
+        specs.append(OptionSpec("seniority_years", "integer", 0, Decimal(0), Decimal(10),
+                                "Années d'ancienneté d'assistant déjà acquises (décalent les échelons)."))
+    if "region_bonus" in model.optional_components.values():
+        specs.append(OptionSpec("region_bonus", "boolean", False, None, None,
+                                "La Région verse la prime (« dans certains cas », modalités définies chaque année)."))
+    specs.append(OptionSpec("tax", "number", "none", None, None,
+                            "Impôt prélevé à la source : none, neutral (taux neutre en vigueur) ou personal (tax_rate)."))
+    specs.append(OptionSpec("tax_rate", "number", None, Decimal(0), Decimal(60), "Taux personnel (%), avec tax=personal."))
+    return specs
+
+
+def resolve_options(scheme: SchemeData, model: PayModel, options: Options) -> Options:
+    """Refuse options the scheme does not take or out of range; fill in the defaults."""
+    specs = {spec.name: spec for spec in option_specs(scheme, model)}
+    values = dict(options.__dict__)
+    for name, value in values.items():
+        if name in ("tax", "tax_rate"):
+            continue
+        if value is not None and name not in specs:
+            raise SimulationError(
+                f"options.{name}", f"Option '{name}' does not apply to scheme '{scheme.slug}'.",
+                allowed=sorted(specs),
+            )
+    for name, spec in specs.items():
+        if name in ("tax", "tax_rate"):
+            continue
+        value = values.get(name)
+        if value is None:
+            values[name] = spec.default
+            continue
+        if spec.minimum is not None and spec.maximum is not None and not spec.minimum <= Decimal(value) <= spec.maximum:
+            raise SimulationError(
+                f"options.{name}",
+                f"Option '{name}' must be between {spec.minimum} and {spec.maximum} for scheme '{scheme.slug}'"
+                + (" (répartition autorisée par le dispositif)" if name == "hospital_share" else "") + ".",
+            )
+    if values.get("acts_per_week") and values.get("liberal_fees_monthly") is not None:
+        raise SimulationError("options.liberal_fees_monthly", "Give acts_per_week or liberal_fees_monthly, not both.")
+    if options.tax == "personal" and options.tax_rate is None:
+        raise SimulationError("options.tax_rate", "tax=personal needs tax_rate (a percentage).")
+    if options.tax != "personal" and options.tax_rate is not None:
+        raise SimulationError("options.tax_rate", "tax_rate is only used with tax=personal.")
+    return Options(**values)
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _fmt(amount: Decimal) -> str:
+    return f"{amount:,.2f}".replace(",", " ").replace(".", ",")
+
+
+class _Collector:
+    """Parameter values used and notes, gathered once for the whole simulation."""
+
+    def __init__(self) -> None:
+        self.used: dict[tuple[str, dt.date], UsedValue] = {}
+        self.notes: dict[str, None] = {}
+
+    def use(self, parameter: Parameter, value: DatedValue, carried: bool) -> UsedValue:
+        used = UsedValue(parameter.code, parameter.label, value, carried)
+        self.used.setdefault((parameter.code, value.valid_from), used)
+        if carried:
+            self.note(f"« {parameter.label} » : aucune valeur connue après le {value.valid_to:%d/%m/%Y} ; "
+                      f"la dernière valeur connue est reprise.")
+        if not value.confirmed:
+            self.note(f"« {parameter.label} » : valeur non confirmée par un texte officiel (voir sa source).")
+        return used
+
+    def note(self, text: str) -> None:
+        self.notes.setdefault(text, None)
+
+
+def _month_average(parameter: Parameter, month: dt.date, collector: _Collector, *, scale_input: Decimal | None = None,
+                   carry: bool = True) -> tuple[Decimal, tuple[UsedValue, ...]]:
+    """The parameter's value over a month, weighted by the days each value is in force."""
+    last = month_end(month)
+    days = last.day
+    total = ZERO
+    used = []
+    for value, count, carried in parameter.segments(month, last):
+        if carried and not carry:
+            continue
+        amount = value.lookup(scale_input) if scale_input is not None else value.value
+        assert amount is not None
+        total += amount * count
+        used.append(collector.use(parameter, value, carried))
+    return total / days, tuple(used)
+
+
+def _optional_value(parameter: Parameter, month: dt.date, collector: _Collector) -> tuple[Decimal, tuple[UsedValue, ...]]:
+    """Like _month_average for a temporary parameter: zero on days it is not in force, never carried forward."""
+    last = month_end(month)
+    total = ZERO
+    used: dict[dt.date, UsedValue] = {}
+    for value in parameter.values:
+        begin, end = max(month, value.valid_from), min(last, value.valid_to or last)
+        if begin <= end and value.value is not None:
+            total += value.value * ((end - begin).days + 1)
+            used[value.valid_from] = collector.use(parameter, value, False)
+    return total / last.day, tuple(used.values())
+
+
+def _step_code(line: StatutoryLine, year: int) -> str:
+    code = line.steps[0][1]
+    for first_year, step in line.steps:
+        if year >= first_year:
+            code = step
+    return code
+
+
+def required_parameters(model: PayModel, options: Options) -> list[str]:
+    codes = list(CONTRIBUTION_PARAMETERS)
+    for line in model.lines:
+        codes += [code for _, code in line.steps]
+    if model.iespe_published is not None:
+        codes.append("iespe-mensuelle")
+    if model.pet_published is not None:
+        codes.append("pet-mensuelle")
+    if model.garde and options.gardes_per_month:
+        codes.append(model.garde)
+    if model.astreinte and options.astreintes_per_month:
+        codes.append("astreinte-nuit")
+    if options.acts_per_week:
+        codes.append("tarif-consultation-g")
+    return list(dict.fromkeys(codes))
+
+
+def coverage(parameters: ParameterSet, codes: list[str]) -> tuple[dt.date, dt.date | None]:
+    """The dates every needed parameter has a value for (the last known values may be carried forward past the end)."""
+    first = max(parameters[c].first_day for c in codes)
+    lasts = [parameters[c].last_day for c in codes if parameters[c].last_day is not None]
+    return first, (min(lasts) if lasts else None)
+
+
+# --- the simulation ----------------------------------------------------------------------------------------------
+
+
+def simulate(
+    *,
+    scheme: SchemeData,
+    model: PayModel,
+    parameters: ParameterSet,
+    region: str,
+    start: dt.date,
+    months: int,
+    method: Method = "published",
+    options: Options = Options(),
+) -> Result:
+    """Month-by-month income over a contract, every figure with its formula and sources."""
+    if region not in scheme.regions:
+        raise SimulationError(
+            "region", f"Scheme '{scheme.slug}' is not offered in region '{region}'; it is documented in: "
+            + ", ".join(scheme.regions) + ".", allowed=list(scheme.regions),
+        )
+    if start.day != 1:
+        raise SimulationError("start", "A contract starts on the first day of a month (posts start on 1 November or 1 May).")
+    if months < 1:
+        raise SimulationError("months", "months must be at least 1.")
+    if scheme.max_months is not None and months > scheme.max_months:
+        raise SimulationError(
+            "months", f"'{scheme.slug}' lasts {scheme.max_months} months at most: {scheme.duration_text} "
+            f"(source: {'; '.join(scheme.duration_sources)})",
+        )
+    options = resolve_options(scheme, model, options)
+    codes = required_parameters(model, options)
+    missing = [c for c in codes if c not in parameters]
+    if missing:
+        raise SimulationError("scheme", f"The catalogue lacks the parameters {', '.join(missing)} for this scheme.")
+    first, last = coverage(parameters, codes)
+    if start < first or (last is not None and start > last):
+        covered = f"from {first:%Y-%m-%d}" + (f" to {last:%Y-%m-%d}" if last else "")
+        raise SimulationError("start", f"No pay data for a start on {start:%Y-%m-%d}: the parameters cover starts {covered}.")
+
+    collector = _Collector()
+    for note in model.notes:
+        collector.note(note)
+    built = [
+        _month(scheme, model, parameters, region, add_months(start, i), i, months, method, options, collector)
+        for i in range(months)
+    ]
+    built = _cpam_guarantee(scheme, model, built, options, collector)
+    final = tuple(_settle(m, parameters, options, collector) for m in built)
+    if method == "published":
+        _reconcile_totals(scheme, region, final, collector)
+    return Result(
+        scheme=scheme, region=region, start=start, months_count=months, method=method, options=options,
+        months=final, notes=tuple(collector.notes), used=tuple(collector.used.values()),
+    )
+
+
+def _applies(c: PublishedComponent, region: str, year: int, month: dt.date) -> bool:
+    if c.kind != "pay" or c.region not in (None, region):
+        return False
+    if (c.year_from and year < c.year_from) or (c.year_to and year > c.year_to):
+        return False
+    return not ((c.valid_from and month_end(month) < c.valid_from) or (c.valid_to and month > c.valid_to))
+
+
+def _month(
+    scheme: SchemeData, model: PayModel, parameters: ParameterSet, region: str, month: dt.date, index: int,
+    total_months: int, method: Method, options: Options, collector: _Collector,
+) -> Month:
+    year = index // 12 + 1
+    lines: list[Line] = []
+    applied: set[str] = set()
+    equivalents = {code for line in model.lines for code in line.published}
+    equivalents |= set(model.iespe_published or ()) | set(model.pet_published or ())
+
+    # Published components: as the documents state them (the statutory method keeps only those it has no grid for).
+    for c in scheme.published:
+        if not _applies(c, region, year, month) or c.calculation != "fixed":
+            continue
+        if method == "statutory" and c.code in equivalents:
+            continue
+        if c.payer == "CPAM" and not options.cpam_contract:
+            continue
+        option = model.optional_components.get(c.code)
+        if option is not None and not getattr(options, option):
+            collector.note(f"« {c.label} » n'est comptée qu'avec l'option {option}=true ({'; '.join(c.conditions)}).")
+            continue
+        if c.periphery_share_pct is not None and options.periphery_share != c.periphery_share_pct:
+            continue
+        amount, smoothed, formula = _published_amount(c, index, total_months)
+        if c.code in model.share_components:
+            share = Decimal(options.hospital_share or 0) / 100
+            amount, smoothed = amount * share, (smoothed * share if smoothed is not None else None)
+            formula += f" × {options.hospital_share} % (part hospitalière)"
+        category = _category(c)
+        applied.add(c.code)
+        if amount:
+            lines.append(Line(c.code, c.label, category, round_cents(amount), c.basis, c.payer, "published", formula,
+                              c.sources, smoothed=round_cents(smoothed) if smoothed is not None else None))
+
+    # Statutory lines: always in the statutory method; in the published one, where no published figure applies.
+    for line in model.lines:
+        if method == "published" and applied & set(line.published):
+            continue
+        lines.append(_grid_line(line, parameters, month, year, options, method, collector))
+    if model.iespe_published is not None and not (method == "published" and applied & set(model.iespe_published)):
+        parameter = parameters["iespe-mensuelle"]
+        amount, used = _month_average(parameter, month, collector)
+        lines.append(Line("iespe", parameter.label, "allowance", round_cents(amount), "gross", "Établissement employeur",
+                          _origin(method), f"{_fmt(amount)} € par mois", _sources(used), used))
+    if model.pet_published is not None and not (method == "published" and applied & set(model.pet_published)):
+        share = Decimal(options.periphery_share or 0)
+        if share:
+            parameter = parameters["pet-mensuelle"]
+            half_days = share / 10
+            amount, used = _month_average(parameter, month, collector, scale_input=half_days)
+            lines.append(Line("pet", parameter.label, "allowance", round_cents(amount), "gross", "Établissement employeur",
+                              _origin(method), f"{share} % hors site principal = {half_days} demi-journées par semaine "
+                              f"→ {_fmt(amount)} € par mois", _sources(used), used))
+
+    # Variable income from the user's inputs, at the rates in force.
+    if model.garde and options.gardes_per_month:
+        parameter = parameters[model.garde]
+        rate, used = _month_average(parameter, month, collector)
+        formula = f"{options.gardes_per_month} × {_fmt(rate)} €"
+        if "garde-majoration-temporaire" in parameters:
+            extra, extra_used = _optional_value(parameters["garde-majoration-temporaire"], month, collector)
+            if extra:
+                rate, used = rate * (1 + extra), used + extra_used
+                formula += f" × (1 + {extra:.4f}) (majoration temporaire)"
+        lines.append(Line("gardes", parameter.label, "garde", round_cents(options.gardes_per_month * rate), "gross",
+                          "Établissement employeur", "input", formula, _sources(used), used))
+    if model.astreinte and options.astreintes_per_month:
+        parameter = parameters["astreinte-nuit"]
+        rate, used = _month_average(parameter, month, collector)
+        lines.append(Line("astreintes", parameter.label, "garde", round_cents(options.astreintes_per_month * rate),
+                          "gross", "Établissement employeur", "input",
+                          f"{options.astreintes_per_month} × {_fmt(rate)} €", _sources(used), used))
+    if model.liberal and options.acts_per_week:
+        parameter = parameters["tarif-consultation-g"]
+        tariff, used = _month_average(parameter, month, collector)
+        days = month_end(month).day
+        fees = options.acts_per_week * days / 7 * tariff
+        lines.append(Line("honoraires", "Honoraires (actes × tarif G en vigueur)", "liberal", round_cents(fees), "fees",
+                          "Patients / Assurance maladie", "input",
+                          f"{options.acts_per_week} actes/semaine × {days}/7 semaines × {_fmt(tariff)} €",
+                          _sources(used), used))
+        collector.note("Les honoraires sont comptés avant charges et cotisations sociales libérales (non modélisées).")
+    elif model.liberal and options.liberal_fees_monthly:
+        lines.append(Line("honoraires", "Honoraires (montant saisi)", "liberal", round_cents(options.liberal_fees_monthly),
+                          "fees", "Patients / Assurance maladie", "input", "montant mensuel saisi", ()))
+        collector.note("Les honoraires sont comptés avant charges et cotisations sociales libérales (non modélisées).")
+    return Month(month, year, tuple(lines), None, None, ZERO, ZERO, ZERO, None, None, None, None)
+
+
+def _category(c: PublishedComponent) -> str:
+    if c.payer == "CPAM":
+        return "cpam"
+    if c.code.endswith(("-iespe", "-pet")):
+        return "allowance"
+    return "bonus" if "-prime-" in c.code else "salary"
+
+
+def _origin(method: Method) -> str:
+    return "statutory" if method == "statutory" else "statutory_fallback"
+
+
+def _sources(used: tuple[UsedValue, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(source for u in used for source in u.value.sources))
+
+
+def _published_amount(c: PublishedComponent, index: int, total_months: int) -> tuple[Decimal, Decimal | None, str]:
+    """What is paid this month, and the smoothed monthly equivalent when it is paid less often than monthly."""
+    per_month = {"monthly": Decimal(1), "quarterly": Decimal(3), "yearly": Decimal(12)}.get(c.frequency)
+    if per_month is None:  # one-off: paid in the first month
+        return (c.amount if index == 0 else ZERO), None, f"{_fmt(c.amount)} € une fois"
+    monthly = c.amount / per_month
+    if c.payment_frequency == "quarterly" and c.frequency != "quarterly":
+        quarter_end = index % 3 == 2 or index == total_months - 1
+        months_in_quarter = index % 3 + 1
+        paid = monthly * months_in_quarter if quarter_end else ZERO
+        return paid, monthly, (f"{_fmt(c.amount)} € par an, versés par trimestre : {_fmt(monthly * 3)} € en fin de "
+                               f"trimestre (équivalent mensuel {_fmt(monthly)} €)")
+    unit = {"monthly": "mois", "quarterly": "trimestre", "yearly": "an"}[c.frequency]
+    formula = f"{_fmt(c.amount)} € par {unit}" + ("" if c.frequency == "monthly" else f" ÷ {per_month}")
+    return monthly, None, formula
+
+
+def _grid_line(line: StatutoryLine, parameters: ParameterSet, month: dt.date, year: int, options: Options,
+               method: Method, collector: _Collector) -> Line:
+    band_year = year + (options.seniority_years or 0 if line.by_seniority else 0)
+    parameter = parameters[_step_code(line, band_year)]
+    value, used = _month_average(parameter, month, collector)
+    amount = value / 12 if line.annual else value
+    formula = f"{_fmt(value)} € par an ÷ 12" if line.annual else f"{_fmt(value)} € par mois"
+    if line.by_seniority:
+        formula += f" (échelon : année {band_year} d'ancienneté)"
+    if line.by_hospital_share:
+        share = Decimal(options.hospital_share if options.hospital_share is not None else 100)
+        amount = amount * share / 100
+        formula += f" × {share} % (part hospitalière)"
+    if method == "published":
+        collector.note(f"« {line.label} » : aucun chiffre publié ne couvre certains mois ; la grille officielle "
+                       f"est utilisée pour ceux-là (origin: statutory_fallback).")
+    if line.note:
+        collector.note(line.note)
+    return Line(line.code, line.label, "salary", round_cents(amount), "gross", line.payer, _origin(method), formula,
+                _sources(used), used)
+
+
+def _cpam_guarantee(scheme: SchemeData, model: PayModel, months: list[Month], options: Options,
+                    collector: _Collector) -> list[Month]:
+    """CCU-MG: the CPAM tops fees up to a gross income per quarter, paid in the quarter's last month."""
+    top_up = next((c for c in scheme.published if c.calculation == "top_up_to"), None)
+    if not (model.cpam and options.cpam_contract and top_up is not None):
+        return months
+    if not options.acts_per_week:
+        collector.note("Le complément de rémunération CPAM se calcule à partir de acts_per_week (moins de 38 actes "
+                       "par semaine) : donnez ce nombre pour le compter.")
+        return months
+    if options.acts_per_week >= 38:
+        collector.note("Complément de rémunération CPAM non dû : 38 actes par semaine ou plus.")
+        return months
+    out = list(months)
+    for end in range(2, len(months) + 2, 3):
+        last = min(end, len(months) - 1)
+        first = last - (last % 3)
+        quarter = months[first:last + 1]
+        fees = sum((line.amount for m in quarter for line in m.lines if line.category == "liberal"), ZERO)
+        ceiling = top_up.amount * len(quarter) / 3
+        complement = max(ZERO, ceiling - fees)
+        if complement:
+            line = Line(top_up.code, top_up.label, "cpam", round_cents(complement), top_up.basis, top_up.payer,
+                        "published", f"max(0 ; {_fmt(ceiling)} € − honoraires du trimestre {_fmt(fees)} €)",
+                        top_up.sources, smoothed=round_cents(complement / len(quarter)))
+            out[last] = replace(out[last], lines=out[last].lines + (line,))
+        if last == len(months) - 1:
+            break
+    return out
+
+
+def _reconcile_totals(scheme: SchemeData, region: str, months: tuple[Month, ...], collector: _Collector) -> None:
+    """A document's stated total (« de l'ordre de 3 883 € ») set against the sum of the figures it publishes."""
+    for total in scheme.published:
+        if total.kind != "total" or total.region not in (None, region) or total.frequency != "monthly":
+            continue
+        month = next((m for m in months if (total.year_from or 1) <= m.contract_year <= (total.year_to or 99)), None)
+        if month is None:
+            continue
+        published = sum((line.amount for line in month.lines if line.origin == "published" and line.basis == total.basis
+                         and line.category in SALARY), ZERO)
+        words = "de l'ordre de " if total.approximate else ""
+        agreement = "concorde" if abs(published - total.amount) <= (1 if total.approximate else 0) else "diffère"
+        collector.note(f"Le document publie un total {words}{_fmt(total.amount)} € ({total.label}) ; la somme des "
+                       f"montants publiés fait {_fmt(published)} € : le total {agreement}.")
+
+
+def _settle(month: Month, parameters: ParameterSet, options: Options, collector: _Collector) -> Month:
+    """Gross → net with the contributions in force, then the income tax withheld at source."""
+    salary = [line for line in month.lines if line.category in SALARY]
+    gross_lines = [line for line in salary if line.basis == "gross"]
+    net_lines = [line for line in salary if line.basis == "net"]
+    other = sum((line.amount for line in month.lines if line.category not in SALARY), ZERO)
+    gross_total = sum((line.amount for line in gross_lines), ZERO)
+    pay = gross_to_net(gross_total, month.month, parameters) if gross_lines else None
+    if pay is not None:
+        for used in pay.used:
+            collector.use(parameters[used.code], used.value, used.carried_forward)
+    if gross_lines and net_lines:
+        collector.note("Chiffres publiés en net et en brut dans le même mois : les cotisations sont calculées sur la "
+                       "seule part brute (approximation : le plafond de la sécurité sociale est appliqué à cette part).")
+    net_salary = sum((line.amount for line in net_lines), ZERO) + (pay.net if pay else ZERO)
+    gross = gross_total if salary and not net_lines else None
+    net = net_salary + other
+
+    tax_base = tax_rate = tax = after = None
+    if options.tax != "none":
+        tax_base = sum((line.amount for line in net_lines), ZERO) + (pay.taxable if pay else ZERO)
+        if net_lines:
+            collector.note("Base de l'impôt : les montants publiés en net sont pris comme imposables (la CSG non "
+                           "déductible et la CRDS qu'ils contiennent ne sont pas connues).")
+        if options.tax == "personal":
+            tax_rate = (options.tax_rate or ZERO) / 100
+        else:
+            parameter = parameters["taux-neutre-mensuel"] if "taux-neutre-mensuel" in parameters else None
+            value = next((v for v in parameter.values if v.covers(month.month)), None) if parameter else None
+            if value is None:
+                collector.note("Taux neutre : grille inconnue pour certains mois ; l'impôt n'y est pas calculé "
+                               "(donnez un taux personnel avec tax=personal).")
+            else:
+                collector.use(parameter, value, False)
+                tax_rate = value.lookup(tax_base)
+        if tax_rate is not None:
+            tax = round_cents(tax_base * tax_rate)
+            after = net - tax
+        if other:
+            collector.note("L'impôt prélevé à la source porte sur le salaire ; les honoraires et versements CPAM "
+                           "relèvent d'acomptes, non calculés ici.")
+    return replace(month, gross=gross, pay=pay, net_salary=net_salary, other_income=other, net=net,
+                   tax_base=tax_base, tax_rate=tax_rate, tax=tax, net_after_tax=after)
+
+
+def yearly(result: Result) -> dict[int, list[Month]]:
+    years: dict[int, list[Month]] = defaultdict(list)
+    for month in result.months:
+        years[month.contract_year].append(month)
+    return years
+
+
+__all__ = [
+    "Line", "Method", "Month", "Options", "OptionSpec", "PublishedComponent", "Result", "SchemeData",
+    "SimulationError", "MissingParameter", "add_months", "coverage", "option_specs", "simulate", "yearly",
+]

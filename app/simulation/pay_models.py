@@ -1,0 +1,160 @@
+"""How each scheme is paid, in terms of the law's grids: which statutory line applies, from which contract year,
+and which published figure (a pay component of the catalogue) states the same line.
+
+This is domain knowledge, not figures: every amount comes from the dated parameters (seed/pay_parameters.yaml)
+or from the catalogue's pay components (seed/pay_components.yaml), each with its source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class StatutoryLine:
+    code: str
+    label: str
+    payer: str
+    # (first contract year, parameter code): the parameter in force from that year of the contract on.
+    steps: tuple[tuple[int, str], ...]
+    annual: bool = True
+    by_seniority: bool = False  # steps follow seniority (prior years + contract year), as assistant grids do
+    by_hospital_share: bool = False  # multiplied by the hospital share of working time
+    # Published pay components stating this line: in the `published` method they take precedence.
+    published: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PayModel:
+    lines: tuple[StatutoryLine, ...] = ()
+    iespe_published: tuple[str, ...] | None = None  # None: no IESPE; () : IESPE with no published figure
+    pet_published: tuple[str, ...] | None = None  # None: no prime d'exercice territorial
+    garde: str | None = None  # parameter of one garde (HU or assistant rate)
+    astreinte: bool = False
+    liberal: bool = False  # ambulatory activity paid by fees (acts per week × consultation tariff)
+    cpam: bool = False  # CCU-MG contract with the CPAM (redevance + guarantee)
+    hospital_share: bool = False  # the hospital share of time is an option (work split)
+    # Published components multiplied by the hospital share (400 MG's hospital part).
+    share_components: frozenset[str] = frozenset()
+    # Published components paid only when an option says the doctor qualifies.
+    optional_components: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+ASSISTANT_GRID = (
+    (1, "assistant-specialiste-annuel-1-2"),
+    (3, "assistant-specialiste-annuel-3-4"),
+    (5, "assistant-specialiste-annuel-5-6"),
+)
+CCU_MG_GRID = ((1, "ccu-mg-universitaire-annuel-avant-2-ans"), (3, "ccu-mg-universitaire-annuel-apres-2-ans"))
+CCU_AH_UNIVERSITY = ((1, "ccu-ah-universitaire-annuel-avant-2-ans"), (3, "ccu-ah-universitaire-annuel-apres-2-ans"))
+CCU_AH_HOSPITAL = ((1, "ccu-ah-hospitalier-annuel-avant-2-ans"), (3, "ccu-ah-hospitalier-annuel-apres-2-ans"))
+
+
+def _assistant(slug: str, *, pet: bool = False, share: bool = False, notes: tuple[str, ...] = ()) -> PayModel:
+    return PayModel(
+        lines=(
+            StatutoryLine(
+                "emoluments", "Émoluments d'assistant spécialiste", "Établissement employeur", ASSISTANT_GRID,
+                by_seniority=True, by_hospital_share=share, published=(f"{slug}-traitement-base",),
+            ),
+        ),
+        iespe_published=(f"{slug}-iespe",),
+        pet_published=(f"{slug}-pet",) if pet else None,
+        garde="garde-sujetion-assistant",
+        astreinte=True,
+        hospital_share=share,
+        notes=notes,
+    )
+
+
+def _hospital_university(slug: str) -> PayModel:
+    return PayModel(
+        lines=(
+            StatutoryLine(
+                "universitaire", "Salaire universitaire", "UFR de médecine", CCU_AH_UNIVERSITY,
+                published=(f"{slug}-salaire-universitaire",),
+            ),
+            StatutoryLine(
+                "hospitalier", "Rémunération hospitalière", "CHU", CCU_AH_HOSPITAL,
+                published=(f"{slug}-remuneration-hospitaliere",),
+            ),
+        ),
+        iespe_published=(f"{slug}-iespe",),
+        garde="garde-hu",
+        astreinte=True,
+    )
+
+
+PAY_MODELS: dict[str, PayModel] = {
+    "ccu-mg": PayModel(
+        lines=(
+            StatutoryLine(
+                "universitaire", "Salaire universitaire (CCU-MG)", "UFR de médecine", CCU_MG_GRID,
+                published=("ccu-mg-salaire-universitaire",),
+            ),
+        ),
+        liberal=True,
+        cpam=True,
+        notes=("La part soins est libérale (honoraires) ou salariée ; les honoraires sont comptés avant charges.",),
+    ),
+    "aumg": PayModel(
+        lines=(
+            StatutoryLine(
+                "universitaire", "Salaire universitaire (base CCU-MG 1er échelon)", "UFR de médecine",
+                ((1, "ccu-mg-universitaire-annuel-avant-2-ans"),),
+                published=("aumg-salaire-universitaire",),
+            ),
+        ),
+        liberal=True,
+        notes=("Les AUMG ne reçoivent pas le complément de rémunération CPAM des CCU-MG.",),
+    ),
+    "chef-clinique-region": PayModel(
+        lines=(
+            StatutoryLine(
+                "universitaire", "Salaire universitaire", "UFR de médecine", CCU_AH_UNIVERSITY,
+                published=("chef-clinique-region-salaire-universitaire",),
+                note="Grille universitaire des chefs de clinique ; la part hospitalière en CH n'est pas publiée.",
+            ),
+        ),
+        notes=("La rémunération de la valence hospitalière (CH) n'est publiée par aucune source : elle n'est pas comptée.",),
+    ),
+    "mg-400": PayModel(
+        lines=(
+            StatutoryLine(
+                "hospitalier", "Partie hospitalière (PH 2e échelon, au prorata)", "Établissement de santé",
+                ((1, "ph-annuel-echelon-2"),), by_hospital_share=True,
+                published=("mg-400-remuneration-hospitaliere",),
+            ),
+        ),
+        liberal=True,
+        hospital_share=True,
+        share_components=frozenset({"mg-400-remuneration-hospitaliere"}),
+        notes=("La rémunération libérale dépend du nombre d'actes ; l'exercice salarié se négocie avec l'employeur.",),
+    ),
+    "ccu-ah": _hospital_university("ccu-ah"),
+    "ahu": _hospital_university("ahu"),
+    "atp-regional": PayModel(
+        lines=_assistant("atp-regional").lines,
+        iespe_published=("atp-regional-iespe",),
+        pet_published=("atp-regional-pet",),
+        garde="garde-sujetion-assistant",
+        astreinte=True,
+        optional_components={"atp-regional-prime-region": "region_bonus"},
+    ),
+    "assistant-bachelot": _assistant("assistant-bachelot", pet=True),
+    "assistant-ambulatoire": _assistant("assistant-ambulatoire"),
+    "asr": _assistant("asr"),
+    "astp-ville-hopital": _assistant(
+        "astp-ville-hopital",
+        notes=("Le partage de la rémunération entre l'hôpital et la structure ambulatoire n'est pas publié : "
+               "la grille d'assistant est comptée à temps plein.",),
+    ),
+    "assistant-mixte-ville-hopital": _assistant(
+        "assistant-mixte-ville-hopital",
+        share=True,
+        notes=("La part libérale (contrat de collaboration salariée) n'est pas publiée : seule la part hospitalière est comptée.",),
+    ),
+    "assistant-douleur-soins-palliatifs": _assistant("assistant-douleur-soins-palliatifs"),
+}

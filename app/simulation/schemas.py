@@ -1,0 +1,251 @@
+"""Request and response bodies of the simulation API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.catalogue.schemas import Money
+
+Method = Literal["published", "statutory"]
+Rate = Annotated[Decimal, Field(description="A fraction (0.069 = 6,9 %).")]
+RateOut = Annotated[Rate, Money.__metadata__[0]]  # same JSON-number rendering as money
+
+
+class SimulationOptions(BaseModel):
+    """Options a scheme may take (see `GET /schemes/{slug}/simulation` for which, their ranges and defaults)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    periphery_share: int | None = Field(default=None, ge=0, le=100, description="Share of time outside the main site (%), for the prime d'exercice territorial.", examples=[50])
+    hospital_share: int | None = Field(default=None, ge=0, le=100, description="Hospital share of working time (%).", examples=[60])
+    acts_per_week: Decimal | None = Field(default=None, ge=0, le=300, description="Consultations per week, at the G tariff in force each day.", examples=[30])
+    liberal_fees_monthly: Decimal | None = Field(default=None, ge=0, le=100000, description="Or: liberal fees per month (€).")
+    cpam_contract: bool | None = Field(default=None, description="CCU-MG contract with the CPAM (group practice, permanence des soins, on request).")
+    gardes_per_month: Decimal | None = Field(default=None, ge=0, le=31, description="Gardes per month (0.5 for a half garde).", examples=[4])
+    astreintes_per_month: Decimal | None = Field(default=None, ge=0, le=31, description="Night astreintes per month.")
+    seniority_years: int | None = Field(default=None, ge=0, le=10, description="Years of seniority as an assistant already acquired.")
+    region_bonus: bool | None = Field(default=None, description="The Région pays its bonus (ATP, « dans certains cas »).")
+    tax: Literal["none", "neutral", "personal"] = Field(default="none", description="Income tax withheld at source: none, the taux neutre grid in force, or a personal rate.")
+    tax_rate: Decimal | None = Field(default=None, ge=0, le=60, description="Personal withholding rate (%), with tax=personal.", examples=[7.5])
+
+
+class SimulationRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 24},
+                {"scheme": "ccu-mg", "region": "32", "start": "2024-11-01", "months": 96, "method": "statutory",
+                 "options": {"acts_per_week": 30, "cpam_contract": True}},
+                {"scheme": "atp-regional", "region": "32", "start": "2024-11-01", "months": 24,
+                 "options": {"periphery_share": 50, "gardes_per_month": 4, "tax": "neutral"}},
+            ]
+        },
+    )
+
+    scheme: str = Field(max_length=80, description="Scheme slug.", examples=["ccu-ah"])
+    region: str = Field(pattern=r"^\d{2}$", description="INSEE code of a region where the scheme is offered.", examples=["32"])
+    start: dt.date = Field(description="First day of the contract (the first of a month).", examples=["2024-11-01"])
+    months: int = Field(ge=1, le=120, description="Length of the contract in months.", examples=[24])
+    method: Method = Field(
+        default="published",
+        description="`published`: the figures the documents publish (net or gross as published), the official "
+        "grids only where no figure is published; `statutory`: official gross grids and contribution rates.",
+    )
+    options: SimulationOptions = Field(default_factory=SimulationOptions)
+
+
+class SimulationQuery(SimulationOptions):
+    """The same request as query parameters, for shareable links: options are flattened."""
+
+    scheme: str = Field(max_length=80, description="Scheme slug.", examples=["ccu-ah"])
+    region: str = Field(pattern=r"^\d{2}$", description="INSEE region code.", examples=["32"])
+    start: dt.date = Field(description="First day of the contract.", examples=["2024-11-01"])
+    months: int = Field(ge=1, le=120, description="Length of the contract in months.", examples=[24])
+    method: Method = Field(default="published", description="published or statutory.")
+    format: Literal["json", "csv"] | None = Field(default=None, description="`csv` for a CSV export (same as `Accept: text/csv`).")
+
+    def to_request(self) -> SimulationRequest:
+        options = SimulationOptions(**self.model_dump(include=set(SimulationOptions.model_fields)))
+        return SimulationRequest(scheme=self.scheme, region=self.region, start=self.start, months=self.months,
+                                 method=self.method, options=options)
+
+
+class ParameterRef(BaseModel):
+    code: str = Field(examples=["pmss"])
+    valid_from: dt.date
+
+
+class Component(BaseModel):
+    code: str = Field(examples=["ccu-ah-salaire-universitaire"])
+    label: str
+    category: Literal["salary", "allowance", "bonus", "garde", "liberal", "cpam"]
+    amount: Money = Field(description="Paid this month.")
+    basis: Literal["gross", "net", "unspecified", "fees"] = Field(
+        description="`gross`/`net` as stated; `unspecified` when the source does not say; `fees`: liberal fees before charges."
+    )
+    payer: str
+    origin: Literal["published", "statutory", "statutory_fallback", "input"] = Field(
+        description="`published`: a figure of a source document; `statutory`: an official grid; `statutory_fallback`: "
+        "an official grid used in the published method because no document publishes that figure; `input`: your inputs × official rates."
+    )
+    formula: str = Field(examples=["1 392,00 € par mois"])
+    smoothed_monthly: Money | None = Field(description="Monthly equivalent of an amount paid less often (quarterly).")
+    sources: list[str]
+    parameters: list[ParameterRef]
+
+
+class Contribution(BaseModel):
+    code: str = Field(examples=["vieillesse_plafonnee"])
+    label: str
+    base: Money
+    rate: RateOut
+    amount: Money = Field(description="Unrounded for CSG/CRDS (as OpenFisca), per line rounded for the others.")
+    formula: str
+
+
+class MonthOut(BaseModel):
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2024-11"])
+    contract_year: int = Field(examples=[1])
+    gross: Money | None = Field(description="Gross salary, when every salary figure of the month is known gross.")
+    contributions_total: Money | None
+    net_salary: Money = Field(description="Salary after employee contributions.")
+    other_income: Money = Field(description="Liberal fees and CPAM payments, before liberal charges.")
+    net: Money = Field(description="net_salary + other_income, before income tax.")
+    tax_base: Money | None = None
+    tax_rate: RateOut | None = None
+    tax: Money | None = None
+    net_after_tax: Money | None = None
+    components: list[Component]
+    contributions: list[Contribution]
+
+
+class Totals(BaseModel):
+    gross: Money | None
+    net_salary: Money
+    other_income: Money
+    net: Money
+    tax: Money | None
+    net_after_tax: Money | None
+
+
+class YearSummary(Totals):
+    contract_year: int
+    months: int
+    first_month: str
+    last_month: str
+
+
+class ParameterUsed(BaseModel):
+    code: str
+    label: str
+    value: RateOut | None = Field(description="The value (euros or a rate); null for a scale.")
+    brackets: list[dict[str, float]] | None = None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    confirmed: bool = Field(description="False when no official text confirms the value (derived or reported).")
+    carried_forward: bool = Field(description="True when used past its known period (the last known value).")
+    sources: list[str]
+
+
+class MethodCheck(BaseModel):
+    method: Method
+    other_method: Method
+    total_net: Money
+    other_total_net: Money | None
+    difference: Money | None
+    agree: bool | None = Field(description="Whether both methods give the same total net within 1 %.")
+    detail: str
+
+
+class SchemeRef(BaseModel):
+    slug: str
+    name: str
+    url: str
+
+
+class SimulationInputs(SimulationRequest):
+    options: dict[str, object] = Field(description="Every option as understood, with defaults filled in.")  # type: ignore[assignment]
+
+
+class SimulationResult(BaseModel):
+    inputs: SimulationInputs
+    scheme: SchemeRef
+    months: list[MonthOut]
+    totals: Totals
+    monthly_average: Totals
+    years: list[YearSummary]
+    parameters: list[ParameterUsed] = Field(description="Every parameter value used, with its period and source.")
+    notes: list[str] = Field(description="Assumptions, fallbacks and limits that apply to this result.")
+    method_check: MethodCheck
+
+
+class OptionOut(BaseModel):
+    name: str
+    type: Literal["integer", "number", "boolean"]
+    default: object
+    minimum: float | None
+    maximum: float | None
+    description: str
+
+
+class Coverage(BaseModel):
+    first_start: dt.date = Field(description="Earliest start date with pay data.")
+    last_start: dt.date | None = Field(description="Latest start date (past it some values are unknown); null: open.")
+
+
+class SimulationOptionsOut(BaseModel):
+    scheme: SchemeRef
+    regions: list[str] = Field(description="INSEE codes where the scheme can be simulated.")
+    max_months: int | None
+    methods: list[Method]
+    options: list[OptionOut]
+    coverage: Coverage
+
+
+class CompareItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = Field(default=None, max_length=120, description="Your name for this column.")
+    scheme: str = Field(max_length=80)
+    region: str = Field(pattern=r"^\d{2}$")
+    method: Method = "published"
+    options: SimulationOptions = Field(default_factory=SimulationOptions)
+
+
+class CompareRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"start": "2024-11-01", "months": 24, "items": [
+                    {"scheme": "ccu-ah", "region": "32"},
+                    {"scheme": "atp-regional", "region": "32", "options": {"periphery_share": 50}},
+                    {"scheme": "assistant-bachelot", "region": "32", "options": {"periphery_share": 20}},
+                ]}
+            ]
+        },
+    )
+
+    start: dt.date = Field(examples=["2024-11-01"])
+    months: int = Field(ge=1, le=120, examples=[24])
+    items: list[CompareItem] = Field(min_length=1, max_length=30)
+
+
+class CompareColumn(BaseModel):
+    label: str
+    inputs: SimulationInputs
+    totals: Totals
+    monthly_average: Totals
+    net_by_month: list[Money]
+    notes: list[str]
+
+
+class CompareResult(BaseModel):
+    start: dt.date
+    months: list[str] = Field(description="The months, in the order of every column's net_by_month.")
+    items: list[CompareColumn]

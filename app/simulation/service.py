@@ -1,0 +1,227 @@
+"""Runs simulations for the API: loads scheme data and parameters, calls the engine, shapes the result."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from sqlmodel import Session
+
+from app.errors import ApiError, not_found
+from app.simulation import engine
+from app.simulation import schemas as S
+from app.simulation.engine import Options, Result, SimulationError
+from app.simulation.parameters import ParameterSet
+from app.simulation.pay_models import PAY_MODELS
+from app.simulation.repository import load_parameters, load_scheme
+from app.text import is_public_id
+
+ZERO = Decimal("0")
+OTHER = {"published": "statutory", "statutory": "published"}
+
+
+def _scheme(session: Session, slug: str, *, field: str, location: str) -> engine.SchemeData:
+    data = load_scheme(session, slug) if is_public_id(slug) else None
+    if data is None or slug not in PAY_MODELS:
+        allowed = sorted(PAY_MODELS)
+        if location == "path":
+            raise not_found("scheme", slug, field=field, allowed=allowed)
+        raise ApiError(422, f"Unknown scheme '{slug}'.", field=field, location=location, allowed=allowed)
+    return data
+
+
+def _options(options: S.SimulationOptions) -> Options:
+    return Options(**options.model_dump())
+
+
+def _run(session: Session, request: S.SimulationRequest, parameters: ParameterSet, *, prefix: str = "") -> Result:
+    scheme = _scheme(session, request.scheme, field=f"{prefix}scheme", location="body")
+    try:
+        return engine.simulate(
+            scheme=scheme, model=PAY_MODELS[scheme.slug], parameters=parameters, region=request.region,
+            start=request.start, months=request.months, method=request.method, options=_options(request.options),
+        )
+    except SimulationError as exc:
+        raise ApiError(422, exc.message, field=f"{prefix}{exc.field}", location="body", allowed=exc.allowed) from None
+
+
+def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
+    def total(values: list[Decimal | None]) -> Decimal | None:
+        if any(v is None for v in values):
+            return None
+        return sum((v for v in values if v is not None), ZERO) / divisor
+
+    def money(value: Decimal | None) -> Decimal | None:
+        return None if value is None else value.quantize(Decimal("0.01"))
+
+    return S.Totals(
+        gross=money(total([m.gross for m in months])),
+        net_salary=money(total([m.net_salary for m in months])),
+        other_income=money(total([m.other_income for m in months])),
+        net=money(total([m.net for m in months])),
+        tax=money(total([m.tax for m in months])) if any(m.tax is not None for m in months) else None,
+        net_after_tax=money(total([m.net_after_tax for m in months])) if any(m.tax is not None for m in months) else None,
+    )
+
+
+def _month_out(month: engine.Month) -> S.MonthOut:
+    pay = month.pay
+    return S.MonthOut(
+        month=f"{month.month:%Y-%m}",
+        contract_year=month.contract_year,
+        gross=month.gross,
+        contributions_total=pay.total_deductions.quantize(Decimal("0.01")) if pay else None,
+        net_salary=month.net_salary,
+        other_income=month.other_income,
+        net=month.net,
+        tax_base=month.tax_base,
+        tax_rate=month.tax_rate,
+        tax=month.tax,
+        net_after_tax=month.net_after_tax,
+        components=[
+            S.Component(
+                code=line.code, label=line.label, category=line.category, amount=line.amount, basis=line.basis,
+                payer=line.payer, origin=line.origin, formula=line.formula, smoothed_monthly=line.smoothed,
+                sources=list(line.sources),
+                parameters=[S.ParameterRef(code=u.code, valid_from=u.value.valid_from) for u in line.used],
+            )
+            for line in month.lines
+        ],
+        contributions=[
+            S.Contribution(code=d.code, label=d.label, base=d.base.quantize(Decimal("0.01")), rate=d.rate,
+                           amount=d.amount.quantize(Decimal("0.0001")), formula=d.formula)
+            for d in (pay.deductions if pay else ())
+        ],
+    )
+
+
+def _inputs(request: S.SimulationRequest, result: Result) -> S.SimulationInputs:
+    options = {k: v for k, v in result.options.__dict__.items()}
+    return S.SimulationInputs(
+        scheme=request.scheme, region=request.region, start=request.start, months=request.months,
+        method=request.method, options=options,
+    )
+
+
+def _years(result: Result) -> list[S.YearSummary]:
+    out = []
+    for year, months in engine.yearly(result).items():
+        totals = _totals(months)
+        out.append(S.YearSummary(**totals.model_dump(), contract_year=year, months=len(months),
+                                 first_month=f"{months[0].month:%Y-%m}", last_month=f"{months[-1].month:%Y-%m}"))
+    return out
+
+
+def _parameters(result: Result) -> list[S.ParameterUsed]:
+    return [
+        S.ParameterUsed(
+            code=u.code, label=u.label, value=u.value.value,
+            brackets=[{"threshold": float(b.threshold), "value": float(b.value)} for b in u.value.brackets]
+            if u.value.brackets else None,
+            valid_from=u.value.valid_from, valid_to=u.value.valid_to, confirmed=u.value.confirmed,
+            carried_forward=u.carried_forward, sources=list(u.value.sources),
+        )
+        for u in sorted(result.used, key=lambda u: (u.code, u.value.valid_from))
+    ]
+
+
+def _method_check(session: Session, request: S.SimulationRequest, result: Result, parameters: ParameterSet) -> S.MethodCheck:
+    total = sum((m.net for m in result.months), ZERO)
+    other_method = OTHER[request.method]
+    try:
+        other = _run(session, request.model_copy(update={"method": other_method}), parameters)
+    except ApiError as exc:
+        return S.MethodCheck(method=request.method, other_method=other_method, total_net=total, other_total_net=None,
+                             difference=None, agree=None, detail=f"The {other_method} method cannot run: {exc.detail}")
+    other_total = sum((m.net for m in other.months), ZERO)
+    difference = total - other_total
+    agree = abs(difference) <= abs(other_total) / 100 if other_total else difference == 0
+    detail = (
+        f"The {other_method} method gives the same total net within 1 %."
+        if agree
+        else f"The {other_method} method gives {other_total:.2f} € in total, {abs(difference):.2f} € "
+        f"{'less' if difference > 0 else 'more'}: the published figures and the official grids disagree."
+    )
+    return S.MethodCheck(method=request.method, other_method=other_method, total_net=total,
+                         other_total_net=other_total, difference=difference, agree=agree, detail=detail)
+
+
+def simulate(session: Session, request: S.SimulationRequest) -> S.SimulationResult:
+    """One simulation, with the other method run alongside to say where they disagree."""
+    parameters = load_parameters(session)
+    result = _run(session, request, parameters)
+    months = list(result.months)
+    return S.SimulationResult(
+        inputs=_inputs(request, result),
+        scheme=S.SchemeRef(slug=result.scheme.slug, name=result.scheme.name, url=f"/schemes/{result.scheme.slug}"),
+        months=[_month_out(m) for m in months],
+        totals=_totals(months),
+        monthly_average=_totals(months, divisor=len(months)),
+        years=_years(result),
+        parameters=_parameters(result),
+        notes=list(result.notes),
+        method_check=_method_check(session, request, result, parameters),
+    )
+
+
+def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
+    """Several schemes or options over the same start and length, side by side."""
+    parameters = load_parameters(session)
+    columns = []
+    months: list[str] = []
+    for index, item in enumerate(request.items):
+        single = S.SimulationRequest(scheme=item.scheme, region=item.region, start=request.start,
+                                     months=request.months, method=item.method, options=item.options)
+        result = _run(session, single, parameters, prefix=f"items[{index}].")
+        months = [f"{m.month:%Y-%m}" for m in result.months]
+        columns.append(S.CompareColumn(
+            label=item.label or f"{item.scheme} ({item.region}, {item.method})",
+            inputs=_inputs(single, result),
+            totals=_totals(list(result.months)),
+            monthly_average=_totals(list(result.months), divisor=len(result.months)),
+            net_by_month=[m.net for m in result.months],
+            notes=list(result.notes),
+        ))
+    return S.CompareResult(start=request.start, months=months, items=columns)
+
+
+def options(session: Session, slug: str) -> S.SimulationOptionsOut:
+    """What a scheme's simulation takes: regions, maximum length, options with ranges and defaults, dates covered."""
+    scheme = _scheme(session, slug, field="slug", location="path")
+    model = PAY_MODELS[slug]
+    parameters = load_parameters(session)
+    specs = engine.option_specs(scheme, model)
+    first, last = engine.coverage(parameters, engine.required_parameters(model, Options()))
+    return S.SimulationOptionsOut(
+        scheme=S.SchemeRef(slug=scheme.slug, name=scheme.name, url=f"/schemes/{scheme.slug}"),
+        regions=list(scheme.regions),
+        max_months=scheme.max_months,
+        methods=["published", "statutory"],
+        options=[
+            S.OptionOut(name=s.name, type=s.kind, default=s.default,
+                        minimum=float(s.minimum) if s.minimum is not None else None,
+                        maximum=float(s.maximum) if s.maximum is not None else None, description=s.description)
+            for s in specs
+        ],
+        coverage=S.Coverage(first_start=first, last_start=last),
+    )
+
+
+def to_csv(result: S.SimulationResult) -> str:
+    """One row per month: totals, then one column per component (amount paid that month)."""
+    codes = list(dict.fromkeys(c.code for m in result.months for c in m.components))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["month", "contract_year", "gross", "contributions", "net_salary", "other_income", "net", "tax",
+                     "net_after_tax", *codes])
+
+    def cell(value: object) -> str:
+        return "" if value is None else (f"{value:.2f}" if isinstance(value, Decimal) else str(value))
+
+    for m in result.months:
+        amounts = {c.code: c.amount for c in m.components}
+        writer.writerow([m.month, m.contract_year, cell(m.gross), cell(m.contributions_total), cell(m.net_salary),
+                         cell(m.other_income), cell(m.net), cell(m.tax), cell(m.net_after_tax),
+                         *(cell(amounts.get(code)) for code in codes)])
+    return buffer.getvalue()

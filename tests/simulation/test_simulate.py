@@ -1,0 +1,312 @@
+"""POST/GET /simulate, /simulate/compare, /schemes/{slug}/simulation: figures, steps, explanations, errors."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.catalogue.test_schemes import problem
+
+
+def simulate(client: TestClient, **body) -> dict:
+    body.setdefault("region", "32")
+    body.setdefault("start", "2024-11-01")
+    body.setdefault("months", 24)
+    response = client.post("/simulate", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def published_monthly_net(client: TestClient, slug: str, region: str, *, exclude: tuple[str, ...] = ()) -> Decimal:
+    """What the documents state a month pays in year 1: the sum of the scheme's monthly net pay components."""
+    components = client.get(f"/schemes/{slug}").json()["pay_components"]
+    return sum(
+        (
+            Decimal(str(c["amount"]))
+            for c in components
+            if c["basis"] == "net" and c["frequency"] == "monthly" and c["code"] not in exclude
+            and (c["region"] is None or c["region"]["code"] == region)
+            and (c["contract_years"]["first"] in (None, 1))
+        ),
+        Decimal("0"),
+    )
+
+
+def codes(month: dict) -> dict[str, dict]:
+    return {c["code"]: c for c in month["components"]}
+
+
+class TestDocumentedFigures:
+    """Every monthly figure the documents state comes back, month after month, through the API."""
+
+    def test_ccu_ah_total_de_l_ordre_de_3883(self, client: TestClient) -> None:
+        result = simulate(client, scheme="ccu-ah")
+        month = result["months"][0]
+        assert {c: v["amount"] for c, v in codes(month).items()} == {
+            "ccu-ah-salaire-universitaire": 1392, "ccu-ah-remuneration-hospitaliere": 1480, "ccu-ah-iespe": 1010,
+        }
+        assert month["net"] == 3882 == float(published_monthly_net(client, "ccu-ah", "32"))
+        assert abs(month["net"] - 3883) <= 1  # « un total de l'ordre de 3 883 € »
+        assert any("3 883,00 €" in note and "concorde" in note for note in result["notes"])
+        assert all(m["net"] == 3882 for m in result["months"])
+
+    @pytest.mark.parametrize(
+        ("slug", "share", "expected"),
+        [
+            ("atp-regional", 50, 2668 + 850 + 800),  # PET 800 € net « pour un exercice à 50 % en périphérie »
+            ("atp-regional", 0, 2668 + 850),
+            ("assistant-bachelot", 20, 2668 + 850 + 360),  # PET 360 € net « pour un exercice à 20 % »
+            ("assistant-bachelot", 0, 2668 + 850),
+        ],
+    )
+    def test_assistants_with_each_prime_d_exercice_territorial(self, client, slug, share, expected) -> None:
+        month = simulate(client, scheme=slug, options={"periphery_share": share})["months"][0]
+        assert month["net"] == expected
+        assert all(c["origin"] == "published" and c["sources"] for c in month["components"])
+
+    def test_ambulatory_assistant(self, client: TestClient) -> None:
+        assert simulate(client, scheme="assistant-ambulatoire")["months"][0]["net"] == 2668 + 850
+
+    @pytest.mark.parametrize("slug", ["ccu-mg", "aumg"])
+    def test_university_salary_1392(self, client: TestClient, slug: str) -> None:
+        month = simulate(client, scheme=slug)["months"][0]
+        assert month["net"] == 1392 == float(published_monthly_net(client, slug, "32"))
+
+    def test_chef_de_clinique_en_region_with_the_region_bonus_in_gross(self, client: TestClient) -> None:
+        month = simulate(client, scheme="chef-clinique-region")["months"][0]
+        lines = codes(month)
+        assert lines["chef-clinique-region-salaire-universitaire"]["amount"] == 1392
+        bonus = lines["chef-clinique-region-prime-region-hdf"]
+        assert (bonus["amount"], bonus["basis"]) == (500, "gross")
+        # The 500 € gross bonus goes through contributions; the 1 392 € are already net.
+        assert month["contributions_total"] > 0 and month["net"] == pytest.approx(1392 + 500 - month["contributions_total"], abs=0.01)
+
+    def test_funding_is_never_pay(self, client: TestClient) -> None:
+        month = simulate(client, scheme="aumg")["months"][0]
+        assert all(c["category"] != "funding" and c["amount"] != 2000 for c in month["components"])
+
+
+class TestPayChanges:
+    def test_96_month_ccu_mg_shows_the_third_year_step(self, client: TestClient) -> None:
+        result = simulate(client, scheme="ccu-mg", start="2024-01-01", months=96, method="statutory")
+        university = [codes(m)["universitaire"]["amount"] for m in result["months"]]
+        assert len(university) == 96
+        assert set(university[:24]) == {1480.90} and set(university[24:]) == {1724.50}  # 17 770,78 / 20 694,00 a year
+        assert [y["contract_year"] for y in result["years"]] == list(range(1, 9))
+        assert result["years"][2]["gross"] > result["years"][1]["gross"]
+
+    def test_published_method_falls_back_to_the_grid_where_no_figure_is_published(self, client: TestClient) -> None:
+        result = simulate(client, scheme="ccu-mg", start="2024-01-01", months=36)
+        origins = [next(c["origin"] for c in m["components"] if c["category"] == "salary") for m in result["months"]]
+        assert set(origins[:24]) == {"published"} and set(origins[24:]) == {"statutory_fallback"}
+        assert any("statutory_fallback" in note for note in result["notes"])
+
+    def test_quarterly_redevance_in_the_month_paid_with_its_monthly_equivalent(self, client: TestClient) -> None:
+        result = simulate(client, scheme="ccu-mg", start="2024-01-01", months=12, options={"cpam_contract": True})
+        paid = [codes(m).get("ccu-mg-redevance-cpam") for m in result["months"]]
+        assert [p["amount"] if p else 0 for p in paid] == [0, 0, 1225, 0, 0, 1225, 0, 0, 1225, 0, 0, 1225]
+        assert paid[2]["smoothed_monthly"] == pytest.approx(4900 / 12, abs=0.01)
+        assert sum(p["amount"] for p in paid if p) == 4900
+
+    def test_cpam_guarantee_tops_fees_up_to_10200_a_quarter(self, client: TestClient) -> None:
+        result = simulate(client, scheme="ccu-mg", start="2024-01-01", months=6,
+                          options={"cpam_contract": True, "acts_per_week": 20})
+        for quarter in (result["months"][0:3], result["months"][3:6]):
+            fees = sum(codes(m)["honoraires"]["amount"] for m in quarter)
+            complement = codes(quarter[2])["ccu-mg-complement-cpam"]["amount"]
+            assert fees + complement == pytest.approx(10200, abs=0.01)
+
+    def test_no_guarantee_at_38_acts_a_week(self, client: TestClient) -> None:
+        result = simulate(client, scheme="ccu-mg", start="2024-01-01", months=3,
+                          options={"cpam_contract": True, "acts_per_week": 38})
+        assert all("ccu-mg-complement-cpam" not in codes(m) for m in result["months"])
+        assert any("38 actes" in note for note in result["notes"])
+
+    def test_consultation_tariff_revaluation_on_22_december_2024_is_day_weighted(self, client: TestClient) -> None:
+        result = simulate(client, scheme="ccu-mg", start="2024-11-01", months=3, options={"acts_per_week": 7})
+        fees = [codes(m)["honoraires"]["amount"] for m in result["months"]]
+        # 7 acts a week = 1 a day: November at 26,50 €; December 21 days at 26,50 € and 10 at 30 €; January at 30 €.
+        assert fees == [30 * 26.5, 21 * 26.5 + 10 * 30, 31 * 30]
+        tariff_dates = {p["valid_from"] for p in codes(result["months"][1])["honoraires"]["parameters"]}
+        assert tariff_dates == {"2023-11-01", "2024-12-22"}
+
+    def test_garde_rates_in_force(self, client: TestClient) -> None:
+        month = simulate(client, scheme="asr", region="28", months=1, options={"gardes_per_month": 4})["months"][0]
+        gardes = codes(month)["gardes"]
+        assert gardes["amount"] == pytest.approx(4 * 422.03)  # sujétion from 1 January 2024
+        assert [p["valid_from"] for p in gardes["parameters"]] == ["2024-01-01"]
+
+    def test_pmss_of_each_year(self, client: TestClient) -> None:
+        result = simulate(client, scheme="ccu-ah", method="statutory", start="2024-12-01", months=2,
+                          options={"gardes_per_month": 2})
+        used = {(p["code"], p["valid_from"]) for p in result["parameters"]}
+        assert ("pmss", "2024-01-01") in used and ("pmss", "2025-01-01") in used
+        december, january = result["months"]
+        assert december["gross"] == january["gross"] and december["net_salary"] != january["net_salary"]
+
+    @pytest.mark.parametrize("share", [40, 50, 60])
+    def test_400_mg_hospital_part_prorated(self, client: TestClient, share: int) -> None:
+        month = simulate(client, scheme="mg-400", region="28", options={"hospital_share": share})["months"][0]
+        assert month["gross"] == pytest.approx(round(58082.42 / 12 * share / 100, 2))
+
+    def test_statutory_gross_to_net_is_explained(self, client: TestClient) -> None:
+        month = simulate(client, scheme="asr", region="28", months=1)["months"][0]
+        assert month["gross"] == 2803.59 + 1010
+        total = sum(c["amount"] for c in month["contributions"])
+        assert month["net"] == pytest.approx(round(month["gross"] - total, 2))
+        assert {c["code"] for c in month["contributions"]} == {
+            "vieillesse_plafonnee", "vieillesse_deplafonnee", "ircantec_a", "ircantec_b", "csg_deductible",
+            "csg_non_deductible", "crds",
+        }
+
+    def test_methods_disagreeing_is_said(self, client: TestClient) -> None:
+        check = simulate(client, scheme="ccu-ah")["method_check"]
+        assert check["agree"] is False and check["other_method"] == "statutory"
+        assert check["difference"] == pytest.approx(check["total_net"] - check["other_total_net"], abs=0.01)
+        assert "disagree" in check["detail"]
+
+    def test_every_figure_has_a_source_or_is_an_input(self, client: TestClient) -> None:
+        result = simulate(client, scheme="atp-regional", method="statutory",
+                          options={"periphery_share": 50, "gardes_per_month": 2, "astreintes_per_month": 3})
+        for month in result["months"]:
+            for component in month["components"]:
+                assert component["sources"] and component["formula"]
+        for parameter in result["parameters"]:
+            assert parameter["sources"], parameter["code"]
+
+    def test_unconfirmed_values_are_flagged(self, client: TestClient) -> None:
+        result = simulate(client, scheme="ccu-ah", method="statutory")
+        flagged = [p for p in result["parameters"] if not p["confirmed"]]
+        assert flagged and any("non confirmée" in note for note in result["notes"])
+
+    def test_totals_average_and_years_add_up(self, client: TestClient) -> None:
+        result = simulate(client, scheme="atp-regional", months=18, options={"periphery_share": 50})
+        total = sum(Decimal(str(m["net"])) for m in result["months"])
+        assert Decimal(str(result["totals"]["net"])) == total
+        assert result["monthly_average"]["net"] == pytest.approx(float(total) / 18, abs=0.01)
+        assert [y["months"] for y in result["years"]] == [12, 6]
+        assert sum(Decimal(str(y["net"])) for y in result["years"]) == total
+
+    def test_amounts_have_at_most_two_decimals(self, client: TestClient) -> None:
+        result = simulate(client, scheme="ccu-mg", months=12, options={"acts_per_week": 23, "cpam_contract": True})
+        for month in result["months"]:
+            for key in ("net", "net_salary", "other_income"):
+                assert Decimal(str(month[key])) == Decimal(str(month[key])).quantize(Decimal("0.01"))
+
+
+class TestTax:
+    def test_neutral_rate_of_the_2024_grid(self, client: TestClient) -> None:
+        month = simulate(client, scheme="asr", region="28", months=1, options={"tax": "neutral"})["months"][0]
+        assert month["tax_rate"] == 0.099  # 3 052–3 476 € band of the 2024 grid
+        assert month["tax"] == pytest.approx(round(month["tax_base"] * 0.099, 2))
+        assert month["net_after_tax"] == pytest.approx(month["net"] - month["tax"], abs=0.01)
+
+    def test_personal_rate(self, client: TestClient) -> None:
+        result = simulate(client, scheme="asr", region="28", months=3, options={"tax": "personal", "tax_rate": 7.5})
+        assert all(m["tax"] == pytest.approx(round(m["tax_base"] * 0.075, 2)) for m in result["months"])
+        assert result["totals"]["net_after_tax"] == pytest.approx(result["totals"]["net"] - result["totals"]["tax"], abs=0.01)
+
+    def test_months_without_a_known_grid_say_so(self, client: TestClient) -> None:
+        result = simulate(client, scheme="asr", region="28", start="2024-12-01", months=2, options={"tax": "neutral"})
+        assert result["months"][0]["tax"] is not None and result["months"][1]["tax"] is None
+        assert any("Taux neutre" in note for note in result["notes"])
+
+
+class TestLinksAndExports:
+    def test_get_gives_the_same_result_as_post(self, client: TestClient) -> None:
+        body = simulate(client, scheme="atp-regional", options={"periphery_share": 50, "gardes_per_month": 2})
+        response = client.get("/simulate?scheme=atp-regional&region=32&start=2024-11-01&months=24&periphery_share=50&gardes_per_month=2")
+        assert response.status_code == 200 and response.json() == body
+
+    def test_csv_export(self, client: TestClient) -> None:
+        for response in (
+            client.get("/simulate?scheme=ccu-ah&region=32&start=2024-11-01&months=24&format=csv"),
+            client.post("/simulate", json={"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 24},
+                        headers={"Accept": "text/csv"}),
+        ):
+            assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+            rows = response.text.strip().split("\r\n")
+            assert rows[0].startswith("month,contract_year,gross,contributions,net_salary,other_income,net")
+            assert len(rows) == 25 and rows[1].startswith("2024-11,1,,,3882.00,0.00,3882.00")
+
+    def test_compare_side_by_side(self, client: TestClient) -> None:
+        response = client.post("/simulate/compare", json={"start": "2024-11-01", "months": 12, "items": [
+            {"scheme": "ccu-ah", "region": "32"},
+            {"scheme": "atp-regional", "region": "32", "options": {"periphery_share": 50}, "label": "ATP 50 %"},
+            {"scheme": "ccu-ah", "region": "32", "method": "statutory"},
+        ]})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["months"]) == 12 and [i["label"] for i in body["items"]][1] == "ATP 50 %"
+        assert body["items"][0]["net_by_month"][0] == 3882 and body["items"][1]["net_by_month"][0] == 4318
+        assert body["items"][2]["totals"]["net"] < body["items"][0]["totals"]["net"]
+
+    def test_compare_names_the_bad_item(self, client: TestClient) -> None:
+        response = client.post("/simulate/compare", json={"start": "2024-11-01", "months": 24, "items": [
+            {"scheme": "ccu-ah", "region": "32"}, {"scheme": "assistant-douleur-soins-palliatifs", "region": "28"},
+        ]})
+        assert problem(response, 422, "items[1].months")
+
+    def test_options_are_discoverable(self, client: TestClient) -> None:
+        body = client.get("/schemes/mg-400/simulation").json()
+        options = {o["name"]: o for o in body["options"]}
+        assert options["hospital_share"] | {"description": ""} == {
+            "name": "hospital_share", "type": "integer", "default": 50, "minimum": 40, "maximum": 60, "description": ""}
+        assert body["max_months"] == 24 and body["regions"] == ["28", "32"]
+        assert body["coverage"] == {"first_start": "2024-01-01", "last_start": "2025-12-31"}
+        assert "periphery_share" not in options
+        atp = {o["name"]: o for o in client.get("/schemes/atp-regional/simulation").json()["options"]}
+        assert atp["periphery_share"]["default"] == 50 and "region_bonus" in atp
+
+    def test_unknown_scheme_options_404(self, client: TestClient) -> None:
+        problem(client.get("/schemes/nope/simulation"), 404, "slug")
+
+
+class TestErrors:
+    @pytest.mark.parametrize(
+        ("body", "field", "words"),
+        [
+            ({"scheme": "chef-clinique-region", "months": 25}, "months", "24 months at most"),
+            ({"scheme": "ccu-mg", "months": 97}, "months", "96 months at most"),
+            ({"scheme": "assistant-douleur-soins-palliatifs", "region": "28", "months": 13}, "months", "12 months at most"),
+            ({"scheme": "asr", "region": "32"}, "region", "documented in: 28"),
+            ({"scheme": "ccu-ah", "start": "2022-11-01"}, "start", "from 2024-01-01 to 2025-12-31"),
+            ({"scheme": "ccu-ah", "start": "2024-11-15"}, "start", "first day of a month"),
+            ({"scheme": "ccu-ah", "options": {"acts_per_week": 10}}, "options.acts_per_week", "does not apply"),
+            ({"scheme": "mg-400", "region": "28", "options": {"hospital_share": 70}}, "options.hospital_share", "between 40 and 60"),
+            ({"scheme": "ccu-mg", "options": {"tax": "personal"}}, "options.tax_rate", "needs tax_rate"),
+            ({"scheme": "ccu-mg", "options": {"acts_per_week": 10, "liberal_fees_monthly": 100}}, "options.liberal_fees_monthly", "not both"),
+            ({"scheme": "chef-de-gare"}, "scheme", "Unknown scheme"),
+        ],
+    )
+    def test_clear_422(self, client: TestClient, body: dict, field: str, words: str) -> None:
+        payload = {"region": "32", "start": "2024-11-01", "months": 24} | body
+        found = problem(client.post("/simulate", json=payload), 422, field)
+        assert words in found["detail"], found["detail"]
+
+    def test_maximum_length_cites_its_source(self, client: TestClient) -> None:
+        found = problem(client.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2024-11-01", "months": 100}), 422, "months")
+        assert "CNU" in found["detail"] and "000_1d8328fa8c568d58.txt" in found["detail"]
+
+    def test_region_error_lists_where_offered(self, client: TestClient) -> None:
+        found = problem(client.post("/simulate", json={"scheme": "aumg", "region": "53", "start": "2024-11-01", "months": 24}), 422, "region")
+        assert found["errors"][0]["allowed"] == ["11", "28", "32", "44", "76", "93"]
+
+    @pytest.mark.parametrize(
+        ("payload", "field"),
+        [
+            ({"region": "32", "start": "2024-11-01", "months": 24}, "scheme"),
+            ({"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 0}, "months"),
+            ({"scheme": "ccu-ah", "region": "32", "start": "demain", "months": 24}, "start"),
+            ({"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 24, "options": {"colour": 1}}, "options.colour"),
+            ({"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 24, "method": "magic"}, "method"),
+        ],
+    )
+    def test_malformed_bodies(self, client: TestClient, payload: dict, field: str) -> None:
+        problem(client.post("/simulate", json=payload), 422, field)
+
+    def test_not_json(self, client: TestClient) -> None:
+        response = client.post("/simulate", content=b"{not json", headers={"Content-Type": "application/json"})
+        assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
