@@ -18,7 +18,10 @@ QUERY_PARAMS = {
     "/contacts": ["region", "scheme"],
     "/calendar": ["region", "scheme", "from", "format"],
 }
-PATHS = ["/schemes/{}", "/regions/{}"]
+PATHS = ["/schemes/{}", "/regions/{}", "/schemes/{}/simulation"]
+SIMULATION_BASE = {"scheme": "atp-regional", "region": "32", "start": "2024-11-01", "months": "24"}
+SIMULATION_PARAMS = [*SIMULATION_BASE, "method", "format", "periphery_share", "gardes_per_month", "tax", "tax_rate",
+                     "acts_per_week", "hospital_share"]
 
 
 def assert_clean(response) -> None:
@@ -34,6 +37,30 @@ def test_query_parameters(client: TestClient, value: str) -> None:
     for path, names in QUERY_PARAMS.items():
         for name in names:
             assert_clean(client.get(f"{path}?{name}={quote(value, safe='')}"))
+
+
+@pytest.mark.parametrize("value", NASTY)
+def test_simulation_query_parameters(client: TestClient, value: str) -> None:
+    for name in SIMULATION_PARAMS:
+        params = SIMULATION_BASE | {name: value}
+        assert_clean(client.get("/simulate?" + "&".join(f"{k}={quote(str(v), safe='')}" for k, v in params.items())))
+
+
+@pytest.mark.parametrize("value", [*NASTY, -1, 10**30, None, [], {}, True, 0.1])
+def test_simulation_bodies(client: TestClient, value: object) -> None:
+    base = {"scheme": "atp-regional", "region": "32", "start": "2024-11-01", "months": 24}
+    for name in (*base, "method"):
+        assert_clean(client.post("/simulate", json=base | {name: value}))
+    for option in ("periphery_share", "gardes_per_month", "tax", "tax_rate", "seniority_years", "region_bonus"):
+        assert_clean(client.post("/simulate", json=base | {"options": {option: value}}))
+    assert_clean(client.post("/simulate/compare", json={"start": "2024-11-01", "months": 12, "items": [{"scheme": value, "region": "32"}]}))
+
+
+@pytest.mark.parametrize("number", ["1e309", "-1e309", "NaN", "Infinity", "1e-400", "24.5", "9" * 400])
+def test_simulation_numbers_json_cannot_hold(client: TestClient, number: str) -> None:
+    for field in ('"months": ' + number, '"options": {"gardes_per_month": ' + number + "}"):
+        body = '{"scheme": "asr", "region": "28", "start": "2024-11-01", ' + field + (', "months": 12' if "options" in field else "") + "}"
+        assert_clean(client.post("/simulate", content=body.encode(), headers={"Content-Type": "application/json"}))
 
 
 @pytest.mark.parametrize("value", NASTY)
