@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     cors_origins: list[str] = Field(default=["*"], description="Origins allowed to call the JSON API.")
     seed_dir: Path = PROJECT_ROOT / "seed"
+    cache_max_age: int = Field(default=300, ge=0, description="Seconds clients and proxies may reuse a GET answer.")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
 from app import __version__, docs, errors
+from app.http_cache import HttpCache
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health
 from app.simulation.router import router as simulation_router
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         allow_headers=["*"],
         max_age=3600,
     )
+    app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     errors.install(app)
     app.include_router(catalogue_router)
     app.include_router(simulation_router)

@@ -115,3 +115,28 @@ class TestService:
     def test_cors_allows_any_origin_to_read(self, client: TestClient) -> None:
         response = client.get("/schemes", headers={"Origin": "https://faculte.example"})
         assert response.headers["access-control-allow-origin"] == "*"
+
+
+class TestHttpCaching:
+    def test_etag_and_cache_control_then_304(self, client: TestClient) -> None:
+        first = client.get("/schemes?region=28")
+        etag = first.headers["etag"]
+        assert etag.startswith('"') and "max-age" in first.headers["cache-control"]
+        again = client.get("/schemes?region=28", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+        other = client.get("/schemes?region=32", headers={"If-None-Match": etag})
+        assert other.status_code == 200 and other.headers["etag"] != etag
+
+    def test_weak_and_listed_validators_match(self, client: TestClient) -> None:
+        etag = client.get("/regions").headers["etag"]
+        assert client.get("/regions", headers={"If-None-Match": f'"nope", W/{etag}'}).status_code == 304
+
+    def test_errors_and_posts_are_not_cached(self, client: TestClient) -> None:
+        assert "etag" not in client.get("/schemes/nope").headers
+        response = client.post("/simulate", json={"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 1})
+        assert response.status_code == 200 and "etag" not in response.headers
+
+    def test_representations_get_their_own_validator(self, client: TestClient) -> None:
+        as_json = client.get("/calendar?region=28")
+        as_ics = client.get("/calendar?region=28", headers={"Accept": "text/calendar"})
+        assert as_json.headers["etag"] != as_ics.headers["etag"] and "Accept" in as_ics.headers["vary"]

@@ -1,0 +1,69 @@
+"""HTTP caching for GET answers: a strong ETag from the body, Cache-Control, and 304 on If-None-Match.
+
+A pure ASGI middleware (no per-request thread hop): it buffers successful GET/HEAD bodies, which are small here,
+hashes them, and answers 304 with no body when the client already holds that version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def etag_of(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+class HttpCache:
+    def __init__(self, app: ASGIApp, *, max_age: int = 300) -> None:
+        self.app = app
+        self.cache_control = f"public, max-age={max_age}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        request_headers = Headers(scope=scope)
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def buffered(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                headers = Headers(raw=message["headers"])
+                # Only plain successful answers without their own validator are ours to tag.
+                if message["status"] != 200 or "etag" in headers:
+                    start = None
+                    await send(message)
+                return
+            if start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            body = b"".join(chunks)
+            etag = etag_of(body)
+            headers = MutableHeaders(raw=list(start["headers"]))
+            headers["ETag"] = etag
+            headers.setdefault("Cache-Control", self.cache_control)
+            headers.append("Vary", "Accept")
+            if _matches(request_headers.get("if-none-match", ""), etag):
+                del headers["content-length"]
+                del headers["content-type"]
+                await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            headers["Content-Length"] = str(len(body))
+            await send({"type": "http.response.start", "status": 200, "headers": headers.raw})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, buffered)
