@@ -4,7 +4,8 @@ Method (the same as OpenFisca-France's for `categorie_salarie = public_non_titul
 - contributions on a ceiling-based band (vieillesse plafonnée, IRCANTEC tranches A and B) are computed per band
   and each band's amount is rounded to the cent, as a payslip line;
 - vieillesse déplafonnée likewise, on all pay;
-- CSG (deductible and not) and CRDS apply to 98,25 % of pay up to 4 PMSS and 100 % above, unrounded;
+- CSG (deductible and not) and CRDS apply to pay less an abatement of 1,75 % of pay up to 4 PMSS (the abatement
+  rounded to the cent, as on a payslip), the amounts themselves unrounded;
 - net = gross − all contributions, rounded once to the cent (half-up, `app.money.round_cents`).
 Values come from dated parameters: the PMSS and rates in force on the first day of the month.
 """
@@ -90,7 +91,8 @@ def gross_to_net(gross: Decimal, month: dt.date, parameters: ParameterSet) -> Ne
     ceiling_b = pmss * value("ircantec-tranche-b-plafond-pmss")
     csg_ceiling = pmss * value("csg-abattement-plafond-pmss")
     csg_share = value("csg-assiette-abattue")
-    csg_base = _band(gross, ZERO, csg_ceiling) * csg_share + _band(gross, csg_ceiling, None)
+    abatement = round_cents(_band(gross, ZERO, csg_ceiling) * (1 - csg_share))
+    csg_base = gross - abatement
 
     def line(code: str, label: str, base: Decimal, rate_code: str, rounded: bool, formula: str, deductible: bool) -> Deduction:
         rate = value(rate_code)
@@ -107,10 +109,10 @@ def gross_to_net(gross: Decimal, month: dt.date, parameters: ParameterSet) -> Ne
         line("ircantec_b", "IRCANTEC tranche B", _band(gross, pmss, ceiling_b), "ircantec-tranche-b-salarie",
              True, "(min(brut, 8 PMSS) − PMSS) × taux", True),
         line("csg_deductible", "CSG déductible", csg_base, "csg-deductible",
-             False, "(98,25 % × min(brut, 4 PMSS) + brut au-delà) × taux", True),
+             False, "(brut − 1,75 % × min(brut, 4 PMSS)) × taux", True),
         line("csg_non_deductible", "CSG non déductible", csg_base, "csg-non-deductible",
-             False, "(98,25 % × min(brut, 4 PMSS) + brut au-delà) × taux", False),
-        line("crds", "CRDS", csg_base, "crds", False, "(98,25 % × min(brut, 4 PMSS) + brut au-delà) × taux", False),
+             False, "(brut − 1,75 % × min(brut, 4 PMSS)) × taux", False),
+        line("crds", "CRDS", csg_base, "crds", False, "(brut − 1,75 % × min(brut, 4 PMSS)) × taux", False),
     )
     total = sum((d.amount for d in deductions), ZERO)
     net = round_cents(gross - total)
