@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_CSP_SOURCE = re.compile(r"^(?:\*|'self'|'none'|[a-z][a-z0-9+.-]*:|(?:[a-z][a-z0-9+.-]*://)?[A-Za-z0-9*][A-Za-z0-9.*-]*(?::(?:\d+|\*))?(?:/[^\s;,']*)?)$")
 
 
 class Settings(BaseSettings):
@@ -21,17 +25,32 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"
-    cors_origins: list[str] = Field(default=["*"], description="Origins allowed to call the JSON API.")
+    # NoDecode: the environment value is split by the validator below, not parsed as JSON first.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default=["*"], description="Origins allowed to call the JSON API.")
     seed_dir: Path = PROJECT_ROOT / "seed"
     cache_max_age: int = Field(default=300, ge=0, description="Seconds clients and proxies may reuse a GET answer.")
+    frame_ancestors: Annotated[list[str], NoDecode] = Field(
+        default=["*"], description="Sites allowed to frame the /embed pages (CSP frame-ancestors sources)."
+    )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "frame_ancestors", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         # Accept "https://a.fr,https://b.fr" as well as a JSON list.
-        if isinstance(value, str) and not value.strip().startswith("["):
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _csp_sources(cls, value: list[str]) -> list[str]:
+        # Each entry becomes part of a Content-Security-Policy header: refuse anything that could end the directive.
+        for source in value:
+            if not _CSP_SOURCE.match(source):
+                raise ValueError(f"not a CSP source expression: {source!r} (e.g. https://site.fr, https://*.site.fr, 'self', *)")
+        return value or ["'none'"]
 
     @field_validator("database_url")
     @classmethod
