@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     frame_ancestors: Annotated[list[str], NoDecode] = Field(
         default=["*"], description="Sites allowed to frame the /embed pages (CSP frame-ancestors sources)."
     )
+    snapshot_entries: int = Field(default=2048, ge=0, description="Answers kept in memory per worker (0: none).")
 
     @field_validator("cors_origins", "frame_ancestors", mode="before")
     @classmethod

@@ -16,6 +16,12 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
+def _not_modified_headers(headers: Headers, cache_control: str) -> list[tuple[bytes, bytes]]:
+    out = MutableHeaders(raw=[(k, v) for k, v in headers.raw if k not in (b"content-length", b"content-type")])
+    out.setdefault("Cache-Control", cache_control)
+    return out.raw
+
+
 def _matches(if_none_match: str, etag: str) -> bool:
     candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in candidates or etag in candidates
@@ -33,16 +39,32 @@ class HttpCache:
         request_headers = Headers(scope=scope)
         start: Message | None = None
         chunks: list[bytes] = []
+        skip_body = [False]
 
         async def buffered(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
                 start = message
                 headers = Headers(raw=message["headers"])
-                # Only plain successful answers without their own validator are ours to tag.
-                if message["status"] != 200 or "etag" in headers:
+                if message["status"] != 200:
                     start = None
                     await send(message)
+                elif "etag" in headers:
+                    # Already tagged (a kept snapshot, a static file): answer 304 or pass it through unbuffered.
+                    start = None
+                    if _matches(request_headers.get("if-none-match", ""), headers["etag"]):
+                        await send({"type": "http.response.start", "status": 304,
+                                    "headers": _not_modified_headers(headers, self.cache_control)})
+                        await send({"type": "http.response.body", "body": b""})
+                        skip_body[0] = True
+                    else:
+                        tagged = MutableHeaders(raw=list(message["headers"]))
+                        tagged.setdefault("Cache-Control", self.cache_control)
+                        if "accept" not in tagged.get("vary", "").lower():
+                            tagged.append("Vary", "Accept")
+                        await send({**message, "headers": tagged.raw})
+                return
+            if skip_body[0]:
                 return
             if start is None:
                 await send(message)

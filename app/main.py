@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from app import __version__, docs, errors
 from app.http_cache import HttpCache
+from app.snapshot import Snapshot
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health
 from app.simulation.router import router as simulation_router
@@ -72,14 +73,18 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    # Starlette runs the last added middleware first. From the outside in: CORS (per-origin headers, so it must
+    # stay outside anything replayed from memory), HTTP validators (ETag/304), then the in-memory snapshot.
+    if settings.snapshot_entries:
+        app.add_middleware(Snapshot, engine=engine, max_entries=settings.snapshot_entries)
+    app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
         allow_headers=["*"],
         max_age=3600,
     )
-    app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     errors.install(app)
     app.include_router(catalogue_router)
     app.include_router(simulation_router)

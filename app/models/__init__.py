@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -265,6 +265,20 @@ class PayParameterValue(SQLModel, table=True):
     brackets: list[dict[str, Any]] | None = json_column(nullable=True)
     confirmed: bool = True
     sources: list[dict[str, Any]] = json_column()
+
+
+class CatalogueVersion(SQLModel, table=True):
+    """One row whose number goes up with every change to the catalogue, in the same transaction as the change.
+
+    Every worker compares it with the version its in-process snapshot was built from (app/snapshot.py), so no
+    worker serves data older than the last committed write.
+    """
+
+    __tablename__ = "catalogue_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+    changed_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 metadata = SQLModel.metadata

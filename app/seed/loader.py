@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from app.catalogue import inputs as I
+from app.catalogue import version
 from app.models import (
     CalendarEvent,
     CalendarEventScheme,
@@ -442,6 +443,8 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
         [{"event_id": events[(e.id,)].id, "scheme_id": scheme_id[s]} for e in seed.calendar for s in e.schemes],
     )
     sync.delete_stale()
+    if report.changes:
+        version.bump(session)
     return report
 
 

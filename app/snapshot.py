@@ -1,0 +1,156 @@
+"""Answers served from memory while the catalogue has not changed.
+
+Every answer the API gives depends only on the request and on the catalogue's data (schemes, pay, parameters),
+so a successful answer can be kept in memory and served again as long as the data is the same. Before using a
+kept answer, the worker reads the catalogue version (one primary-key lookup); any write bumps it in its own
+transaction, so after a committed write no worker — however many there are — serves an older answer.
+
+Kept: successful GET answers of the API (not the docs, static files or health checks) and successful POST
+answers of the simulation, keyed by method, path, query, the representation asked for (Accept) and the body.
+Bounded: least recently used entries go first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.catalogue import version
+from app.http_cache import etag_of
+
+logger = logging.getLogger("app.snapshot")
+
+UNCACHED_PREFIXES = ("/health", "/ready", "/docs", "/redoc", "/openapi.json", "/static")
+CACHED_POSTS = ("/simulate", "/simulate/compare")
+MAX_BODY = 1 << 20
+
+
+@dataclass(frozen=True)
+class Kept:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class Snapshot:
+    def __init__(self, app: ASGIApp, *, engine: Engine, max_entries: int = 2048) -> None:
+        self.app = app
+        self.engine = engine
+        self.max_entries = max_entries
+        self.entries: OrderedDict[bytes, Kept] = OrderedDict()
+        self.version: int | None = None
+        self.hits = self.misses = 0
+
+    def _current_version(self) -> int | None:
+        try:
+            with self.engine.connect() as connection:
+                return version.current(connection)
+        except SQLAlchemyError:
+            # The database is unreachable: serve nothing from memory, let the request fail cleanly.
+            return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._cacheable(scope):
+            await self.app(scope, receive, send)
+            return
+        body, receive = await _read_body(receive) if scope["method"] == "POST" else (b"", receive)
+        if len(body) > MAX_BODY:
+            await self.app(scope, receive, send)
+            return
+        current = self._current_version()
+        if current is None:
+            await self.app(scope, receive, send)
+            return
+        if current != self.version:
+            self.entries.clear()
+            self.version = current
+        key = self._key(scope, body)
+        kept = self.entries.get(key)
+        if kept is not None:
+            self.entries.move_to_end(key)
+            self.hits += 1
+            await _replay(kept, scope, send)
+            return
+        self.misses += 1
+        await self._forward_and_keep(scope, receive, send, key, current)
+
+    def _cacheable(self, scope: Scope) -> bool:
+        path: str = scope["path"]
+        if scope["method"] == "GET":
+            return not path.startswith(UNCACHED_PREFIXES)
+        return scope["method"] == "POST" and path in CACHED_POSTS
+
+    def _key(self, scope: Scope, body: bytes) -> bytes:
+        headers = Headers(scope=scope)
+        digest = hashlib.blake2b(digest_size=20)
+        for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
+                     headers.get("accept", ""), headers.get("content-type", "")):
+            digest.update(part.encode() + b"\0")
+        if scope["path"].startswith("/calendar") or scope["path"].startswith("/embed"):
+            # Yearly events are dated relative to today when no `from` is given.
+            digest.update(dt.date.today().isoformat().encode())
+        digest.update(body)
+        return digest.digest()
+
+    async def _forward_and_keep(self, scope: Scope, receive: Receive, send: Send, key: bytes, seen: int) -> None:
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body" and start is not None and start["status"] == 200:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and self.version == seen:
+                    body = b"".join(chunks)
+                    if len(body) <= MAX_BODY:
+                        headers = MutableHeaders(raw=list(start["headers"]))
+                        if "etag" not in headers and scope["method"] == "GET":
+                            headers["ETag"] = etag_of(body)
+                        self._store(key, Kept(200, list(headers.raw), body))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    def _store(self, key: bytes, kept: Kept) -> None:
+        self.entries[key] = kept
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the request body once, and hand the app a receive that replays it."""
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _replay(kept: Kept, scope: Scope, send: Send) -> None:
+    await send({"type": "http.response.start", "status": kept.status, "headers": kept.headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else kept.body})

@@ -1,0 +1,84 @@
+"""Answers kept in memory are never served after the catalogue changes, whichever worker made the change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from app.config import Settings
+from app.main import create_app
+from app.seed.loader import load_seed
+from tests.conftest import SEED_DIR
+
+
+@pytest.fixture
+def two_workers(engine: Engine) -> Iterator[tuple[TestClient, TestClient]]:
+    """Two apps (as two worker processes would be) with their own snapshots, over the same database."""
+    settings = Settings(database_url="sqlite://")
+    with TestClient(create_app(settings, engine=engine)) as a, TestClient(create_app(settings, engine=engine)) as b:
+        yield a, b
+
+
+def rename_first_scheme(seed_dir: Path, name: str) -> str:
+    path = seed_dir / "schemes.yaml"
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows[0]["name"] = name
+    path.write_text(yaml.safe_dump(rows, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return rows[0]["slug"]
+
+
+def test_a_write_is_seen_at_once_by_every_worker(two_workers, engine: Engine, seed_copy: Path) -> None:
+    a, b = two_workers
+    slug = rename_first_scheme(seed_copy, "Nom provisoire")
+    before_a, before_b = a.get(f"/schemes/{slug}").json()["name"], b.get(f"/schemes/{slug}").json()["name"]
+    assert before_a == before_b != "Nom provisoire"
+    a.get(f"/schemes/{slug}")  # now kept in memory by both
+    try:
+        load_seed(engine, seed_copy)  # a write, by neither worker
+        assert a.get(f"/schemes/{slug}").json()["name"] == "Nom provisoire"
+        assert b.get(f"/schemes/{slug}").json()["name"] == "Nom provisoire"
+        assert "Nom provisoire" in b.get("/schemes?limit=200").text
+    finally:
+        load_seed(engine, SEED_DIR)
+    assert a.get(f"/schemes/{slug}").json()["name"] == before_a
+
+
+def test_kept_answers_are_served_from_memory(two_workers) -> None:
+    a, _ = two_workers
+    snapshot = next(m for m in a.app.user_middleware if m.cls.__name__ == "Snapshot")
+    assert snapshot  # configured
+    first = a.get("/schemes?region=28")
+    second = a.get("/schemes?region=28")
+    assert first.content == second.content and first.headers["etag"] == second.headers["etag"]
+    assert a.get("/schemes?region=28", headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+
+
+def test_simulations_are_kept_by_body(two_workers) -> None:
+    a, _ = two_workers
+    body = {"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 3}
+    first, second = a.post("/simulate", json=body), a.post("/simulate", json=body)
+    assert first.status_code == second.status_code == 200 and first.content == second.content
+    other = a.post("/simulate", json=body | {"months": 4})
+    assert len(other.json()["months"]) == 4
+
+
+def test_errors_are_not_kept(two_workers) -> None:
+    a, _ = two_workers
+    assert a.get("/schemes/nope").status_code == 404
+    assert a.post("/simulate", json={"scheme": "nope"}).status_code == 422
+
+
+def test_cors_headers_follow_each_origin(engine: Engine) -> None:
+    settings = Settings(database_url="sqlite://", cors_origins=["https://a.example", "https://b.example"])
+    with TestClient(create_app(settings, engine=engine)) as client:
+        first = client.get("/regions", headers={"Origin": "https://a.example"})
+        second = client.get("/regions", headers={"Origin": "https://b.example"})
+        third = client.get("/regions", headers={"Origin": "https://evil.example"})
+    assert first.headers["access-control-allow-origin"] == "https://a.example"
+    assert second.headers["access-control-allow-origin"] == "https://b.example"
+    assert "access-control-allow-origin" not in third.headers
