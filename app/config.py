@@ -6,6 +6,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from typing import Annotated
 
 from pydantic import Field, field_validator
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
         default=["*"], description="Sites allowed to frame the /embed pages (CSP frame-ancestors sources)."
     )
     snapshot_entries: int = Field(default=2048, ge=0, description="Answers kept in memory per worker (0: none).")
+    log_format: Literal["json", "text"] = "json"
+    rate_limit_per_minute: int = Field(default=0, ge=0, description="Requests a minute per client address and worker (0: off).")
+    rate_limit_burst: int | None = Field(default=None, ge=1, description="Requests allowed at once (default: a tenth of a minute's).")
 
     @field_validator("cors_origins", "frame_ancestors", mode="before")
     @classmethod

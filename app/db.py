@@ -23,11 +23,17 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Readers never wait for a writer (WAL), and a writer waits up to 5 s for another instead of failing.
             cursor.execute("PRAGMA busy_timeout=5000")
+            if parsed.database and parsed.database != ":memory:":
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # pre_ping: a connection dropped by a database restart is replaced instead of failing a request;
+    # connect_timeout: an unreachable database fails a request in seconds, cleanly (503), instead of hanging.
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 3})
 
 
 def get_session(request: Request) -> Iterator[Session]:

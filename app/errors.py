@@ -14,6 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as TimeoutError_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger("app.errors")
@@ -86,7 +88,9 @@ _TITLES = {
     405: "Method Not Allowed",
     406: "Not Acceptable",
     422: "Unprocessable Content",
+    429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -141,6 +145,16 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"No resource at {request.url.path}. See /docs for the available endpoints."
         return problem_response(request, exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        if not isinstance(exc, (OperationalError, InterfaceError, DisconnectionError, TimeoutError_)):
+            logger.exception("database error on %s %s", request.method, request.url.path)
+            return problem_response(request, 500, "The server could not answer this request; the error was logged.")
+        logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        return problem_response(
+            request, 503, "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,15 +10,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, docs, errors
 from app.http_cache import HttpCache
+from app.observability import RateLimit, RequestContext, configure_logging
 from app.snapshot import Snapshot
 from app.catalogue.router import router as catalogue_router
-from app.catalogue.schemas import Health
+from app.catalogue.schemas import Health, Readiness
 from app.simulation.router import router as simulation_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
+from app.migrate import pending_migrations
 
 DESCRIPTION = """
 The reference API for French post-internship schemes (*dispositifs de post-internat*): chef de clinique,
@@ -50,7 +52,7 @@ def _operation_id(route: APIRoute) -> str:
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     owns_engine = engine is None
     engine = engine or make_engine(settings.database_url)
 
@@ -85,14 +87,29 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         allow_headers=["*"],
         max_age=3600,
     )
+    if settings.rate_limit_per_minute:
+        app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+    app.add_middleware(RequestContext)
     errors.install(app)
     app.include_router(catalogue_router)
     app.include_router(simulation_router)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:
-        """The process is up."""
+        """The process is up (no database access: for liveness probes)."""
         return Health(status="ok", version=__version__)
+
+    @app.get("/ready", response_model=Readiness, tags=["service"],
+             responses={503: {"model": errors.Problem, "description": "Database unreachable or not migrated."}})
+    def ready() -> Readiness:
+        """The database answers and its schema is at the latest migration (for readiness probes)."""
+        try:
+            pending = pending_migrations(engine)
+        except SQLAlchemyError as exc:
+            raise errors.ApiError(503, f"The database does not answer ({exc.__class__.__name__}).") from None
+        if pending:
+            raise errors.ApiError(503, f"The database schema is not up to date: {pending}.")
+        return Readiness(status="ready", database="ok", migrations="head")
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")
     docs.install(app)

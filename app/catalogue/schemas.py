@@ -241,6 +241,12 @@ class Health(BaseModel):
     version: str
 
 
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    database: Literal["ok"]
+    migrations: Literal["head"]
+
+
 T = TypeVar("T")
 
 
