@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import __version__, docs, errors
+from app import __version__, docs, errors, openapi_doc
 from app.http_cache import HttpCache
 from app.observability import RateLimit, RequestContext, configure_logging
 from app.snapshot import Snapshot
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")
     docs.install(app)
+    openapi_doc.install(app)
     return app
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
@@ -358,3 +358,15 @@ class ParameterIn(Record):
                     f"the value from {earlier.valid_from} must end (valid_to) before the next one starts ({later.valid_from})"
                 )
         return self
+
+
+def _iso_date(value: object) -> object:
+    # Pydantic would also read numbers as Unix timestamps (`from=0` → 1970-01-01): only YYYY-MM-DD is a date here.
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise ValueError("dates are written YYYY-MM-DD")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]

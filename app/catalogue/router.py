@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from app.catalogue import ical, service
 from app.catalogue import schemas as S
-from app.catalogue.inputs import Category
+from app.catalogue.inputs import Category, IsoDate
 from app.db import SessionDep
 from app.errors import Problem
 
@@ -127,7 +127,7 @@ def list_calendar(
     region: RegionCodeQuery = None,
     scheme: SchemeSlugQuery = None,
     start: Annotated[
-        dt.date | None,
+        IsoDate | None,
         Query(
             alias="from",
             description="Only events on or after this date (yearly events always, with their next date).",

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.catalogue.inputs import IsoDate
 from app.catalogue.schemas import Money
 
 Method = Literal["published", "statutory"]
@@ -49,7 +50,7 @@ class SimulationRequest(BaseModel):
 
     scheme: str = Field(max_length=80, description="Scheme slug.", examples=["ccu-ah"])
     region: str = Field(pattern=r"^\d{2}$", description="INSEE code of a region where the scheme is offered.", examples=["32"])
-    start: dt.date = Field(description="First day of the contract (the first of a month).", examples=["2024-11-01"])
+    start: IsoDate = Field(description="First day of the contract (the first of a month).", examples=["2024-11-01"])
     months: int = Field(ge=1, le=120, description="Length of the contract in months.", examples=[24])
     method: Method = Field(
         default="published",
@@ -64,7 +65,7 @@ class SimulationQuery(SimulationOptions):
 
     scheme: str = Field(max_length=80, description="Scheme slug.", examples=["ccu-ah"])
     region: str = Field(pattern=r"^\d{2}$", description="INSEE region code.", examples=["32"])
-    start: dt.date = Field(description="First day of the contract.", examples=["2024-11-01"])
+    start: IsoDate = Field(description="First day of the contract.", examples=["2024-11-01"])
     months: int = Field(ge=1, le=120, description="Length of the contract in months.", examples=[24])
     method: Method = Field(default="published", description="published or statutory.")
     format: Literal["json", "csv"] | None = Field(default=None, description="`csv` for a CSV export (same as `Accept: text/csv`).")
@@ -231,7 +232,7 @@ class CompareRequest(BaseModel):
         },
     )
 
-    start: dt.date = Field(examples=["2024-11-01"])
+    start: IsoDate = Field(examples=["2024-11-01"])
     months: int = Field(ge=1, le=120, examples=[24])
     items: list[CompareItem] = Field(min_length=1, max_length=30)
 

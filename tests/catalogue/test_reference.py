@@ -140,3 +140,16 @@ class TestHttpCaching:
         as_json = client.get("/calendar?region=28")
         as_ics = client.get("/calendar?region=28", headers={"Accept": "text/calendar"})
         assert as_json.headers["etag"] != as_ics.headers["etag"] and "Accept" in as_ics.headers["vary"]
+
+
+class TestFuzzFindings:
+    """Found by the schemathesis run; kept as plain regression tests."""
+
+    @pytest.mark.parametrize("value", ["0", "1700000000", "2024-1-1", "20240101"])
+    def test_dates_are_only_yyyy_mm_dd(self, client: TestClient, value: str) -> None:
+        problem(client.get(f"/calendar?from={value}"), 422, "from")
+
+    def test_405_lists_every_method_of_the_path(self, client: TestClient) -> None:
+        response = client.request("OPTIONS", "/simulate")
+        assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
+        assert client.delete("/schemes").headers["allow"] == "GET"

@@ -310,3 +310,17 @@ class TestErrors:
     def test_not_json(self, client: TestClient) -> None:
         response = client.post("/simulate", content=b"{not json", headers={"Content-Type": "application/json"})
         assert response.status_code == 422 and response.headers["content-type"].startswith("application/problem+json")
+
+
+class TestFuzzFindings:
+    @pytest.mark.parametrize("start", [0, 1730419200, "1730419200", "2024-11-1"])
+    def test_start_is_a_yyyy_mm_dd_date(self, client: TestClient, start: object) -> None:
+        payload = {"scheme": "ccu-ah", "region": "32", "start": start, "months": 1}
+        problem(client.post("/simulate", json=payload), 422, "start")
+        problem(client.get(f"/simulate?scheme=ccu-ah&region=32&months=1&start={start}"), 422, "start")
+
+    def test_unparseable_json_is_a_documented_problem(self, client: TestClient) -> None:
+        response = client.post("/simulate/compare", content=b"\xff\x00garbage", headers={"Content-Type": "application/json"})
+        assert response.status_code in (400, 422) and response.json()["status"] == response.status_code
+        documented = client.get("/openapi.json").json()["paths"]["/simulate/compare"]["post"]["responses"]
+        assert str(response.status_code) in documented
