@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     def _csp_sources(cls, value: list[str]) -> list[str]:
         # Each entry becomes part of a Content-Security-Policy header: refuse anything that could end the directive.
         for source in value:
-            if not _CSP_SOURCE.match(source):
+            if not _CSP_SOURCE.fullmatch(source):
                 raise ValueError(f"not a CSP source expression: {source!r} (e.g. https://site.fr, https://*.site.fr, 'self', *)")
         return value or ["'none'"]
 

@@ -18,6 +18,7 @@ from app.observability import RateLimit, RequestContext, configure_logging
 from app.snapshot import Snapshot
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health, Readiness
+from app.embed.router import router as embed_router
 from app.simulation.router import router as simulation_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
@@ -41,6 +42,7 @@ TAGS = [
     {"name": "contacts", "description": "Who to write to."},
     {"name": "calendar", "description": "When to apply: JSON or iCalendar."},
     {"name": "simulation", "description": "Net monthly income over a contract, month by month, explained."},
+    {"name": "embed", "description": "HTML pages and a script for embedding the schemes and the simulator in other sites."},
     {"name": "service", "description": "Service status."},
 ]
 
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
     app.include_router(catalogue_router)
     app.include_router(simulation_router)
+    app.include_router(embed_router)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:

@@ -27,7 +27,8 @@ def test_every_operation_is_described_with_a_stable_id(client: TestClient) -> No
                 assert parameter.get("description"), f"{method} {path}: parameter {parameter['name']} undocumented"
     assert sorted(ids) == sorted(
         ["list_schemes", "get_scheme", "list_regions", "get_region", "list_specialties", "list_contacts",
-         "list_calendar", "health", "ready", "simulate", "simulate_from_query", "compare_simulations", "get_simulation_options"]
+         "list_calendar", "health", "ready", "simulate", "simulate_from_query", "compare_simulations", "get_simulation_options",
+         "embed_guide", "embed_script", "embed_schemes", "embed_scheme", "embed_simulator"]
     )
 
 

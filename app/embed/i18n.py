@@ -1,0 +1,313 @@
+"""The embeddable pages' own words, in French (default) and English, and how numbers and dates are written.
+
+The catalogue's data (scheme names, rules, contacts…) are in French as the source documents write them; English
+pages mark those passages `lang="fr"` so that screen readers pronounce them correctly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+Lang = Literal["fr", "en"]
+LANGS: tuple[Lang, ...] = ("fr", "en")
+
+NNBSP = "\u202f"  # narrow no-break space: French thousands separator
+NBSP = "\u00a0"
+
+
+def pick_lang(value: str | None) -> Lang:
+    """`en` gives English; anything else (absent, unknown) the default, French."""
+    return "en" if (value or "").strip().lower() == "en" else "fr"
+
+
+TEXT: dict[str, dict[Lang, str]] = {
+    # page chrome
+    "colon": {"fr": "\u00a0: ", "en": ": "},
+    "component": {"fr": "Élément", "en": "Component"},
+    "brand": {"fr": "Post-internat", "en": "Post-internship"},
+    "skip": {"fr": "Aller au contenu", "en": "Skip to content"},
+    "list_title": {"fr": "Dispositifs de post-internat", "en": "Post-internship schemes"},
+    "simulator_title": {"fr": "Simulateur de revenu", "en": "Income simulator"},
+    "guide_title": {"fr": "Intégrer les dispositifs sur votre site", "en": "Embed the schemes on your website"},
+    "nav_list": {"fr": "Dispositifs", "en": "Schemes"},
+    "nav_simulator": {"fr": "Simulateur", "en": "Simulator"},
+    "source_line": {
+        "fr": "Données : documents officiels des ARS et facultés, chaque chiffre avec sa source.",
+        "en": "Data: official documents of the ARS and faculties, every figure with its source.",
+    },
+    "api_link": {"fr": "API et sources", "en": "API and sources"},
+    # filters
+    "filters": {"fr": "Filtrer les dispositifs", "en": "Filter the schemes"},
+    "audience": {"fr": "Public", "en": "Who may apply"},
+    "audience_any": {"fr": "Tous", "en": "Everyone"},
+    "audience_mg": {"fr": "Médecine générale", "en": "General practice"},
+    "audience_specialist": {"fr": "Autres spécialités", "en": "Other specialties"},
+    "specialty": {"fr": "Spécialité (DES)", "en": "Specialty (DES)"},
+    "specialty_any": {"fr": "Toutes", "en": "All"},
+    "region": {"fr": "Région", "en": "Region"},
+    "region_any": {"fr": "Toutes", "en": "All"},
+    "category": {"fr": "Catégorie", "en": "Category"},
+    "category_any": {"fr": "Toutes", "en": "All"},
+    "category_universitaire": {"fr": "Universitaire", "en": "University"},
+    "category_hospitalier": {"fr": "Hospitalier", "en": "Hospital"},
+    "q": {"fr": "Mots-clés", "en": "Keywords"},
+    "q_hint": {"fr": "Accents et majuscules ignorés.", "en": "Accents and case are ignored."},
+    "apply": {"fr": "Afficher", "en": "Show"},
+    "reset": {"fr": "Tout afficher", "en": "Show all"},
+    "count_0": {"fr": "Aucun dispositif ne correspond.", "en": "No scheme matches."},
+    "count_1": {"fr": "1 dispositif", "en": "1 scheme"},
+    "count_n": {"fr": "{n} dispositifs", "en": "{n} schemes"},
+    "pay": {"fr": "Rémunération", "en": "Pay"},
+    "pay_unknown": {"fr": "Non publiée par les documents", "en": "Not published by the documents"},
+    "duration": {"fr": "Durée", "en": "Length"},
+    "regions": {"fr": "Régions", "en": "Regions"},
+    "scope_national": {"fr": "statut national", "en": "national statute"},
+    "scope_regional": {"fr": "dispositif régional", "en": "regional scheme"},
+    "details": {"fr": "Voir le dispositif", "en": "See the scheme"},
+    # scheme page
+    "back_list": {"fr": "Retour à la liste", "en": "Back to the list"},
+    "eligibility": {"fr": "Qui peut candidater", "en": "Who may apply"},
+    "eligible_specialties": {"fr": "Spécialités éligibles", "en": "Eligible specialties"},
+    "pay_components": {"fr": "Éléments de rémunération", "en": "Pay components"},
+    "published_total": {"fr": "Total publié", "en": "Published total"},
+    "contacts": {"fr": "Contacts", "en": "Contacts"},
+    "contacts_none": {"fr": "Aucun contact publié.", "en": "No contact published."},
+    "deadlines": {"fr": "Prochaines échéances", "en": "Next deadlines"},
+    "deadlines_none": {
+        "fr": "Les documents ne publient pas de date à venir.",
+        "en": "The documents publish no upcoming date.",
+    },
+    "past_dates": {"fr": "Dates publiées passées", "en": "Past published dates"},
+    "yearly": {"fr": "chaque année", "en": "every year"},
+    "simulate_this": {"fr": "Simuler mon revenu", "en": "Simulate my income"},
+    "in_region": {"fr": "en {region}", "en": "in {region}"},
+    "all_regions_contacts": {"fr": "Toutes régions", "en": "All regions"},
+    "email": {"fr": "Courriel", "en": "E-mail"},
+    "phone": {"fr": "Téléphone", "en": "Phone"},
+    "website": {"fr": "Site", "en": "Website"},
+    "faculty": {"fr": "Faculté", "en": "Faculty"},
+    "sources": {"fr": "Sources", "en": "Sources"},
+    "per_month": {"fr": "par mois", "en": "a month"},
+    "years_range": {"fr": "années {a} à {b}", "en": "years {a} to {b}"},
+    "year_n": {"fr": "année {a}", "en": "year {a}"},
+    "from_year": {"fr": "à partir de l'année {a}", "en": "from year {a}"},
+    "basis_net": {"fr": "net", "en": "net"},
+    "basis_gross": {"fr": "brut", "en": "gross"},
+    "basis_unspecified": {"fr": "", "en": ""},
+    "freq_monthly": {"fr": "par mois", "en": "a month"},
+    "freq_yearly": {"fr": "par an", "en": "a year"},
+    "freq_quarterly": {"fr": "par trimestre", "en": "a quarter"},
+    "freq_one_off": {"fr": "en une fois", "en": "once"},
+    "paid_quarterly": {"fr": "versés par trimestre", "en": "paid quarterly"},
+    "paid_yearly": {"fr": "versés par an", "en": "paid yearly"},
+    "paid_monthly": {"fr": "versés par mois", "en": "paid monthly"},
+    "paid_one_off": {"fr": "versés en une fois", "en": "paid once"},
+    "top_up_to": {"fr": "complément jusqu'à", "en": "top-up to"},
+    "approx": {"fr": "environ", "en": "about"},
+    # simulator
+    "scheme": {"fr": "Dispositif", "en": "Scheme"},
+    "start": {"fr": "Début du contrat", "en": "Contract start"},
+    "start_hint": {"fr": "Mois et année (AAAA-MM).", "en": "Month and year (YYYY-MM)."},
+    "months": {"fr": "Durée (mois)", "en": "Length (months)"},
+    "method": {"fr": "Méthode", "en": "Method"},
+    "method_published": {"fr": "Chiffres publiés par les documents", "en": "Figures published by the documents"},
+    "method_statutory": {"fr": "Grilles officielles (brut → net)", "en": "Official grids (gross → net)"},
+    "options": {"fr": "Options", "en": "Options"},
+    "compute": {"fr": "Calculer", "en": "Calculate"},
+    "result": {"fr": "Résultat", "en": "Result"},
+    "total_net": {"fr": "Net total sur le contrat", "en": "Total net over the contract"},
+    "average_net": {"fr": "Net mensuel moyen", "en": "Average net a month"},
+    "total_after_tax": {"fr": "Total après impôt", "en": "Total after tax"},
+    "average_after_tax": {"fr": "Moyenne mensuelle après impôt", "en": "Monthly average after tax"},
+    "total_tax": {"fr": "Impôt prélevé", "en": "Tax withheld"},
+    "months_count": {"fr": "Mois simulés", "en": "Months simulated"},
+    "chart_title": {"fr": "Revenu net par mois", "en": "Net income by month"},
+    "chart_desc": {
+        "fr": "Histogramme du revenu net de chaque mois, de {first} à {last} : de {low} à {high}. "
+        "Les valeurs exactes sont dans le tableau ci-dessous.",
+        "en": "Bar chart of each month's net income, {first} to {last}: from {low} to {high}. "
+        "The exact values are in the table below.",
+    },
+    "table_caption": {"fr": "Revenu net, mois par mois", "en": "Net income, month by month"},
+    "col_month": {"fr": "Mois", "en": "Month"},
+    "col_year": {"fr": "Année de contrat", "en": "Contract year"},
+    "col_net_salary": {"fr": "Salaire net", "en": "Net salary"},
+    "col_other": {"fr": "Autres revenus", "en": "Other income"},
+    "col_net": {"fr": "Net avant impôt", "en": "Net before tax"},
+    "col_tax": {"fr": "Impôt", "en": "Tax"},
+    "col_after_tax": {"fr": "Net après impôt", "en": "Net after tax"},
+    "total_row": {"fr": "Total", "en": "Total"},
+    "notes": {"fr": "Hypothèses et limites", "en": "Assumptions and limits"},
+    "method_agree": {
+        "fr": "Avec les {other}, le total net est le même, à 1 % près.",
+        "en": "With the {other}, the total net is the same, within 1 %.",
+    },
+    "method_disagree": {
+        "fr": "Avec les {other}, le total net serait de {total}, soit {diff} de {direction} : "
+        "les chiffres publiés et les grilles officielles diffèrent.",
+        "en": "With the {other}, the total net would be {total}, {diff} {direction}: "
+        "the published figures and the official grids differ.",
+    },
+    "less": {"fr": "moins", "en": "less"},
+    "more": {"fr": "plus", "en": "more"},
+    "method_cannot": {"fr": "Le calcul avec les {other} n'est pas possible.", "en": "The calculation with the {other} is not possible."},
+    "other_published": {"fr": "chiffres publiés par les documents", "en": "figures published by the documents"},
+    "other_statutory": {"fr": "grilles officielles", "en": "official grids"},
+    "csv": {"fr": "Télécharger le tableau (CSV)", "en": "Download the table (CSV)"},
+    "share": {"fr": "Lien vers ce calcul", "en": "Link to this calculation"},
+    "error_title": {"fr": "Ce calcul n'est pas possible", "en": "This calculation is not possible"},
+    "filter_error_title": {"fr": "Filtre non valide", "en": "Invalid filter"},
+    "max_months": {"fr": "Durée maximale : {n} mois.", "en": "Longest length: {n} months."},
+    "coverage": {"fr": "Débuts couverts : de {first} à {last}.", "en": "Starts covered: {first} to {last}."},
+    "coverage_open": {"fr": "Débuts couverts : à partir de {first}.", "en": "Starts covered: from {first}."},
+    "region_switched": {
+        "fr": "Ce dispositif n'est pas documenté dans la région {asked} : calcul pour {used}.",
+        "en": "This scheme is not documented in region {asked}: calculated for {used}.",
+    },
+    "not_found_title": {"fr": "Dispositif introuvable", "en": "Scheme not found"},
+    "not_found": {"fr": "Aucun dispositif « {slug} ».", "en": "No scheme “{slug}”."},
+    "invalid_value": {"fr": "Valeur non valide", "en": "Invalid value"},
+    "allowed": {"fr": "Valeurs possibles : {values}.", "en": "Allowed values: {values}."},
+    "yes": {"fr": "oui", "en": "yes"},
+    "no": {"fr": "non", "en": "no"},
+    "tax_none": {"fr": "Pas d'impôt", "en": "No tax"},
+    "tax_neutral": {"fr": "Taux neutre (grille en vigueur)", "en": "Neutral rate (current grid)"},
+    "tax_personal": {"fr": "Taux personnel", "en": "Personal rate"},
+    # guide
+    "guide_intro": {
+        "fr": "Ajoutez à votre page une seule ligne : elle insère un cadre (iframe) qui affiche les dispositifs, "
+        "une fiche ou le simulateur, s'ajuste à la hauteur de son contenu et reprend votre couleur.",
+        "en": "Add a single line to your page: it inserts a frame (iframe) showing the schemes, one scheme or the "
+        "simulator, fitted to the height of its content and in your colour.",
+    },
+    "configure": {"fr": "Configurer", "en": "Configure"},
+    "view": {"fr": "Vue", "en": "View"},
+    "view_schemes": {"fr": "Liste des dispositifs", "en": "Scheme list"},
+    "view_scheme": {"fr": "Fiche d'un dispositif", "en": "One scheme"},
+    "view_simulator": {"fr": "Simulateur", "en": "Simulator"},
+    "color": {"fr": "Couleur", "en": "Colour"},
+    "color_hint": {
+        "fr": "#rgb ou #rrggbb ; le texte posé dessus est noir ou blanc selon le contraste.",
+        "en": "#rgb or #rrggbb; text on it is black or white, whichever contrasts more.",
+    },
+    "language": {"fr": "Langue", "en": "Language"},
+    "update": {"fr": "Mettre à jour l'aperçu", "en": "Update the preview"},
+    "snippet": {"fr": "Code à copier", "en": "Code to copy"},
+    "snippet_hint": {
+        "fr": "Collez cette ligne dans votre page, à l'endroit où le cadre doit apparaître.",
+        "en": "Paste this line into your page where the frame should appear.",
+    },
+    "copy": {"fr": "Copier", "en": "Copy"},
+    "copied": {"fr": "Copié.", "en": "Copied."},
+    "preview": {"fr": "Aperçu", "en": "Preview"},
+    "attributes": {"fr": "Attributs", "en": "Attributes"},
+    "attr_col_name": {"fr": "Attribut", "en": "Attribute"},
+    "attr_col_meaning": {"fr": "Rôle", "en": "Meaning"},
+    "csp": {"fr": "Politique de sécurité du contenu (CSP) de votre site", "en": "Your site's Content-Security-Policy"},
+    "no_js": {"fr": "Sans JavaScript", "en": "Without JavaScript"},
+    "language_fr": {"fr": "Français", "en": "French"},
+    "language_en": {"fr": "Anglais", "en": "English"},
+}
+
+
+def t(key: str, lang: Lang, **values: object) -> str:
+    text = TEXT[key][lang]
+    return text.format(**values) if values else text
+
+
+OPTION_LABELS: dict[str, dict[Lang, tuple[str, str]]] = {
+    # name: (label, hint)
+    "periphery_share": {
+        "fr": ("Temps hors du site principal (%)", "Fixe la prime d'exercice territorial."),
+        "en": ("Time away from the main site (%)", "Sets the territorial practice bonus."),
+    },
+    "hospital_share": {
+        "fr": ("Part hospitalière du temps (%)", "Répartition ville-hôpital permise par le dispositif."),
+        "en": ("Hospital share of working time (%)", "Split between practice and hospital the scheme allows."),
+    },
+    "acts_per_week": {
+        "fr": ("Consultations par semaine", "Au tarif G en vigueur chaque jour."),
+        "en": ("Consultations a week", "At the G tariff in force each day."),
+    },
+    "liberal_fees_monthly": {
+        "fr": ("Ou honoraires mensuels (€)", "À la place du nombre de consultations."),
+        "en": ("Or monthly fees (€)", "Instead of the number of consultations."),
+    },
+    "cpam_contract": {
+        "fr": ("Contrat avec la CPAM", "Cabinet de groupe, permanence des soins, sur demande."),
+        "en": ("Contract with the CPAM", "Group practice, out-of-hours care, on request."),
+    },
+    "gardes_per_month": {
+        "fr": ("Gardes par mois", "0,5 pour une demi-garde."),
+        "en": ("Gardes (on-call shifts) a month", "0.5 for a half garde."),
+    },
+    "astreintes_per_month": {
+        "fr": ("Astreintes de nuit par mois", ""),
+        "en": ("Night astreintes (on call from home) a month", ""),
+    },
+    "seniority_years": {
+        "fr": ("Ancienneté d'assistant (années)", "Années déjà acquises ; décalent les échelons."),
+        "en": ("Seniority as an assistant (years)", "Years already acquired; they move the pay steps."),
+    },
+    "region_bonus": {
+        "fr": ("La Région verse sa prime", "« Dans certains cas », modalités définies chaque année."),
+        "en": ("The Région pays its bonus", "“In some cases”, terms set every year."),
+    },
+    "tax": {
+        "fr": ("Impôt sur le revenu prélevé à la source", ""),
+        "en": ("Income tax withheld at source", ""),
+    },
+    "tax_rate": {
+        "fr": ("Taux personnel (%)", "Avec « Taux personnel »."),
+        "en": ("Personal rate (%)", "With “Personal rate”."),
+    },
+}
+
+_MONTHS: dict[Lang, tuple[str, ...]] = {
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+_MONTHS_LONG: dict[Lang, tuple[str, ...]] = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+
+def month_label(value: dt.date | str, lang: Lang, *, long: bool = False) -> str:
+    """`2024-11` → « nov. 2024 » / “Nov 2024” (long: « novembre 2024 » / “November 2024”)."""
+    if isinstance(value, str):
+        year, month = int(value[:4]), int(value[5:7])
+    else:
+        year, month = value.year, value.month
+    names = _MONTHS_LONG if long else _MONTHS
+    return f"{names[lang][month - 1]} {year}"
+
+
+def date_label(value: dt.date, lang: Lang) -> str:
+    if lang == "fr":
+        day = "1er" if value.day == 1 else str(value.day)
+        return f"{day} {_MONTHS_LONG['fr'][value.month - 1]} {value.year}"
+    return f"{value.day} {_MONTHS_LONG['en'][value.month - 1]} {value.year}"
+
+
+def money(amount: Decimal | float | int | None, lang: Lang, *, cents: bool = True) -> str:
+    """French: « 3 882,00 € »; English: “€3,882.00”. None → an en dash."""
+    if amount is None:
+        return "–"
+    value = Decimal(str(amount))
+    negative = value < 0
+    text = f"{abs(value):,.2f}" if cents else f"{abs(value):,.0f}"
+    if lang == "fr":
+        text = text.replace(",", NNBSP).replace(".", ",") + f"{NBSP}€"
+    else:
+        text = "€" + text
+    return ("−" if negative else "") + text
+
+
+def number(value: Decimal | float | int, lang: Lang) -> str:
+    text = f"{value:,}"
+    return text.replace(",", NNBSP).replace(".", ",") if lang == "fr" else text

@@ -1,0 +1,180 @@
+"""Embeddable pages for other sites (faculties, ARS, unions): server-rendered HTML, and the one-line `embed.js`.
+
+Every page takes `lang` (fr, en) and `color` (#rgb or #rrggbb). Query values are never rejected by FastAPI's
+validation (that would answer JSON to a browser): pages check them and show what is wrong, with status 422.
+Pages send `Content-Security-Policy` with `frame-ancestors` from the FRAME_ANCESTORS setting; the JSON API does not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path as FilePath
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.config import PROJECT_ROOT
+from app.db import SessionDep
+from app.embed import pages
+from app.embed.colors import theme
+from app.embed.i18n import pick_lang
+
+router = APIRouter(tags=["embed"])
+
+SCRIPT = PROJECT_ROOT / "app" / "static" / "embed" / "embed.js"
+SCRIPT_BUDGET = 4096  # bytes: embed.js is loaded by every host page; a test keeps it under this size
+
+HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
+HTML = {
+    200: {"description": "An HTML page.", "content": HTML_PAGE},
+    # Pages answer their own errors in HTML; a `default` response (rather than 4xx ones, which the API documents
+    # as problem+json) says so. Requests refused before reaching the page (a control character) stay problems.
+    "default": {
+        "description": "An HTML page saying what is wrong: 422 for an invalid parameter, 404 for an unknown scheme. "
+        "A request refused before the page (a control character in a parameter) gets a problem+json.",
+        "content": {**HTML_PAGE, "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
+}
+LangQuery = Annotated[str | None, Query(description="`fr` (default) or `en`.", examples=["en"])]
+ColorQuery = Annotated[
+    str | None,
+    Query(description="The host's colour, `#rgb` or `#rrggbb` (URL-encoded `%23`); anything else: the default colour.",
+          examples=["#005ea5"]),
+]
+RegionQuery = Annotated[str | None, Query(description="INSEE region code (see `GET /regions`).", examples=["32"])]
+AudienceQuery = Annotated[
+    str | None, Query(description="`mg` (general practice) or `specialist`.", examples=["mg"])
+]
+
+
+def _frame(lang: str | None, color: str | None) -> pages.Frame:
+    return pages.Frame(lang=pick_lang(lang), theme=theme(color))
+
+
+def _csp(request: Request, frame: pages.Frame) -> str:
+    ancestors = " ".join(request.app.state.settings.frame_ancestors)
+    return (
+        "default-src 'self'; script-src 'self'; "
+        f"style-src 'self' {pages.style_hash(frame.theme.css)}; img-src 'self' data:; "
+        f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
+    )
+
+
+def _respond(request: Request, page: pages.Page, frame: pages.Frame) -> HTMLResponse:
+    return HTMLResponse(
+        pages.render(page, frame),
+        status_code=page.status,
+        headers={
+            "Content-Security-Policy": _csp(request, frame),
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "strict-origin-when-cross-origin",
+            "Content-Language": frame.lang,
+        },
+    )
+
+
+def _query(request: Request) -> dict[str, str | None]:
+    # The first value of each parameter; pages read only the names they know.
+    return {key: request.query_params.get(key) for key in request.query_params}
+
+
+@router.get("/embed", response_class=HTMLResponse, responses=HTML)
+def embed_guide(
+    request: Request,
+    session: SessionDep,
+    view: Annotated[
+        str | None, Query(description="Which view the snippet embeds: `schemes`, `scheme` or `simulator`.")
+    ] = None,
+    scheme: Annotated[str | None, Query(description="Scheme slug, for the `scheme` and `simulator` views.")] = None,
+    audience: AudienceQuery = None,
+    region: RegionQuery = None,
+    lang: LangQuery = None,
+    color: ColorQuery = None,
+) -> HTMLResponse:
+    """Integration guide: configure the snippet, copy it, see a live preview, CSP advice."""
+    frame = _frame(lang, color)
+    base_url = str(request.base_url).rstrip("/")
+    page = pages.guide_page(session, frame, base_url, _query(request), request.app.state.settings.frame_ancestors)
+    return _respond(request, page, frame)
+
+
+@router.get(
+    "/embed.js",
+    response_class=Response,
+    responses={200: {"description": "The script to paste in a host page.",
+                     "content": {"text/javascript": {"schema": {"type": "string"}}}}},
+)
+def embed_script() -> Response:
+    """The one-line integration: inserts the iframe and keeps its height fitted to the content."""
+    return Response(
+        _script_bytes(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"X-Content-Type-Options": "nosniff", "Cross-Origin-Resource-Policy": "cross-origin"},
+    )
+
+
+def _script_bytes(path: FilePath = SCRIPT) -> bytes:
+    return path.read_bytes()
+
+
+@router.get("/embed/schemes", response_class=HTMLResponse, responses=HTML)
+def embed_schemes(
+    request: Request,
+    session: SessionDep,
+    audience: AudienceQuery = None,
+    specialty: Annotated[str | None, Query(description="Specialty code (see `GET /specialties`).")] = None,
+    region: RegionQuery = None,
+    category: Annotated[str | None, Query(description="`universitaire` or `hospitalier`.")] = None,
+    q: Annotated[str | None, Query(description="Words to find in the schemes' texts (case and accents ignored).")] = None,
+    lang: LangQuery = None,
+    color: ColorQuery = None,
+) -> HTMLResponse:
+    """Scheme list, with the filters of `GET /schemes`, as cards (works without JavaScript)."""
+    frame = _frame(lang, color)
+    return _respond(request, pages.schemes_page(session, frame, _query(request)), frame)
+
+
+@router.get("/embed/schemes/{slug}", response_class=HTMLResponse, responses=HTML)
+def embed_scheme(
+    request: Request,
+    session: SessionDep,
+    slug: Annotated[str, Path(description="Scheme slug.", examples=["ccu-ah"])],
+    region: Annotated[
+        str | None, Query(description="INSEE region code: only that region's contacts and dates.", examples=["32"])
+    ] = None,
+    lang: LangQuery = None,
+    color: ColorQuery = None,
+) -> HTMLResponse:
+    """One scheme: pay, duration, eligibility, contacts and next deadlines (works without JavaScript)."""
+    frame = _frame(lang, color)
+    return _respond(request, pages.scheme_page(session, frame, slug, _query(request), dt.date.today()), frame)
+
+
+@router.get("/embed/simulator", response_class=HTMLResponse, responses=HTML)
+def embed_simulator(
+    request: Request,
+    session: SessionDep,
+    scheme: Annotated[str | None, Query(description="Scheme slug (default: the first scheme offered).")] = None,
+    region: Annotated[str | None, Query(description="INSEE region code (default: the scheme's first region).")] = None,
+    start: Annotated[str | None, Query(description="First month of the contract, `YYYY-MM` or `YYYY-MM-01`.")] = None,
+    months: Annotated[str | None, Query(description="Length of the contract in months.")] = None,
+    method: Annotated[str | None, Query(description="`published` (default) or `statutory`.")] = None,
+    audience: Annotated[str | None, Query(description="`mg` or `specialist`: which schemes the form offers.")] = None,
+    periphery_share: Annotated[str | None, Query(description="Share of time outside the main site (%).")] = None,
+    hospital_share: Annotated[str | None, Query(description="Hospital share of working time (%).")] = None,
+    acts_per_week: Annotated[str | None, Query(description="Consultations per week.")] = None,
+    liberal_fees_monthly: Annotated[str | None, Query(description="Or: liberal fees per month (€).")] = None,
+    cpam_contract: Annotated[str | None, Query(description="`true`: CCU-MG contract with the CPAM.")] = None,
+    gardes_per_month: Annotated[str | None, Query(description="Gardes per month.")] = None,
+    astreintes_per_month: Annotated[str | None, Query(description="Night astreintes per month.")] = None,
+    seniority_years: Annotated[str | None, Query(description="Years of seniority as an assistant.")] = None,
+    region_bonus: Annotated[str | None, Query(description="`true`: the Région pays its bonus.")] = None,
+    tax: Annotated[str | None, Query(description="`none`, `neutral` or `personal` (withholding tax).")] = None,
+    tax_rate: Annotated[str | None, Query(description="Personal withholding rate (%), with `tax=personal`.")] = None,
+    lang: LangQuery = None,
+    color: ColorQuery = None,
+) -> HTMLResponse:
+    """Income simulator: the form and, month by month, the net income as a table and a chart, with totals."""
+    frame = _frame(lang, color)
+    return _respond(request, pages.simulator_page(session, frame, _query(request)), frame)
