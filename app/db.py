@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
@@ -12,12 +12,12 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, **options: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -33,18 +33,26 @@ def make_engine(url: str) -> Engine:
         return engine
     # pre_ping: a connection dropped by a database restart is replaced instead of failing a request;
     # connect_timeout: an unreachable database fails a request in seconds, cleanly (503), instead of hanging.
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 3})
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 3}, **options)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request, committed once at the end; rolled back on any error."""
-    with Session(request.app.state.engine) as session:
-        try:
-            yield session
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request, committed once at the end; rolled back on any error.
+
+    Async on purpose: the endpoint uses the session in a worker thread, but ending it (which returns its
+    connection to the pool) happens on the event loop. As a sync dependency its teardown would need a free
+    worker thread, and under load every worker thread can be waiting for a pooled connection that only such a
+    teardown would release: a deadlock (seen with 64 concurrent clients).
+    """
+    session = Session(request.app.state.engine)
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

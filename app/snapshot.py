@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.catalogue import version
+from app.db import make_engine
 from app.http_cache import etag_of
 
 logger = logging.getLogger("app.snapshot")
@@ -43,18 +45,28 @@ class Kept:
 class Snapshot:
     def __init__(self, app: ASGIApp, *, engine: Engine, max_entries: int = 2048) -> None:
         self.app = app
-        self.engine = engine
+        # The version is read on the event loop, so it must never wait for a pooled connection: the request
+        # threads may hold them all while they wait for the loop (a deadlock under load). Its own single
+        # connection is never contended, the loop being one thread.
+        self.engine = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+        self.retry_at = 0.0
         self.max_entries = max_entries
         self.entries: OrderedDict[bytes, Kept] = OrderedDict()
         self.version: int | None = None
         self.hits = self.misses = 0
 
     def _current_version(self) -> int | None:
+        if time.monotonic() < self.retry_at:
+            return None
         try:
             with self.engine.connect() as connection:
                 return version.current(connection)
         except SQLAlchemyError:
-            # The database is unreachable: serve nothing from memory, let the request fail cleanly.
+            # The database is unreachable: serve nothing from memory and let requests fail cleanly (503) in
+            # their threads; do not try again from the event loop for a second, so an outage never blocks it.
+            self.retry_at = time.monotonic() + 1.0
+            self.entries.clear()
+            self.version = None
             return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

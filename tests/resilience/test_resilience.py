@@ -1,0 +1,252 @@
+"""Real processes, real failures: a seed import killed with SIGKILL, load on several workers, PostgreSQL restarted.
+
+These tests start the app with uvicorn (as `make run` does) or the seed command in subprocesses, on loopback
+only, and bound every loop in time and count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from app.config import PROJECT_ROOT
+from app.migrate import upgrade
+from app.models import metadata
+from app.seed.loader import load_seed
+from tests.conftest import SEED_DIR
+
+LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
+LOAD_CLIENTS = 64
+
+
+def url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def dump(engine: Engine) -> dict[str, list[tuple]]:
+    with engine.connect() as conn:
+        return {
+            t.name: sorted(tuple(map(str, row)) for row in conn.execute(text(f"SELECT * FROM {t.name}")))
+            for t in metadata.sorted_tables
+            if t.name != "catalogue_version"
+        }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """uvicorn serving app.main:app in a subprocess."""
+
+    def __init__(self, database_url: str, workers: int, log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "warning", "PYTHONPATH": str(PROJECT_ROOT)}
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--workers", str(workers), "--no-access-log", "--timeout-graceful-shutdown", "5"],
+            cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the server did not become ready; see {log}")
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)  # graceful: finish what is in flight, then exit
+        try:
+            return self.process.wait(timeout=20)
+        finally:
+            self.log.close()
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator:
+    servers: list[Server] = []
+
+    def start(database_url: str, workers: int = 2) -> Server:
+        server = Server(database_url, workers, tmp_path / f"server-{len(servers)}.log")
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        if server.process.poll() is None:
+            server.stop()
+
+
+# --- a seed import killed half-way -----------------------------------------------------------------------------
+
+
+def grown_seed(target: Path) -> Path:
+    """The real seed, with every scheme renamed and 600 more calendar events: a long, many-row import."""
+    shutil.copytree(SEED_DIR, target)
+    schemes = yaml.safe_load((target / "schemes.yaml").read_text(encoding="utf-8"))
+    for row in schemes:
+        row["name"] += " (révisé)"
+    (target / "schemes.yaml").write_text(yaml.safe_dump(schemes, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    calendar = yaml.safe_load((target / "calendar.yaml").read_text(encoding="utf-8"))
+    template = calendar[0]
+    calendar += [template | {"id": f"synthetic-{i}", "label": f"Événement {i}"} for i in range(600)]
+    (target / "calendar.yaml").write_text(yaml.safe_dump(calendar, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
+
+
+def test_a_seed_import_killed_at_any_moment_is_all_or_nothing(new_database, tmp_path: Path) -> None:
+    engine = new_database()
+    upgrade(engine)
+    load_seed(engine, SEED_DIR)
+    before = dump(engine)
+    changed_seed = grown_seed(tmp_path / "seed")
+    env = {**os.environ, "DATABASE_URL": url_of(engine), "PYTHONPATH": str(PROJECT_ROOT)}
+    command = [sys.executable, "-m", "app.seed", "--seed-dir", str(changed_seed)]
+
+    # How long a full import takes, on a scratch database, to spread the kills over it.
+    scratch = new_database()
+    upgrade(scratch)
+    load_seed(scratch, SEED_DIR)
+    started = time.monotonic()
+    subprocess.run(command, env={**env, "DATABASE_URL": url_of(scratch)}, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    full = time.monotonic() - started
+    after = dump(scratch)
+    assert after != before
+
+    outcomes = Counter()
+    for attempt in range(8):
+        process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(full * (0.3 + 0.1 * attempt))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        state = dump(engine)
+        assert state in (before, after), f"attempt {attempt}: a partial import is visible"
+        outcomes["old" if state == before else "new"] += 1
+        if state == after:
+            load_seed(engine, SEED_DIR)  # back to the original for the next attempt
+            assert dump(engine) == before
+    assert outcomes["old"] >= 1, f"no kill landed before the commit ({dict(outcomes)}): the test proved nothing"
+    # And the database still takes a complete import afterwards.
+    subprocess.run(command, env=env, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    assert dump(engine) == after
+
+
+# --- load on several workers ------------------------------------------------------------------------------------
+
+REQUESTS = [
+    ("GET", "/schemes?audience=mg&region=32", None),
+    ("GET", "/schemes?q=temps%20partag%C3%A9&limit=5", None),
+    ("GET", "/schemes/ccu-ah", None),
+    ("GET", "/regions/28", None),
+    ("GET", "/calendar?region=28&format=ics", None),
+    ("POST", "/simulate", {"scheme": "atp-regional", "region": "32", "start": "2024-11-01", "months": 24,
+                           "options": {"periphery_share": 50}}),
+    ("GET", "/simulate?scheme=ccu-mg&region=32&start=2024-01-01&months=96&method=statutory", None),
+]
+
+
+async def hammer(base: str, seconds: float, clients: int) -> Counter:
+    results: Counter = Counter()
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as http:
+
+        async def client(index: int) -> None:
+            i = index
+            while time.monotonic() < deadline:
+                method, path, body = REQUESTS[i % len(REQUESTS)]
+                i += 1
+                try:
+                    response = await http.request(method, path, json=body)
+                    results[response.status_code] += 1
+                except httpx.HTTPError as exc:
+                    results[type(exc).__name__] += 1
+
+        await asyncio.gather(*(client(i) for i in range(clients)))
+    return results
+
+
+def test_64_clients_for_30_seconds_on_two_workers_get_no_error(engine: Engine, server_factory) -> None:
+    server = server_factory(url_of(engine), workers=2)
+    results = asyncio.run(hammer(server.base, LOAD_SECONDS, LOAD_CLIENTS))
+    total = sum(results.values())
+    print(f"{total} requests in {LOAD_SECONDS:.0f} s from {LOAD_CLIENTS} clients: {dict(results)}")
+    assert set(results) == {200}, dict(results)
+    assert total >= LOAD_CLIENTS * 5
+    assert server.stop() == 0  # and it shuts down cleanly
+
+
+# --- PostgreSQL restarted under load ---------------------------------------------------------------------------
+
+
+def _restart_command() -> list[str] | None:
+    versions = sorted(Path("/etc/postgresql").glob("*")) if Path("/etc/postgresql").is_dir() else []
+    if not versions or not shutil.which("pg_ctlcluster") or os.geteuid() != 0:
+        return None
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1].name, "main", "restart"]
+
+
+def test_postgresql_restarted_under_load_fails_cleanly_and_recovers(engine: Engine, server_factory) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (TEST_DATABASE_URL)")
+    restart = _restart_command()
+    if restart is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must be able to restart the local PostgreSQL (pg_ctlcluster as root)")
+        pytest.skip("needs pg_ctlcluster as root")
+    # No answers from memory: every request must reach the database to show how outages are handled.
+    server = server_factory(url_of(engine) , workers=2)
+
+    async def scenario() -> tuple[Counter, Counter]:
+        during: Counter = Counter()
+        async with httpx.AsyncClient(base_url=server.base, timeout=15) as http:
+            stop = asyncio.Event()
+
+            async def load(i: int) -> None:
+                while not stop.is_set():
+                    # A different query each time: the snapshot cannot answer, the database must.
+                    response = await http.get(f"/schemes?limit={1 + (i := i + 7) % 200}")
+                    during[response.status_code] += 1
+                    if response.status_code >= 500:
+                        assert response.headers["content-type"].startswith("application/problem+json")
+                        assert response.status_code == 503 and response.headers.get("retry-after")
+                    await asyncio.sleep(0.01)
+
+            tasks = [asyncio.create_task(load(i)) for i in range(8)]
+            await asyncio.sleep(1)
+            await asyncio.to_thread(subprocess.run, restart, check=True, capture_output=True, timeout=60)
+            await asyncio.sleep(2)
+            stop.set()
+            await asyncio.gather(*tasks)
+            after: Counter = Counter()
+            for i in range(40):
+                after[(await http.get(f"/schemes?limit={i + 1}&offset=1")).status_code] += 1
+        return during, after
+
+    during, after = asyncio.run(scenario())
+    print(f"during the restart: {dict(during)}; after: {dict(after)}")
+    assert set(during) <= {200, 503}, dict(during)
+    assert set(after) == {200}, f"the app did not recover by itself: {dict(after)}"
