@@ -25,8 +25,13 @@ USER api
 ENV DATABASE_URL=sqlite:////app/data/catalogue.db \
     HOST=0.0.0.0 \
     PORT=8000 \
+    WORKERS=2 \
     LOG_LEVEL=info
 EXPOSE 8000
 VOLUME ["/app/data"]
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
+    CMD python -c "import urllib.request, os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/ready', timeout=2)"
 
-CMD ["sh", "-c", "alembic upgrade head && python -m app.seed && exec uvicorn app.main:app --host \"$HOST\" --port \"$PORT\" --log-level \"$LOG_LEVEL\" --proxy-headers"]
+# The app writes its own JSON access log (with request ids), hence --no-access-log; on SIGTERM uvicorn stops
+# accepting, finishes requests in flight for up to 20 s, then exits.
+CMD ["sh", "-c", "alembic upgrade head && python -m app.seed && exec uvicorn app.main:app --host \"$HOST\" --port \"$PORT\" --workers \"$WORKERS\" --log-level \"$LOG_LEVEL\" --no-access-log --proxy-headers --timeout-graceful-shutdown 20"]
