@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
@@ -56,6 +56,18 @@ EventKind = Literal[
 ]
 Precision = Literal["day", "month", "approximate"]
 Recurrence = Literal["none", "yearly"]
+
+
+def _refuse_float(value: object) -> object:
+    # YAML reads 1392.50 as a float, which cannot hold every decimal exactly: numbers are written as quoted
+    # strings or integers, and a float is refused rather than silently rounded.
+    if isinstance(value, float):
+        raise ValueError("write numbers as quoted strings ('1392.50', '0.069') or integers, never as floats")
+    return value
+
+
+ExactDecimal = Annotated[Decimal, BeforeValidator(_refuse_float)]
+OptionalExactDecimal = Annotated[Decimal | None, BeforeValidator(_refuse_float)]
 
 
 class Record(BaseModel):
@@ -202,7 +214,7 @@ class PayComponentIn(Record):
     region: RegionCode | None = None
     kind: PayKind
     label: Text
-    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2)
+    amount: ExactDecimal = Field(gt=0, max_digits=12, decimal_places=2)
     approximate: bool = False
     basis: Basis
     frequency: Frequency
@@ -220,14 +232,6 @@ class PayComponentIn(Record):
     headline: bool = False
     note: Text | None = None
     sources: Sources
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _no_float(cls, value: object) -> object:
-        # YAML reads 1392.50 as a float; money must be written as a string or an integer.
-        if isinstance(value, float):
-            raise ValueError("write amounts as quoted strings ('1392.50') or integers, never as floats")
-        return value
 
     @model_validator(mode="after")
     def _ranges(self) -> PayComponentIn:
@@ -284,16 +288,9 @@ class BracketIn(Record):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    above: Decimal | None = None
-    from_: Decimal | None = Field(default=None, alias="from")
-    value: Decimal
-
-    @field_validator("above", "from_", "value", mode="before")
-    @classmethod
-    def _no_float(cls, value: object) -> object:
-        if isinstance(value, float):
-            raise ValueError("write numbers as quoted strings ('0.069'), never as floats")
-        return value
+    above: OptionalExactDecimal = None
+    from_: OptionalExactDecimal = Field(default=None, alias="from")
+    value: ExactDecimal
 
     @model_validator(mode="after")
     def _one_threshold(self) -> BracketIn:
@@ -309,17 +306,10 @@ class BracketIn(Record):
 class ParameterValueIn(Record):
     valid_from: dt.date
     valid_to: dt.date | None = None
-    value: Decimal | None = None
+    value: OptionalExactDecimal = None
     brackets: list[BracketIn] | None = None
     confirmed: bool = True
     sources: Sources
-
-    @field_validator("value", mode="before")
-    @classmethod
-    def _no_float(cls, value: object) -> object:
-        if isinstance(value, float):
-            raise ValueError("write numbers as quoted strings ('0.069'), never as floats")
-        return value
 
     @model_validator(mode="after")
     def _shape(self) -> ParameterValueIn:
