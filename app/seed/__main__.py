@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.check:
             seed = read_seed(args.seed_dir)
-            print(f"seed is valid: {len(seed.schemes)} schemes, {len(seed.pay_components)} pay components")
+            print(f"seed is valid: {len(seed.schemes)} schemes, {len(seed.pay_components)} pay components, "
+                  f"{len(seed.pay_parameters)} dated pay parameters")
             return 0
         engine = make_engine(settings.database_url)
         try:
