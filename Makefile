@@ -12,8 +12,16 @@ export HOST PORT LOG_LEVEL
 run: seed ## Serve the API with the seeded catalogue on http://$(HOST):$(PORT)
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --log-level $(shell echo $(LOG_LEVEL) | tr A-Z a-z)
 
-test: install-test ## Run the whole test suite (TEST_DATABASE_URL=postgresql+psycopg://… to run it on PostgreSQL)
+# The browser tests' npm packages (playwright-core, axe-core), installed from their lock when npm is there.
+NPM := $(shell command -v npm 2>/dev/null)
+EMBED_NODE := tests/embed/node_modules/.installed
+
+test: install-test $(if $(NPM),$(EMBED_NODE)) ## Run the whole test suite (TEST_DATABASE_URL=postgresql+psycopg://… to run it on PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+$(EMBED_NODE): tests/embed/package.json tests/embed/package-lock.json
+	cd tests/embed && npm ci --no-audit --no-fund --prefer-offline
+	@touch $@
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.x")'
