@@ -121,15 +121,21 @@ def _clean(value: str | None) -> str | None:
 
 
 def _problem(frame: Frame, name: str, label_key: str | None, exc: ApiError | str, *, hints: list[str] | None = None) -> Problem:
-    message = exc if isinstance(exc, str) else exc.detail
-    allowed = None if isinstance(exc, str) or not exc.errors else exc.errors[0].allowed
+    """A message for the page: ours (a string, in the page's language) or a service's (English, marked as such)."""
     extra = list(hints or [])
-    if allowed and len(allowed) <= 20:
-        extra.append(t("allowed", frame.lang, values=", ".join(allowed)))
+    if isinstance(exc, str):
+        message, message_lang = exc, None
+    else:
+        message, message_lang = exc.detail, "en" if frame.lang != "en" else None
+        allowed = exc.errors[0].allowed if exc.errors else None
+        if allowed and len(allowed) <= 20:
+            extra.append(t("allowed", frame.lang, values=", ".join(allowed)))
     label = t(label_key, frame.lang) if label_key else name
-    # The services' messages are English; say so to assistive technologies on French pages.
-    return Problem(field=name, label=label, message=message, message_lang="en" if frame.lang != "en" else None,
-                   hints=extra)
+    return Problem(field=name, label=label, message=message, message_lang=message_lang, hints=extra)
+
+
+def _unknown(frame: Frame, value: str) -> str:
+    return t("unknown_value", frame.lang, value=value[:80])
 
 
 # --- the scheme list ---------------------------------------------------------------------------------------------
@@ -149,13 +155,13 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
     values = {name: _clean(raw.get(name)) for name in LIST_FILTERS}
     problems: list[Problem] = []
     if values["audience"] is not None and values["audience"] not in AUDIENCES:
-        problems.append(_problem(frame, "audience", "audience", f"Unknown audience '{values['audience']}'.",
+        problems.append(_problem(frame, "audience", "audience", _unknown(frame, values["audience"]),
                                  hints=[t("allowed", frame.lang, values=", ".join(AUDIENCES))]))
     if values["category"] is not None and values["category"] not in CATEGORIES:
-        problems.append(_problem(frame, "category", "category", f"Unknown category '{values['category']}'.",
+        problems.append(_problem(frame, "category", "category", _unknown(frame, values["category"]),
                                  hints=[t("allowed", frame.lang, values=", ".join(CATEGORIES))]))
     if values["q"] is not None and len(values["q"]) > 200:
-        problems.append(_problem(frame, "q", "q", "At most 200 characters."))
+        problems.append(_problem(frame, "q", "q", t("too_long", frame.lang, n=200)))
     page: CS.Page | None = None
     if not problems:
         try:
@@ -281,13 +287,13 @@ def default_start(coverage: SS.Coverage) -> dt.date:
     return dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
-def _option_value(spec: SS.OptionOut, text: str | None) -> object:
-    """Parse one option from the form; raises ValueError with a message."""
+def _option_value(spec: SS.OptionOut, text: str | None, lang: Lang) -> object:
+    """Parse one option from the form; raises ValueError with a message in the page's language."""
     if spec.name == "tax":
         if text is None:
             return None
         if text not in TAX_MODES:
-            raise ValueError(f"Unknown tax mode '{text}'.")
+            raise ValueError(t("unknown_value", lang, value=text[:80]))
         return text
     if spec.type == "boolean":
         return True if text is not None and text.lower() in TRUE else None
@@ -296,12 +302,12 @@ def _option_value(spec: SS.OptionOut, text: str | None) -> object:
     try:
         number = Decimal(text.replace(",", "."))
     except InvalidOperation:
-        raise ValueError(f"'{text}' is not a number.") from None
+        raise ValueError(t("not_a_number", lang, value=text[:40])) from None
     if not number.is_finite():
-        raise ValueError(f"'{text}' is not a number.")
+        raise ValueError(t("not_a_number", lang, value=text[:40]))
     if spec.type == "integer":
         if number != number.to_integral_value():
-            raise ValueError(f"'{text}' is not a whole number.")
+            raise ValueError(t("not_whole", lang, value=text[:40]))
         return int(number)
     return number
 
@@ -321,7 +327,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
     slug = get.get("scheme")
     if slug is None or slug not in all_names:
         if slug is not None:
-            problems.append(_problem(frame, "scheme", "scheme", f"Unknown scheme '{slug[:80]}'.",
+            problems.append(_problem(frame, "scheme", "scheme", _unknown(frame, slug),
                                      hints=[t("allowed", lang, values=", ".join(sorted(all_names)))]))
         slug = choices[0].slug if choices else next(iter(all_names))
     if slug not in {s.slug for s in choices}:
@@ -350,7 +356,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
     else:
         start = parse_start(start_text)
         if start is None:
-            problems.append(_problem(frame, "start", "start", f"'{start_text[:40]}' is not a month (YYYY-MM).",
+            problems.append(_problem(frame, "start", "start", t("not_a_month", lang, value=start_text[:40]),
                                      hints=[coverage_hint]))
 
     max_months = spec.max_months or 120
@@ -362,13 +368,12 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
     else:
         months = int(months_text) if months_text.isdigit() and len(months_text) <= 4 else None
         if months is None or not 1 <= months <= max_months:
-            problems.append(_problem(frame, "months", "months", f"Between 1 and {max_months} months.",
-                                     hints=[t("max_months", lang, n=max_months)]))
+            problems.append(_problem(frame, "months", "months", t("months_range", lang, n=max_months)))
             months = None
 
     method = get.get("method") or "published"
     if method not in METHODS:
-        problems.append(_problem(frame, "method", "method", f"Unknown method '{method[:40]}'.",
+        problems.append(_problem(frame, "method", "method", _unknown(frame, method),
                                  hints=[t("allowed", lang, values=", ".join(METHODS))]))
         method = "published"
 
@@ -377,7 +382,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
     values: dict[str, object] = {}
     for o in option_specs:
         try:
-            value = _option_value(o, get.get(o.name))
+            value = _option_value(o, get.get(o.name), lang)
         except ValueError as exc:
             problems.append(_problem(frame, o.name, None, str(exc)))
             continue
@@ -395,7 +400,9 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
         except ValidationError as exc:
             for error in exc.errors():
                 name = str(error["loc"][-1]) if error.get("loc") else "options"
-                problems.append(_problem(frame, name, name if name in ("start", "months") else None, error["msg"]))
+                # pydantic's message is English: passed as a service message, marked lang="en" on French pages
+                problems.append(_problem(frame, name, name if name in ("start", "months") else None,
+                                         ApiError(422, error["msg"])))
         except ApiError as exc:
             name = exc.errors[0].field.removeprefix("options.") if exc.errors else "scheme"
             hints = [coverage_hint] if name == "start" else [t("max_months", lang, n=max_months)] if name == "months" else []

@@ -108,6 +108,18 @@ def test_pages_load_only_their_own_assets(client: TestClient, path: str) -> None
             assert client.get(url).status_code == 200
     html = get_html(client, path)
     assert "@import" not in html and "url(" not in html  # no stylesheet or font fetched from the inline style
+    # The policy allows no inline script and no style attribute: the page must need none.
+    assert not [attrs for _, attrs in page.tags if "style" in attrs or any(k.startswith("on") for k in attrs)]
+    assert all(attrs.get("src") for attrs in page.all("script")), "inline script"
+
+
+def test_stylesheet_and_scripts_fetch_nothing_from_elsewhere() -> None:
+    static = SCRIPT.parent
+    css = (static / "embed.css").read_text(encoding="utf-8")
+    assert "url(" not in css and "@import" not in css and "@font-face" not in css
+    for script in ("frame.js", "embed.js"):
+        source = (static / script).read_text(encoding="utf-8")
+        assert "fetch(" not in source and "XMLHttpRequest" not in source and "import(" not in source
 
 
 # --- the host's colour ----------------------------------------------------------------------------------------------
