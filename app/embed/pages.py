@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -301,18 +302,17 @@ def _option_value(spec: SS.OptionOut, text: str | None, lang: Lang) -> object:
         return None
     try:
         number = Decimal(text.replace(",", "."))
-    except InvalidOperation:
+    except (InvalidOperation, ArithmeticError):  # not a number, or past Decimal's exponent range (Overflow)
         raise ValueError(t("not_a_number", lang, value=text[:40])) from None
-    if not number.is_finite():
+    if not number.is_finite() or number.adjusted() >= 9 or (number and number.adjusted() < -6):
+        # No option goes near a billion or a millionth. adjusted() needs no arithmetic context (abs() of 1e9999999
+        # overflows), and refusing here keeps int() from building a huge number.
         raise ValueError(t("not_a_number", lang, value=text[:40]))
     if spec.type == "integer":
         if number != number.to_integral_value():
             raise ValueError(t("not_whole", lang, value=text[:40]))
         return int(number)
     return number
-
-
-OPTION_NAMES = tuple(SS.SimulationOptions.model_fields)
 
 
 def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> Page:
@@ -366,7 +366,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
         initial = summary.duration.initial_months or 24
         months = min(initial, max_months)
     else:
-        months = int(months_text) if months_text.isdigit() and len(months_text) <= 4 else None
+        months = int(months_text) if re.fullmatch(r"[0-9]{1,4}", months_text) else None  # not isdigit(): "²"
         if months is None or not 1 <= months <= max_months:
             problems.append(_problem(frame, "months", "months", t("months_range", lang, n=max_months)))
             months = None

@@ -367,7 +367,8 @@ def test_guide_gives_the_snippet_a_preview_and_csp_advice(client: TestClient) ->
 # --- hostile input -------------------------------------------------------------------------------------------------------
 
 HOSTILE = ["", " ", "x" * 5000, "<script>alert(1)</script>", "\"'><svg onload=alert(1)>", "../../etc/passwd", "%00",
-           "１２", "-1", "1e309", "NaN", "Infinity", "0x10", "99999999999999999999", "2024-02-30", "🙂", "\u202e", "ccu-ah'--"]
+           "１２", "-1", "1e309", "1e9999999", "1e-9999999", "9" * 4000, "²", "٣", "NaN", "Infinity", "0x10", "99999999999999999999", "2024-02-30",
+           "🙂", "\u202e", "ccu-ah'--"]
 PARAMS = {
     "/embed/schemes": ["audience", "specialty", "region", "category", "q", "lang", "color"],
     "/embed/schemes/ccu-ah": ["region", "audience", "q", "lang", "color"],
