@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
@@ -43,6 +44,20 @@ def postgres_available(base_url: str) -> str | None:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
+@contextmanager
+def _own_database(base: Any) -> Iterator[str]:
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base.render_as_string(hide_password=False)).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def analyze(engine: Engine) -> None:
     """Refresh the planner's statistics of the bench's own tables (PostgreSQL), as autovacuum would eventually."""
     if engine.dialect.name == "sqlite":
@@ -58,7 +73,11 @@ def analyze(engine: Engine) -> None:
 
 
 @contextmanager
-def fresh_database(kind: str, tmp: Path, *, postgres_url: str = DEFAULT_POSTGRES_URL, seed: bool = True) -> Iterator[Database]:
+def fresh_database(
+    kind: str, tmp: Path, *, postgres_url: str = DEFAULT_POSTGRES_URL, seed: bool = True, own_database: bool = False
+) -> Iterator[Database]:
+    """A migrated, seeded catalogue, removed afterwards. PostgreSQL: a schema of its own in the given database, or
+    with `own_database` a whole temporary database (so extensions tried by the growth scenario stay isolated)."""
     if kind == "sqlite":
         path = tmp / f"bench-{uuid.uuid4().hex[:8]}.db"
         url = f"sqlite:///{path}"
@@ -78,6 +97,21 @@ def fresh_database(kind: str, tmp: Path, *, postgres_url: str = DEFAULT_POSTGRES
     if kind != "postgres":
         raise ValueError(kind)
     base = make_url(Settings(database_url=postgres_url).database_url)
+    if own_database:
+        with _own_database(base) as url:
+            engine = make_engine(url)
+            try:
+                upgrade(engine)
+                if seed:
+                    load_seed(engine, PROJECT_ROOT / "seed")
+                analyze(engine)
+                with engine.connect() as conn:
+                    version = conn.execute(text("SHOW server_version")).scalar()
+                name = make_url(url).database
+                yield Database("postgres", url, engine, f"PostgreSQL {version} on {base.host}:{base.port} (database {name})")
+            finally:
+                engine.dispose()
+        return
     schema = f"bench_{uuid.uuid4().hex[:12]}"
     admin = make_engine(base.render_as_string(hide_password=False))
     with admin.begin() as conn:

@@ -151,7 +151,10 @@ class Plan:
     full_scans: list[str]  # PostgreSQL "Seq Scan", SQLite "SCAN" (a whole table, or a whole index in its order)
 
 
-_INDEX_RE = re.compile(r"(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? using (\S+)|USING (?:COVERING )?INDEX (\S+)|USING INTEGER PRIMARY KEY")
+_INDEX_RE = re.compile(
+    r"(?:Index Scan|Index Only Scan)(?: Backward)? using (\S+)|Bitmap Index Scan on (\S+)"
+    r"|USING (?:COVERING )?INDEX (\S+)|USING INTEGER PRIMARY KEY"
+)
 _FULL_RE = re.compile(r"Seq Scan on (\S+)|^\s*SCAN (\S+)")
 
 
@@ -163,7 +166,7 @@ def _explain(engine: Engine, statement: str, parameters: Any) -> Plan:
         else:
             rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
             plan = "\n".join(str(r[-1]) for r in rows)
-    indexes = sorted({m.group(1) or m.group(2) or "INTEGER PRIMARY KEY" for m in _INDEX_RE.finditer(plan)})
+    indexes = sorted({m.group(1) or m.group(2) or m.group(3) or "INTEGER PRIMARY KEY" for m in _INDEX_RE.finditer(plan)})
     full = []
     for line in plan.splitlines():
         m = _FULL_RE.search(line)
@@ -206,3 +209,35 @@ def pg_table_sizes(engine: Engine) -> dict[str, int]:
                 text("SELECT relname, n_live_tup FROM pg_stat_user_tables WHERE schemaname = current_schema()")
             )
         }
+
+
+# --- candidate indexes (PostgreSQL, in the bench's own throwaway database only) -----------------------------------
+
+CANDIDATE_INDEXES = [
+    (
+        "trigram index on scheme.search_text, for q= (LIKE '%word%')",
+        [
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            "CREATE INDEX bench_ix_scheme_search_text_trgm ON scheme USING gin (search_text gin_trgm_ops)",
+        ],
+    ),
+    (
+        "scheme_region (region_code, scheme_id), for region= (the schemes of a region from the index alone)",
+        ["CREATE INDEX bench_ix_scheme_region_region_scheme ON scheme_region (region_code, scheme_id)"],
+    ),
+]
+
+
+def add_candidate_indexes(engine: Engine) -> list[dict[str, Any]]:
+    """Create the candidate indexes; each reported as created or with the error that prevented it."""
+    out = []
+    for label, statements in CANDIDATE_INDEXES:
+        try:
+            with engine.begin() as conn:
+                for statement in statements:
+                    conn.execute(text(statement))
+            out.append({"index": label, "statements": statements, "created": True})
+        except Exception as exc:  # noqa: BLE001 - reported, the bench goes on without it
+            out.append({"index": label, "statements": statements, "created": False,
+                        "error": str(exc).splitlines()[0]})
+    return out

@@ -53,7 +53,7 @@ def describe() -> dict[str, Any]:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "packages": versions,
-        "git_commit": _git("rev-parse", "--short", "HEAD"),
+        "git_commit": _git("rev-parse", "--short", "HEAD") or "unknown (not a git checkout)",
         "app_uncommitted_changes": bool(dirty),
     }
 

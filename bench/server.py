@@ -159,6 +159,12 @@ class Server:
             self.process.kill()
             self.process.wait()
 
+    def kill(self) -> None:
+        """SIGKILL: for a worker that no longer answers (a graceful stop would wait for it)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def __enter__(self) -> Server:
         return self
 
