@@ -103,8 +103,9 @@ class Snapshot:
     def _key(self, scope: Scope, body: bytes) -> bytes:
         headers = Headers(scope=scope)
         digest = hashlib.blake2b(digest_size=20)
+        # Host: pages such as /embed write absolute links to the address they were asked on.
         for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
-                     headers.get("accept", ""), headers.get("content-type", "")):
+                     headers.get("accept", ""), headers.get("content-type", ""), headers.get("host", "")):
             digest.update(part.encode() + b"\0")
         if scope["path"].startswith("/calendar") or scope["path"].startswith("/embed"):
             # Yearly events are dated relative to today when no `from` is given.

@@ -82,3 +82,10 @@ def test_cors_headers_follow_each_origin(engine: Engine) -> None:
     assert first.headers["access-control-allow-origin"] == "https://a.example"
     assert second.headers["access-control-allow-origin"] == "https://b.example"
     assert "access-control-allow-origin" not in third.headers
+
+
+def test_answers_that_name_their_own_address_are_kept_per_host(two_workers) -> None:
+    a, _ = two_workers
+    first = a.get("/embed", headers={"Host": "api.faculte-a.fr"}).text
+    second = a.get("/embed", headers={"Host": "api.faculte-b.fr"}).text
+    assert "api.faculte-a.fr" in first and "api.faculte-b.fr" in second and "api.faculte-a.fr" not in second
