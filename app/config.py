@@ -34,6 +34,7 @@ class Settings(BaseSettings):
         default=["*"], description="Sites allowed to frame the /embed pages (CSP frame-ancestors sources)."
     )
     snapshot_entries: int = Field(default=2048, ge=0, description="Answers kept in memory per worker (0: none).")
+    snapshot_max_bytes: int = Field(default=16 << 20, ge=0, description="Bytes of answers kept in memory per worker.")
     log_format: Literal["json", "text"] = "json"
     rate_limit_per_minute: int = Field(default=0, ge=0, description="Requests a minute per client address and worker (0: off).")
     rate_limit_burst: int | None = Field(default=None, ge=1, description="Requests allowed at once (default: a tenth of a minute's).")

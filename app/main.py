@@ -80,7 +80,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Starlette runs the last added middleware first. From the outside in: CORS (per-origin headers, so it must
     # stay outside anything replayed from memory), HTTP validators (ETag/304), then the in-memory snapshot.
     if settings.snapshot_entries:
-        app.add_middleware(Snapshot, engine=engine, max_entries=settings.snapshot_entries)
+        app.add_middleware(
+            Snapshot, engine=engine, max_entries=settings.snapshot_entries, max_bytes=settings.snapshot_max_bytes
+        )
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     app.add_middleware(
         CORSMiddleware,

@@ -7,7 +7,7 @@ transaction, so after a committed write no worker — however many there are —
 
 Kept: successful GET answers of the API (not the docs, static files or health checks) and successful POST
 answers of the simulation, keyed by method, path, query, the representation asked for (Accept) and the body.
-Bounded: least recently used entries go first.
+Bounded in entries and in bytes (SNAPSHOT_ENTRIES, SNAPSHOT_MAX_BYTES): least recently used entries go first.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Kept:
 
 
 class Snapshot:
-    def __init__(self, app: ASGIApp, *, engine: Engine, max_entries: int = 2048) -> None:
+    def __init__(self, app: ASGIApp, *, engine: Engine, max_entries: int = 2048, max_bytes: int = 16 << 20) -> None:
         self.app = app
         # The version is read on the event loop, so it must never wait for a pooled connection: the request
         # threads may hold them all while they wait for the loop (a deadlock under load). Its own single
@@ -51,6 +51,10 @@ class Snapshot:
         self.engine = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
         self.retry_at = 0.0
         self.max_entries = max_entries
+        # Bounded by bytes too: one 96-month simulation answer weighs ~170 KB, so a count alone could hold
+        # hundreds of MB per worker.
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.entries: OrderedDict[bytes, Kept] = OrderedDict()
         self.version: int | None = None
         self.hits = self.misses = 0
@@ -65,7 +69,7 @@ class Snapshot:
             # The database is unreachable: serve nothing from memory and let requests fail cleanly (503) in
             # their threads; do not try again from the event loop for a second, so an outage never blocks it.
             self.retry_at = time.monotonic() + 1.0
-            self.entries.clear()
+            self._clear()
             self.version = None
             return None
 
@@ -82,7 +86,7 @@ class Snapshot:
             await self.app(scope, receive, send)
             return
         if current != self.version:
-            self.entries.clear()
+            self._clear()
             self.version = current
         key = self._key(scope, body)
         kept = self.entries.get(key)
@@ -134,11 +138,21 @@ class Snapshot:
 
         await self.app(scope, receive, capture)
 
+    def _clear(self) -> None:
+        self.entries.clear()
+        self.bytes = 0
+
     def _store(self, key: bytes, kept: Kept) -> None:
+        if len(kept.body) > self.max_bytes:
+            return
+        previous = self.entries.pop(key, None)
+        if previous is not None:
+            self.bytes -= len(previous.body)
         self.entries[key] = kept
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.max_entries:
-            self.entries.popitem(last=False)
+        self.bytes += len(kept.body)
+        while len(self.entries) > self.max_entries or self.bytes > self.max_bytes:
+            _, dropped = self.entries.popitem(last=False)
+            self.bytes -= len(dropped.body)
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Receive]:

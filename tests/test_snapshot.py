@@ -89,3 +89,16 @@ def test_answers_that_name_their_own_address_are_kept_per_host(two_workers) -> N
     first = a.get("/embed", headers={"Host": "api.faculte-a.fr"}).text
     second = a.get("/embed", headers={"Host": "api.faculte-b.fr"}).text
     assert "api.faculte-a.fr" in first and "api.faculte-b.fr" in second and "api.faculte-a.fr" not in second
+
+
+def test_memory_is_bounded_in_bytes(engine: Engine) -> None:
+    settings = Settings(database_url="sqlite://", snapshot_max_bytes=200_000)
+    with TestClient(create_app(settings, engine=engine)) as client:
+        snapshot = client.app.middleware_stack
+        while not hasattr(snapshot, "entries"):
+            snapshot = snapshot.app
+        for months in range(1, 25):
+            body = {"scheme": "ccu-mg", "region": "32", "start": "2024-01-01", "months": months}
+            assert client.post("/simulate", json=body).status_code == 200
+        assert 0 < snapshot.bytes <= 200_000
+        assert snapshot.bytes == sum(len(k.body) for k in snapshot.entries.values())
