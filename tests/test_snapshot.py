@@ -102,3 +102,20 @@ def test_memory_is_bounded_in_bytes(engine: Engine) -> None:
             assert client.post("/simulate", json=body).status_code == 200
         assert 0 < snapshot.bytes <= 200_000
         assert snapshot.bytes == sum(len(k.body) for k in snapshot.entries.values())
+
+
+def test_simulations_use_new_figures_as_soon_as_they_are_written(two_workers, engine: Engine, seed_copy: Path) -> None:
+    a, b = two_workers
+    body = {"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 1}
+    assert a.post("/simulate", json=body).json()["months"][0]["net"] == 3882
+    path = seed_copy / "pay_components.yaml"
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    next(r for r in rows if r["code"] == "ccu-ah-iespe")["amount"] = "1110.00"
+    path.write_text(yaml.safe_dump(rows, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    try:
+        load_seed(engine, seed_copy)
+        assert a.post("/simulate", json=body).json()["months"][0]["net"] == 3982
+        assert b.post("/simulate", json=body | {"months": 2}).json()["months"][1]["net"] == 3982
+    finally:
+        load_seed(engine, SEED_DIR)
+    assert a.post("/simulate", json=body).json()["months"][0]["net"] == 3882

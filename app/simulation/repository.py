@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.catalogue import version
 from app.models import PayComponent, PayParameter, PayParameterValue, Scheme, SchemeRegion, SourceDocument
 from app.simulation.engine import PublishedComponent, SchemeData
 from app.simulation.parameters import Bracket, DatedValue, Parameter, ParameterSet
@@ -84,3 +87,36 @@ def load_scheme(session: Session, slug: str) -> SchemeData | None:
             for c in components
         ),
     )
+
+
+@dataclass
+class CatalogueData:
+    """What simulations read, for one version of one database's catalogue."""
+
+    key: tuple[str, int]
+    parameters: ParameterSet
+    schemes: dict[str, SchemeData | None] = field(default_factory=dict)
+
+
+_current: CatalogueData | None = None
+_lock = threading.Lock()
+
+
+def catalogue_data(session: Session) -> CatalogueData:
+    """Parameters and scheme data loaded once per catalogue version, not on every simulation.
+
+    The version is read in the request's own transaction, so the data used is never older than what the request
+    could see; any write bumps the version and the next simulation reloads.
+    """
+    global _current
+    key = (session.get_bind().url.render_as_string(hide_password=True), version.current(session.connection()))
+    with _lock:
+        if _current is None or _current.key != key:
+            _current = CatalogueData(key, load_parameters(session))
+        return _current
+
+
+def scheme_data(session: Session, data: CatalogueData, slug: str) -> SchemeData | None:
+    if slug not in data.schemes:
+        data.schemes[slug] = load_scheme(session, slug)
+    return data.schemes[slug]

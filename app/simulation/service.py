@@ -14,7 +14,7 @@ from app.simulation import schemas as S
 from app.simulation.engine import Options, Result, SimulationError
 from app.simulation.parameters import ParameterSet
 from app.simulation.pay_models import PAY_MODELS
-from app.simulation.repository import load_parameters, load_scheme
+from app.simulation.repository import catalogue_data, scheme_data
 from app.text import is_public_id
 
 ZERO = Decimal("0")
@@ -22,7 +22,7 @@ OTHER = {"published": "statutory", "statutory": "published"}
 
 
 def _scheme(session: Session, slug: str, *, field: str, location: str) -> engine.SchemeData:
-    data = load_scheme(session, slug) if is_public_id(slug) else None
+    data = scheme_data(session, catalogue_data(session), slug) if is_public_id(slug) else None
     if data is None or slug not in PAY_MODELS:
         allowed = sorted(PAY_MODELS)
         if location == "path":
@@ -149,7 +149,7 @@ def _method_check(session: Session, request: S.SimulationRequest, result: Result
 
 def simulate(session: Session, request: S.SimulationRequest) -> S.SimulationResult:
     """One simulation, with the other method run alongside to say where they disagree."""
-    parameters = load_parameters(session)
+    parameters = catalogue_data(session).parameters
     result = _run(session, request, parameters)
     months = list(result.months)
     return S.SimulationResult(
@@ -167,7 +167,7 @@ def simulate(session: Session, request: S.SimulationRequest) -> S.SimulationResu
 
 def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
     """Several schemes or options over the same start and length, side by side."""
-    parameters = load_parameters(session)
+    parameters = catalogue_data(session).parameters
     columns = []
     months: list[str] = []
     for index, item in enumerate(request.items):
@@ -190,7 +190,7 @@ def options(session: Session, slug: str) -> S.SimulationOptionsOut:
     """What a scheme's simulation takes: regions, maximum length, options with ranges and defaults, dates covered."""
     scheme = _scheme(session, slug, field="slug", location="path")
     model = PAY_MODELS[slug]
-    parameters = load_parameters(session)
+    parameters = catalogue_data(session).parameters
     specs = engine.option_specs(scheme, model)
     first, last = engine.coverage(parameters, engine.required_parameters(model, Options()))
     return S.SimulationOptionsOut(
