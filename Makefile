@@ -7,7 +7,7 @@ PORT   ?= 8000
 LOG_LEVEL ?= info
 export HOST PORT LOG_LEVEL
 
-.PHONY: run test install install-test migrate seed openapi openapi-check lock vendor clean
+.PHONY: run test install install-test migrate seed openapi openapi-check lock vendor clean bench
 
 run: seed ## Serve the API with the seeded catalogue on http://$(HOST):$(PORT)
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --log-level $(shell echo $(LOG_LEVEL) | tr A-Z a-z)
@@ -44,6 +44,9 @@ migrate: install ## Apply the Alembic migrations to DATABASE_URL
 
 seed: migrate ## Validate seed/*.yaml and load it (idempotent)
 	$(BIN)/python -m app.seed
+
+bench: install ## Benchmark one worker against a bare ASGI baseline on SQLite and PostgreSQL (docs/benchmarks.md)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 openapi: install ## Regenerate openapi/openapi.json from the app
 	$(BIN)/python -m app.openapi
