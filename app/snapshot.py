@@ -19,12 +19,13 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from typing import Any
+
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.catalogue import version
 from app.db import make_engine
 from app.http_cache import etag_of
 
@@ -46,9 +47,11 @@ class Snapshot:
     def __init__(self, app: ASGIApp, *, engine: Engine, max_entries: int = 2048, max_bytes: int = 16 << 20) -> None:
         self.app = app
         # The version is read on the event loop, so it must never wait for a pooled connection: the request
-        # threads may hold them all while they wait for the loop (a deadlock under load). Its own single
-        # connection is never contended, the loop being one thread.
-        self.engine = make_engine(engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0)
+        # threads may hold them all while they wait for the loop (a deadlock under load). It uses one driver
+        # connection of its own, in autocommit (each read sees the last commit; one round trip, no pool, no
+        # pre-ping), never contended since the loop is one thread.
+        self.engine = make_engine(engine.url.render_as_string(hide_password=False), poolclass=NullPool)
+        self.connection: Any = None
         self.retry_at = 0.0
         self.max_entries = max_entries
         # Bounded by bytes too: one 96-month simulation answer weighs ~170 KB, so a count alone could hold
@@ -63,15 +66,29 @@ class Snapshot:
         if time.monotonic() < self.retry_at:
             return None
         try:
-            with self.engine.connect() as connection:
-                return version.current(connection)
-        except SQLAlchemyError:
-            # The database is unreachable: serve nothing from memory and let requests fail cleanly (503) in
-            # their threads; do not try again from the event loop for a second, so an outage never blocks it.
+            if self.connection is None:
+                self.connection = _autocommit(self.engine)
+            cursor = self.connection.cursor()
+            cursor.execute(VERSION_QUERY)
+            (current,) = cursor.fetchone()
+            cursor.close()
+            return int(current)
+        except Exception:  # noqa: BLE001 - any driver error means: database unreachable for now
+            # Serve nothing from memory and let requests fail cleanly (503) in their threads; do not try again
+            # from the event loop for a second, so an outage never blocks it.
+            self._drop_connection()
             self.retry_at = time.monotonic() + 1.0
             self._clear()
             self.version = None
             return None
+
+    def _drop_connection(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # noqa: BLE001 - already broken
+                pass
+        self.connection = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self._cacheable(scope):
@@ -153,6 +170,19 @@ class Snapshot:
         while len(self.entries) > self.max_entries or self.bytes > self.max_bytes:
             _, dropped = self.entries.popitem(last=False)
             self.bytes -= len(dropped.body)
+
+
+VERSION_QUERY = "SELECT version FROM catalogue_version WHERE id = 1"
+
+
+def _autocommit(engine: Engine) -> Any:
+    """A connection of the engine's database in autocommit mode (the wrapper is kept: dropping it closes it)."""
+    wrapper = engine.raw_connection()
+    if engine.dialect.name == "sqlite":
+        wrapper.driver_connection.isolation_level = None
+    else:
+        wrapper.driver_connection.autocommit = True
+    return wrapper
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
