@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
+
+
+logger = logging.getLogger("app.db")
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -47,12 +52,24 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     session = Session(request.app.state.engine)
     try:
         yield session
-        session.commit()
+        # Only a session holding changes commits: committing a read would fail needlessly when the database
+        # has just gone away (the endpoint already answered; the error would surface as a 500 or a dropped
+        # connection instead of the 503 the endpoint itself would have given).
+        if session.new or session.dirty or session.deleted:
+            session.commit()
     except Exception:
-        session.rollback()
+        _quietly(session.rollback)
         raise
     finally:
-        session.close()
+        _quietly(session.close)
+
+
+def _quietly(end: Callable[[], None]) -> None:
+    """End a transaction or session; a connection already lost has nothing left to release."""
+    try:
+        end()
+    except SQLAlchemyError as exc:
+        logger.warning("could not end a database session cleanly: %s", exc.__class__.__name__)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

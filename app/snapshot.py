@@ -85,7 +85,7 @@ class Snapshot:
     def _drop_connection(self) -> None:
         if self.connection is not None:
             try:
-                self.connection.close()
+                self.connection.invalidate()  # discard it without trying to reset a connection that is gone
             except Exception:  # noqa: BLE001 - already broken
                 pass
         self.connection = None
