@@ -23,6 +23,11 @@ class Settings(BaseSettings):
         default=f"sqlite:///{PROJECT_ROOT / 'data' / 'catalogue.db'}",
         description="SQLAlchemy URL. SQLite file by default; postgresql+psycopg://… for PostgreSQL.",
     )
+    # Every request runs in one of 40 worker threads (AnyIO's default): with as many connections, a request
+    # thread never waits for one. Lower DB_MAX_OVERFLOW if PostgreSQL's max_connections is tight.
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="Connections kept open per worker.")
+    db_max_overflow: int = Field(default=30, ge=0, le=500, description="Extra connections a worker may open under load.")
+    db_pool_timeout: float = Field(default=10, gt=0, le=120, description="Seconds to wait for a connection before a 503.")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "info"

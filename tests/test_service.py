@@ -85,3 +85,21 @@ def test_sqlite_runs_in_wal_mode(engine: Engine) -> None:
         pytest.skip("WAL is a SQLite setting")
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_each_request_thread_can_have_a_connection() -> None:
+    """A worker runs requests in 40 threads; its pool holds as many connections, so none waits for one."""
+    import anyio
+    import anyio.to_thread
+
+    async def threads() -> int:
+        return int(anyio.to_thread.current_default_thread_limiter().total_tokens)
+
+    settings = Settings()
+    app = create_app(settings)
+    try:
+        pool = app.state.engine.pool
+        capacity = pool.size() + pool._max_overflow  # noqa: SLF001 - no public accessor
+        assert capacity >= anyio.run(threads)
+    finally:
+        app.state.engine.dispose()
