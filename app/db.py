@@ -22,6 +22,9 @@ def make_engine(url: str, **options: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if not parsed.database or parsed.database == ":memory:":
+            # An in-memory database lives in one connection (SingletonThreadPool): sizing options do not apply.
+            options = {k: v for k, v in options.items() if k not in ("pool_size", "max_overflow", "pool_timeout")}
         engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
 
         @event.listens_for(engine, "connect")
