@@ -26,6 +26,7 @@ from sqlalchemy.pool import NullPool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.catalogue.history import today
 from app.db import make_engine
 from app.http_cache import etag_of
 
@@ -128,9 +129,8 @@ class Snapshot:
         for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
                      headers.get("accept", ""), headers.get("content-type", ""), headers.get("host", "")):
             digest.update(part.encode() + b"\0")
-        if scope["path"].startswith("/calendar") or scope["path"].startswith("/embed"):
-            # Yearly events are dated relative to today when no `from` is given.
-            digest.update(dt.date.today().isoformat().encode())
+        # Without `as_of`, answers show the catalogue as of today (and yearly events relative to today).
+        digest.update(today().isoformat().encode())
         digest.update(body)
         return digest.digest()
 

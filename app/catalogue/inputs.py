@@ -2,7 +2,7 @@
 
 They validate each row on its own (types, allowed values, ranges); references between rows
 (a scheme slug, a region code, a source id) are checked by the loader, which sees every file.
-The same schemas are meant to validate writes made through the API later on.
+The same schemas validate the records written through the API (app/records).
 """
 
 from __future__ import annotations
@@ -72,6 +72,23 @@ OptionalExactDecimal = Annotated[Decimal | None, BeforeValidator(_refuse_float)]
 
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Versioned(Record):
+    """A record kept as dated versions: first and last day in force, both inclusive; None is open-ended.
+
+    A change adds a version from a date and ends the previous one the day before; retiring ends the last one.
+    The seed may list several versions of one record (same id, successive dates): that is its history.
+    """
+
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> Versioned:
+        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
+            raise ValueError("valid_from is after valid_to")
+        return self
 
 
 class SourceRef(Record):
@@ -170,7 +187,15 @@ class RuleIn(Record):
     sources: Sources
 
 
-class SchemeIn(Record):
+class VerifiedIn(Record):
+    """When the scheme's data was last checked against its sources, by whom, against which ones."""
+
+    on: dt.date
+    by: Text | None = None
+    sources: Annotated[list[Slug], Field(min_length=1)]
+
+
+class SchemeIn(Versioned):
     slug: Slug
     name: Text
     short_name: Text | None = None
@@ -184,6 +209,7 @@ class SchemeIn(Record):
     work_split: WorkSplitIn | None = None
     rules: list[RuleIn] = []
     sources: Sources
+    verified: VerifiedIn | None = None
 
     @model_validator(mode="after")
     def _disciplines_listed(self) -> SchemeIn:
@@ -194,7 +220,7 @@ class SchemeIn(Record):
         return self
 
 
-class AvailabilityIn(Record):
+class AvailabilityIn(Versioned):
     """A scheme as offered in one region: the regional variant."""
 
     scheme: Slug
@@ -208,7 +234,7 @@ class AvailabilityIn(Record):
     sources: Sources
 
 
-class PayComponentIn(Record):
+class PayComponentIn(Versioned):
     code: Slug
     scheme: Slug
     region: RegionCode | None = None
@@ -227,8 +253,6 @@ class PayComponentIn(Record):
     conditions: list[Text] = []
     payer: Text
     recipient: Text = "médecin"
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
     headline: bool = False
     note: Text | None = None
     sources: Sources
@@ -237,14 +261,12 @@ class PayComponentIn(Record):
     def _ranges(self) -> PayComponentIn:
         if self.year_from and self.year_to and self.year_from > self.year_to:
             raise ValueError("year_from is after year_to")
-        if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
-            raise ValueError("valid_from is after valid_to")
         if self.kind == "funding" and self.recipient == "médecin":
             raise ValueError("funding goes to an institution: set recipient")
         return self
 
 
-class ContactIn(Record):
+class ContactIn(Versioned):
     id: Slug
     organisation: Text
     service: Text | None = None
@@ -264,7 +286,7 @@ class ContactIn(Record):
         return self
 
 
-class CalendarEventIn(Record):
+class CalendarEventIn(Versioned):
     id: Slug
     region: RegionCode
     schemes: list[Slug] = Field(min_length=1)

@@ -23,6 +23,14 @@ RegionCodeQuery = Annotated[
     str | None,
     Query(pattern=r"^\d{2}$", description="INSEE region code (see `GET /regions`).", examples=["28"]),
 ]
+AsOfQuery = Annotated[
+    IsoDate | None,
+    Query(
+        description="Show the catalogue as it stood on this day (YYYY-MM-DD): the versions of schemes, regional "
+        "offers, amounts, contacts and events in force then. Default: today (in France).",
+        examples=["2024-06-30"],
+    ),
+]
 SchemeSlugQuery = Annotated[
     str | None, Query(max_length=80, description="Scheme slug (see `GET /schemes`).", examples=["aumg"])
 ]
@@ -59,11 +67,12 @@ def list_schemes(
     ] = "name",
     limit: Annotated[int, Query(ge=1, le=200, description="Page size.")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Number of schemes to skip.")] = 0,
+    as_of: AsOfQuery = None,
 ) -> S.Page:
     """List schemes, filtered by audience, specialty, region, category and text."""
     return service.list_schemes(
         session, audience=audience, specialty=specialty, region=region, category=category, q=q, sort=sort,
-        limit=limit, offset=offset,
+        limit=limit, offset=offset, as_of=as_of,
     )
 
 
@@ -71,24 +80,26 @@ def list_schemes(
 def get_scheme(
     session: SessionDep,
     slug: Annotated[str, Path(description="Scheme slug.", examples=["ccu-mg"])],
+    as_of: AsOfQuery = None,
 ) -> S.SchemeDetail:
     """Everything about one scheme: rules, duration, regions, pay, funding, contacts, calendar, sources."""
-    return service.get_scheme(session, slug=slug)
+    return service.get_scheme(session, slug=slug, as_of=as_of)
 
 
 @router.get("/regions", response_model=list[S.RegionOut], tags=["regions"])
-def list_regions(session: SessionDep) -> list[S.RegionOut]:
+def list_regions(session: SessionDep, as_of: AsOfQuery = None) -> list[S.RegionOut]:
     """The 18 French regions by INSEE code, with the number of schemes documented in each."""
-    return service.list_regions(session)
+    return service.list_regions(session, as_of=as_of)
 
 
 @router.get("/regions/{code}", response_model=S.RegionDetail, responses=NOT_FOUND, tags=["regions"])
 def get_region(
     session: SessionDep,
     code: Annotated[str, Path(description="INSEE region code.", examples=["32"])],
+    as_of: AsOfQuery = None,
 ) -> S.RegionDetail:
     """One region: the schemes offered there, its contacts and its calendar."""
-    return service.get_region(session, code=code)
+    return service.get_region(session, code=code, as_of=as_of)
 
 
 @router.get("/specialties", response_model=list[S.SpecialtyOut], tags=["specialties"])
@@ -101,9 +112,11 @@ def list_specialties(
 
 
 @router.get("/contacts", response_model=list[S.ContactOut], responses=INVALID, tags=["contacts"])
-def list_contacts(session: SessionDep, region: RegionCodeQuery = None, scheme: SchemeSlugQuery = None) -> list[S.ContactOut]:
+def list_contacts(
+    session: SessionDep, region: RegionCodeQuery = None, scheme: SchemeSlugQuery = None, as_of: AsOfQuery = None
+) -> list[S.ContactOut]:
     """Who to write to, by region and scheme."""
-    return service.list_contacts(session, region=region, scheme=scheme)
+    return service.list_contacts(session, region=region, scheme=scheme, as_of=as_of)
 
 
 ICS = "text/calendar"
@@ -138,9 +151,10 @@ def list_calendar(
         Literal["json", "ics"] | None,
         Query(description="`ics` for iCalendar (same as `Accept: text/calendar`)."),
     ] = None,
+    as_of: AsOfQuery = None,
 ) -> list[S.CalendarEventOut] | Response:
     """Application calendar: calls, deadlines, committees, start dates."""
-    events = service.list_calendar(session, region=region, scheme=scheme, start=start)
+    events = service.list_calendar(session, region=region, scheme=scheme, start=start, as_of=as_of)
     wants_ics = format == "ics" or (format is None and ICS in request.headers.get("accept", ""))
     if wants_ics:
         name = "Post-internat" + (f" – région {region}" if region else "") + (f" – {scheme}" if scheme else "")

@@ -110,6 +110,12 @@ class HeadlinePay(BaseModel):
     text: str = Field(examples=["de l'ordre de 3 883 € net par mois"])
 
 
+class Verified(Out):
+    on: dt.date = Field(description="Day a maintainer last checked this scheme's data against its sources.", examples=["2026-11-22"])
+    by: str | None = Field(description="Who checked (a person, or the name of the API key used).")
+    sources: list[str] = Field(description="Ids of the sources checked (see `sources`).")
+
+
 class SchemeSummary(Out):
     slug: str = Field(examples=["ccu-ah"])
     name: str = Field(examples=["Chef de clinique des universités – assistant des hôpitaux"])
@@ -124,6 +130,7 @@ class SchemeSummary(Out):
     duration: DurationSummary
     headline_pay: HeadlinePay | None
     url: str = Field(examples=["/schemes/ccu-ah"])
+    last_verified: Verified | None = Field(description="When this scheme's data was last verified, and against which sources.")
 
 
 class Page(BaseModel):
@@ -131,6 +138,7 @@ class Page(BaseModel):
     total: int = Field(description="Number of schemes matching the filters.", examples=[4])
     limit: int = Field(examples=[50])
     offset: int = Field(examples=[0])
+    as_of: dt.date = Field(description="The day the catalogue is shown as of (`as_of`, default today in France).")
 
 
 class Rule(Out):
@@ -195,6 +203,8 @@ class ContactOut(Out):
     faculty: str | None = Field(description="Faculty or subdivision the contact serves.", examples=["Lille"])
     schemes: list[str] = Field(description="Slugs of the schemes this contact handles.")
     sources: list[Citation]
+    valid_from: dt.date | None = Field(description="First day this version of the contact is in force (None: since the start).")
+    valid_to: dt.date | None = Field(description="Last day it is in force (None: open).")
 
 
 class CalendarEventOut(Out):
@@ -211,6 +221,8 @@ class CalendarEventOut(Out):
         description="For yearly events, the first occurrence on or after `from` (or today); otherwise the date itself."
     )
     sources: list[Citation]
+    valid_from: dt.date | None = Field(description="First day this version of the event is in force (None: since the start).")
+    valid_to: dt.date | None = Field(description="Last day it is in force (None: open).")
 
 
 class SchemeDetail(SchemeSummary):
@@ -224,9 +236,15 @@ class SchemeDetail(SchemeSummary):
     pay_components: list[PayComponentOut] = Field(description="What the doctor receives (kind `pay`).")
     published_totals: list[PayComponentOut] = Field(description="Totals stated by the documents (kind `total`).")
     funding: list[PayComponentOut] = Field(description="What funders pay institutions (kind `funding`), not the doctor's pay.")
+    scheduled_changes: list[PayComponentOut] = Field(
+        description="Amounts already recorded that come into force after `as_of` (a raise from next July…)."
+    )
     contacts: list[ContactOut]
     calendar: list[CalendarEventOut]
     sources: list[SourceOut] = Field(description="Every source cited anywhere in this scheme.")
+    as_of: dt.date = Field(description="The day this scheme is shown as of (`as_of`, default today in France).")
+    valid_from: dt.date | None = Field(description="First day this version of the scheme is in force (None: since the start).")
+    valid_to: dt.date | None = Field(description="Last day it is in force (None: open; set when the scheme is retired).")
 
 
 class RegionDetail(RegionRef):

@@ -12,7 +12,8 @@ from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from app.catalogue import schemas as S
-from app.errors import not_found, unknown_filter
+from app.catalogue.history import in_force, today
+from app.errors import ApiError, not_found, unknown_filter
 from app.models import (
     CalendarEvent,
     CalendarEventScheme,
@@ -114,34 +115,40 @@ def headline_pay(components: Sequence[PayComponent], region: str | None = None) 
     )
 
 
-def _summaries(session: Session, schemes: Sequence[Scheme], *, region: str | None = None) -> list[S.SchemeSummary]:
-    ids = [s.id for s in schemes]
-    if not ids:
+def _summaries(
+    session: Session, schemes: Sequence[Scheme], day: dt.date, *, region: str | None = None
+) -> list[S.SchemeSummary]:
+    slugs = [s.slug for s in schemes]
+    if not slugs:
         return []
-    regions_of: dict[int, list[S.RegionRef]] = defaultdict(list)
+    regions_of: dict[str, list[S.RegionRef]] = defaultdict(list)
     rows = session.exec(
-        select(SchemeRegion.scheme_id, Region)
+        select(SchemeRegion.scheme_slug, Region)
         .join(Region, col(Region.code) == col(SchemeRegion.region_code))
-        .where(col(SchemeRegion.scheme_id).in_(ids))
+        .where(col(SchemeRegion.scheme_slug).in_(slugs), in_force(SchemeRegion, day))
         .order_by(col(Region.code))
     ).all()
-    for scheme_id, reg in rows:
-        regions_of[scheme_id].append(_region_ref(reg))
-    pay_of: dict[int, list[PayComponent]] = defaultdict(list)
+    for slug, reg in rows:
+        regions_of[slug].append(_region_ref(reg))
+    pay_of: dict[str, list[PayComponent]] = defaultdict(list)
     for component in session.exec(
         select(PayComponent)
-        .where(col(PayComponent.scheme_id).in_(ids), col(PayComponent.kind).in_(("pay", "total")))
+        .where(
+            col(PayComponent.scheme_slug).in_(slugs), col(PayComponent.kind).in_(("pay", "total")),
+            in_force(PayComponent, day),
+        )
         .order_by(col(PayComponent.position))
     ).all():
-        pay_of[component.scheme_id].append(component)
+        pay_of[component.scheme_slug].append(component)
     return [
         S.SchemeSummary(
             slug=s.slug, name=s.name, short_name=s.short_name, category=s.category, scope=s.scope,
-            audience=s.audience, regions=regions_of[s.id],
+            audience=s.audience, regions=regions_of[s.slug],
             duration=S.DurationSummary(
                 initial_months=s.duration_initial_months, max_months=s.duration_max_months, text=s.duration_text
             ),
-            headline_pay=headline_pay(pay_of[s.id], region), url=f"/schemes/{s.slug}",
+            headline_pay=headline_pay(pay_of[s.slug], region), url=f"/schemes/{s.slug}",
+            last_verified=_verified(s),
         )
         for s in schemes
     ]
@@ -166,9 +173,11 @@ def list_schemes(
     sort: SchemeSort = "name",
     limit: int = 50,
     offset: int = 0,
+    as_of: dt.date | None = None,
 ) -> S.Page:
-    """Schemes matching every filter given, one page of them, with the total count."""
-    conditions = []
+    """Schemes matching every filter given, as they stood on `as_of` (default today), one page, with the total."""
+    day = as_of or today()
+    conditions = [in_force(Scheme, day)]
     if audience is not None:
         conditions.append(col(Scheme.audience).in_(AUDIENCES_FOR[audience]))
     if specialty is not None:
@@ -190,7 +199,9 @@ def list_schemes(
             codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
             raise unknown_filter("region code", region, field="region", allowed=codes)
         conditions.append(
-            exists().where(SchemeRegion.scheme_id == Scheme.id, SchemeRegion.region_code == region)
+            exists().where(
+                SchemeRegion.scheme_slug == Scheme.slug, SchemeRegion.region_code == region, in_force(SchemeRegion, day)
+            )
         )
     if category is not None:
         conditions.append(Scheme.category == category)
@@ -210,15 +221,26 @@ def list_schemes(
         order.insert(0, col(Scheme.duration_initial_months).is_(None))
     order.append(col(Scheme.slug))
     page = session.exec(select(Scheme).where(*conditions).order_by(*order).offset(offset).limit(limit)).all()
-    return S.Page(items=_summaries(session, page, region=region), total=total, limit=limit, offset=offset)
+    return S.Page(
+        items=_summaries(session, page, day, region=region), total=total, limit=limit, offset=offset, as_of=day
+    )
 
 
-def _scheme_or_404(session: Session, slug: str) -> Scheme:
-    scheme = session.exec(select(Scheme).where(Scheme.slug == slug)).first() if is_public_id(slug) else None
-    if scheme is None:
-        slugs = list(session.exec(select(Scheme.slug).order_by(col(Scheme.slug))).all())
-        raise not_found("scheme", slug, field="slug", allowed=slugs)
-    return scheme
+def _scheme_or_404(session: Session, slug: str, day: dt.date) -> Scheme:
+    if not is_public_id(slug):
+        versions = []
+    else:
+        versions = session.exec(select(Scheme).where(Scheme.slug == slug).order_by(col(Scheme.id))).all()
+    for version in versions:
+        if (version.valid_from is None or version.valid_from <= day) and (version.valid_to is None or day <= version.valid_to):
+            return version
+    if versions:
+        spans = ", ".join(f"{v.valid_from or '…'} → {v.valid_to or '…'}" for v in versions)
+        raise ApiError(
+            404, f"Scheme '{slug}' is not in the catalogue on {day} (its versions: {spans}).", field="as_of",
+        )
+    slugs = list(session.exec(select(Scheme.slug).where(in_force(Scheme, day)).distinct().order_by(col(Scheme.slug))).all())
+    raise not_found("scheme", slug, field="slug", allowed=slugs)
 
 
 def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region], docs: dict[str, SourceDocument]) -> S.PayComponentOut:
@@ -235,12 +257,13 @@ def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region], doc
     )
 
 
-def get_scheme(session: Session, *, slug: str) -> S.SchemeDetail:
-    """Everything the catalogue knows about one scheme."""
-    scheme = _scheme_or_404(session, slug)
+def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> S.SchemeDetail:
+    """Everything the catalogue knows about one scheme, as it stood on `as_of` (default today)."""
+    day = as_of or today()
+    scheme = _scheme_or_404(session, slug, day)
     docs = _sources(session)
     regions = _regions(session)
-    (summary,) = _summaries(session, [scheme])
+    (summary,) = _summaries(session, [scheme], day)
     rules = session.exec(
         select(SchemeRule).where(SchemeRule.scheme_id == scheme.id).order_by(col(SchemeRule.position))
     ).all()
@@ -251,19 +274,25 @@ def get_scheme(session: Session, *, slug: str) -> S.SchemeDetail:
         .order_by(col(Specialty.code))
     ).all()
     availability = session.exec(
-        select(SchemeRegion).where(SchemeRegion.scheme_id == scheme.id).order_by(col(SchemeRegion.region_code))
+        select(SchemeRegion)
+        .where(SchemeRegion.scheme_slug == scheme.slug, in_force(SchemeRegion, day))
+        .order_by(col(SchemeRegion.region_code))
     ).all()
-    components = session.exec(
-        select(PayComponent).where(PayComponent.scheme_id == scheme.id).order_by(col(PayComponent.position))
+    every_component = session.exec(
+        select(PayComponent)
+        .where(PayComponent.scheme_slug == scheme.slug)
+        .order_by(col(PayComponent.position), col(PayComponent.valid_from))
     ).all()
+    components = [c for c in every_component if _in_force_on(c, day)]
+    scheduled = [c for c in every_component if c.valid_from is not None and c.valid_from > day]
     pay = {kind: [_pay_out(c, slug, regions, docs) for c in components if c.kind == kind] for kind in ("pay", "total", "funding")}
-    contacts = _contacts(session, docs, regions, scheme_id=scheme.id)
-    calendar = _events(session, docs, regions, scheme_id=scheme.id)
+    contacts = _contacts(session, docs, regions, day, scheme=scheme.slug)
+    calendar = _events(session, docs, regions, day, scheme=scheme.slug)
 
     cited: set[str] = set()
     for refs in [scheme.sources, scheme.duration_sources, (scheme.work_split or {}).get("sources", [])]:
         cited.update(r["doc"] for r in refs)
-    for item in [*rules, *availability, *components]:
+    for item in [*rules, *availability, *components, *scheduled]:
         cited.update(r["doc"] for r in item.sources)
     for block in [*contacts, *calendar]:
         cited.update(c.doc for c in block.sources)
@@ -295,10 +324,24 @@ def get_scheme(session: Session, *, slug: str) -> S.SchemeDetail:
         pay_components=pay["pay"],
         published_totals=pay["total"],
         funding=pay["funding"],
+        scheduled_changes=[_pay_out(c, slug, regions, docs) for c in scheduled],
+        as_of=day,
+        valid_from=scheme.valid_from,
+        valid_to=scheme.valid_to,
         contacts=contacts,
         calendar=calendar,
         sources=[_source_out(docs[key]) for key in sorted(cited)],
     )
+
+
+def _in_force_on(row: Any, day: dt.date) -> bool:
+    return (row.valid_from is None or row.valid_from <= day) and (row.valid_to is None or day <= row.valid_to)
+
+
+def _verified(scheme: Scheme) -> S.Verified | None:
+    if scheme.verified_on is None:
+        return None
+    return S.Verified(on=scheme.verified_on, by=scheme.verified_by, sources=list(scheme.verified_sources))
 
 
 def _source_out(doc: SourceDocument) -> S.SourceOut:
@@ -318,11 +361,17 @@ def _specialty_out(spec: Specialty, docs: dict[str, SourceDocument]) -> S.Specia
 # --- regions, specialties ----------------------------------------------------------------------------------
 
 
-def list_regions(session: Session) -> list[S.RegionOut]:
-    """All 18 regions, each with how many schemes are documented there."""
+def list_regions(session: Session, *, as_of: dt.date | None = None) -> list[S.RegionOut]:
+    """All 18 regions, each with how many schemes are documented there (on `as_of`, default today)."""
+    day = as_of or today()
     docs = _sources(session)
+    offered = exists().where(Scheme.slug == SchemeRegion.scheme_slug, in_force(Scheme, day))
     counts = dict(
-        session.exec(select(SchemeRegion.region_code, func.count()).group_by(col(SchemeRegion.region_code))).all()
+        session.exec(
+            select(SchemeRegion.region_code, func.count(func.distinct(SchemeRegion.scheme_slug)))
+            .where(in_force(SchemeRegion, day), offered)
+            .group_by(col(SchemeRegion.region_code))
+        ).all()
     )
     return [
         S.RegionOut(code=r.code, name=r.name, scheme_count=counts.get(r.code, 0), sources=_cite(r.sources, docs))
@@ -330,18 +379,19 @@ def list_regions(session: Session) -> list[S.RegionOut]:
     ]
 
 
-def get_region(session: Session, *, code: str) -> S.RegionDetail:
+def get_region(session: Session, *, code: str, as_of: dt.date | None = None) -> S.RegionDetail:
     region = session.get(Region, code) if REGION_CODE.match(code) else None
     if region is None:
         codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
         raise not_found("region with INSEE code", code, field="code", allowed=codes)
+    day = as_of or today()
     docs = _sources(session)
     regions = _regions(session)
-    page = list_schemes(session, region=code, limit=10_000)
+    page = list_schemes(session, region=code, limit=10_000, as_of=day)
     return S.RegionDetail(
         code=region.code, name=region.name, schemes=page.items,
-        contacts=_contacts(session, docs, regions, region=code),
-        calendar=_events(session, docs, regions, region=code),
+        contacts=_contacts(session, docs, regions, day, region=code),
+        calendar=_events(session, docs, regions, day, region=code),
         sources=_cite(region.sources, docs),
     )
 
@@ -363,24 +413,25 @@ def _check_region_filter(session: Session, region: str | None) -> None:
         raise unknown_filter("region code", region, field="region", allowed=codes)
 
 
-def _scheme_filter_id(session: Session, slug: str | None) -> int | None:
+def _scheme_filter(session: Session, slug: str | None) -> str | None:
     if slug is None:
         return None
-    scheme = session.exec(select(Scheme).where(Scheme.slug == slug)).first() if is_public_id(slug) else None
-    if scheme is None:
-        slugs = list(session.exec(select(Scheme.slug).order_by(col(Scheme.slug))).all())
+    known = session.exec(select(Scheme.id).where(Scheme.slug == slug)).first() if is_public_id(slug) else None
+    if known is None:
+        slugs = list(session.exec(select(Scheme.slug).distinct().order_by(col(Scheme.slug))).all())
         raise unknown_filter("scheme", slug, field="scheme", allowed=slugs)
-    return scheme.id
+    return slug
 
 
-def _slugs_by(session: Session, link: type[ContactScheme] | type[CalendarEventScheme], owner: str, ids: list[int]) -> dict[int, list[str]]:
+def _slugs_by(
+    session: Session, link: type[ContactScheme] | type[CalendarEventScheme], owner: str, ids: list[int], day: dt.date
+) -> dict[int, list[str]]:
+    """The schemes each contact or event is for, among those in the catalogue on `day`."""
     owner_col = getattr(link, owner)
     out: dict[int, list[str]] = defaultdict(list)
+    current = exists().where(Scheme.slug == link.scheme_slug, in_force(Scheme, day))
     for owner_id, slug in session.exec(
-        select(owner_col, Scheme.slug)
-        .join(Scheme, col(Scheme.id) == link.scheme_id)
-        .where(owner_col.in_(ids))
-        .order_by(col(Scheme.slug))
+        select(owner_col, link.scheme_slug).where(owner_col.in_(ids), current).order_by(link.scheme_slug)
     ).all():
         out[owner_id].append(slug)
     return out
@@ -390,32 +441,35 @@ def _contacts(
     session: Session,
     docs: dict[str, SourceDocument],
     regions: dict[str, Region],
+    day: dt.date,
     *,
     region: str | None = None,
-    scheme_id: int | None = None,
+    scheme: str | None = None,
 ) -> list[S.ContactOut]:
-    stmt = select(Contact).order_by(col(Contact.position))
+    stmt = select(Contact).where(in_force(Contact, day)).order_by(col(Contact.position), col(Contact.key))
     if region is not None:
         stmt = stmt.where(Contact.region_code == region)
-    if scheme_id is not None:
-        stmt = stmt.where(exists().where(ContactScheme.contact_id == Contact.id, ContactScheme.scheme_id == scheme_id))
+    if scheme is not None:
+        stmt = stmt.where(exists().where(ContactScheme.contact_id == Contact.id, ContactScheme.scheme_slug == scheme))
     contacts = session.exec(stmt).all()
-    slugs = _slugs_by(session, ContactScheme, "contact_id", [c.id for c in contacts])
+    slugs = _slugs_by(session, ContactScheme, "contact_id", [c.id for c in contacts], day)
     return [
         S.ContactOut(
             id=c.key, organisation=c.organisation, service=c.service, person_name=c.person_name, email=c.email,
             phone=c.phone, website=c.website, region=_region_ref(regions[c.region_code]), faculty=c.faculty,
-            schemes=slugs[c.id], sources=_cite(c.sources, docs),
+            schemes=slugs[c.id], sources=_cite(c.sources, docs), valid_from=c.valid_from, valid_to=c.valid_to,
         )
         for c in contacts
     ]
 
 
-def list_contacts(session: Session, *, region: str | None = None, scheme: str | None = None) -> list[S.ContactOut]:
-    """Who to write to, filtered by region and/or scheme."""
+def list_contacts(
+    session: Session, *, region: str | None = None, scheme: str | None = None, as_of: dt.date | None = None
+) -> list[S.ContactOut]:
+    """Who to write to, filtered by region and/or scheme, as on `as_of` (default today)."""
     _check_region_filter(session, region)
-    scheme_id = _scheme_filter_id(session, scheme)
-    return _contacts(session, _sources(session), _regions(session), region=region, scheme_id=scheme_id)
+    slug = _scheme_filter(session, scheme)
+    return _contacts(session, _sources(session), _regions(session), as_of or today(), region=region, scheme=slug)
 
 
 def next_occurrence(event_date: dt.date, recurrence: str, after: dt.date) -> dt.date:
@@ -437,29 +491,30 @@ def _events(
     session: Session,
     docs: dict[str, SourceDocument],
     regions: dict[str, Region],
+    day: dt.date,
     *,
     region: str | None = None,
-    scheme_id: int | None = None,
+    scheme: str | None = None,
     start: dt.date | None = None,
 ) -> list[S.CalendarEventOut]:
-    stmt = select(CalendarEvent)
+    stmt = select(CalendarEvent).where(in_force(CalendarEvent, day))
     if region is not None:
         stmt = stmt.where(CalendarEvent.region_code == region)
-    if scheme_id is not None:
+    if scheme is not None:
         stmt = stmt.where(
-            exists().where(CalendarEventScheme.event_id == CalendarEvent.id, CalendarEventScheme.scheme_id == scheme_id)
+            exists().where(CalendarEventScheme.event_id == CalendarEvent.id, CalendarEventScheme.scheme_slug == scheme)
         )
     if start is not None:
         stmt = stmt.where(or_(col(CalendarEvent.date) >= start, CalendarEvent.recurrence == "yearly"))
     events = session.exec(stmt).all()
-    slugs = _slugs_by(session, CalendarEventScheme, "event_id", [e.id for e in events])
-    reference = start or dt.date.today()
+    slugs = _slugs_by(session, CalendarEventScheme, "event_id", [e.id for e in events], day)
+    reference = start or today()
     out = [
         S.CalendarEventOut(
             id=e.key, region=_region_ref(regions[e.region_code]), schemes=slugs[e.id], kind=e.kind, label=e.label,
             date=e.date, precision=e.precision, when_text=e.when_text, recurrence=e.recurrence,
             next_date=next_occurrence(e.date, e.recurrence, reference) if e.recurrence == "yearly" else e.date,
-            sources=_cite(e.sources, docs),
+            sources=_cite(e.sources, docs), valid_from=e.valid_from, valid_to=e.valid_to,
         )
         for e in events
     ]
@@ -469,9 +524,16 @@ def _events(
 
 
 def list_calendar(
-    session: Session, *, region: str | None = None, scheme: str | None = None, start: dt.date | None = None
+    session: Session,
+    *,
+    region: str | None = None,
+    scheme: str | None = None,
+    start: dt.date | None = None,
+    as_of: dt.date | None = None,
 ) -> list[S.CalendarEventOut]:
-    """Application calendar events, filtered by region, scheme and date."""
+    """Application calendar events, filtered by region, scheme and date, as on `as_of` (default today)."""
     _check_region_filter(session, region)
-    scheme_id = _scheme_filter_id(session, scheme)
-    return _events(session, _sources(session), _regions(session), region=region, scheme_id=scheme_id, start=start)
+    slug = _scheme_filter(session, scheme)
+    return _events(
+        session, _sources(session), _regions(session), as_of or today(), region=region, scheme=slug, start=start
+    )

@@ -91,10 +91,13 @@ class Specialty(SQLModel, table=True):
 
 
 class Scheme(SQLModel, table=True):
+    """One version of a scheme: a change adds a version from a date instead of overwriting (see app/records)."""
+
     __tablename__ = "scheme"
+    __table_args__ = (UniqueConstraint("slug", "valid_from", name="uq_scheme_slug_valid_from"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    slug: str = Field(max_length=80, unique=True)
+    slug: str = Field(max_length=80, index=True)
     name: str = Field(sa_type=Text)
     short_name: str | None = Field(default=None, sa_type=Text)
     category: str = Field(max_length=20, index=True)
@@ -117,6 +120,13 @@ class Scheme(SQLModel, table=True):
     # database (collations differ on accents), `search_text` serves case- and accent-insensitive `q` searches.
     sort_name: str = Field(default="", max_length=300, index=True)
     search_text: str = Field(default="", sa_type=Text)
+    # When a maintainer last checked this scheme's data against its sources, and which ones.
+    verified_on: dt.date | None = None
+    verified_by: str | None = Field(default=None, sa_type=Text)
+    verified_sources: list[str] = json_column()
+    # Validity of this version: first and last day in force (inclusive); None is open-ended.
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
 
 
 class SchemeRule(SQLModel, table=True):
@@ -144,13 +154,16 @@ class SchemeSpecialty(SQLModel, table=True):
 
 
 class SchemeRegion(SQLModel, table=True):
-    """A scheme as offered in one region: its regional variant."""
+    """A scheme as offered in one region: its regional variant (one row per version)."""
 
     __tablename__ = "scheme_region"
-    __table_args__ = (UniqueConstraint("scheme_id", "region_code"),)
+    __table_args__ = (
+        UniqueConstraint("scheme_slug", "region_code", "valid_from", name="uq_scheme_region_version"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    scheme_id: int = cascade_fk("scheme.id", index=False)
+    # Versioned rows refer to a scheme by its slug (any of its versions), not to one version's row.
+    scheme_slug: str = Field(max_length=80, index=True)
     region_code: str = Field(foreign_key="region.code", max_length=2, index=True)
     local_name: str | None = Field(default=None, sa_type=Text)
     since: dt.date | None = None
@@ -159,15 +172,20 @@ class SchemeRegion(SQLModel, table=True):
     faculties: list[str] = json_column()
     notes: list[str] = json_column()
     sources: list[dict[str, Any]] = json_column()
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
 
 
 class PayComponent(SQLModel, table=True):
+    """One version of an amount: raising it from a date closes this row and adds the next one."""
+
     __tablename__ = "pay_component"
+    __table_args__ = (UniqueConstraint("code", "valid_from", name="uq_pay_component_code_valid_from"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=120, unique=True)
+    code: str = Field(max_length=120, index=True)
     position: int = 0
-    scheme_id: int = cascade_fk("scheme.id")
+    scheme_slug: str = Field(max_length=80, index=True)
     region_code: str | None = Field(default=None, foreign_key="region.code", max_length=2)
     kind: str = Field(max_length=20)
     label: str = Field(sa_type=Text)
@@ -192,9 +210,10 @@ class PayComponent(SQLModel, table=True):
 
 class Contact(SQLModel, table=True):
     __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("key", "valid_from", name="uq_contact_key_valid_from"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=80, unique=True)
+    key: str = Field(max_length=80, index=True)
     position: int = 0
     organisation: str = Field(sa_type=Text)
     service: str | None = Field(default=None, sa_type=Text)
@@ -205,20 +224,23 @@ class Contact(SQLModel, table=True):
     region_code: str = Field(foreign_key="region.code", max_length=2, index=True)
     faculty: str | None = Field(default=None, sa_type=Text)
     sources: list[dict[str, Any]] = json_column()
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
 
 
 class ContactScheme(SQLModel, table=True):
     __tablename__ = "contact_scheme"
 
     contact_id: int = Field(sa_column=Column(Integer, ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True))
-    scheme_id: int = Field(sa_column=Column(Integer, ForeignKey("scheme.id", ondelete="CASCADE"), primary_key=True))
+    scheme_slug: str = Field(sa_column=Column(String(80), primary_key=True))
 
 
 class CalendarEvent(SQLModel, table=True):
     __tablename__ = "calendar_event"
+    __table_args__ = (UniqueConstraint("key", "valid_from", name="uq_calendar_event_key_valid_from"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=80, unique=True)
+    key: str = Field(max_length=80, index=True)
     region_code: str = Field(foreign_key="region.code", max_length=2, index=True)
     kind: str = Field(max_length=30)
     label: str = Field(sa_type=Text)
@@ -227,6 +249,8 @@ class CalendarEvent(SQLModel, table=True):
     when_text: str = Field(sa_type=Text)
     recurrence: str = Field(default="none", max_length=20)
     sources: list[dict[str, Any]] = json_column()
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
 
 
 class CalendarEventScheme(SQLModel, table=True):
@@ -235,7 +259,7 @@ class CalendarEventScheme(SQLModel, table=True):
     event_id: int = Field(
         sa_column=Column(Integer, ForeignKey("calendar_event.id", ondelete="CASCADE"), primary_key=True)
     )
-    scheme_id: int = Field(sa_column=Column(Integer, ForeignKey("scheme.id", ondelete="CASCADE"), primary_key=True))
+    scheme_slug: str = Field(sa_column=Column(String(80), primary_key=True))
 
 
 class PayParameter(SQLModel, table=True):
@@ -279,6 +303,36 @@ class CatalogueVersion(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     version: int = 0
     changed_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class ApiKey(SQLModel, table=True):
+    """A maintainer's key. Only a SHA-256 of the secret is kept: the key itself is shown once, at creation."""
+
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    prefix: str = Field(max_length=16)
+    secret_hash: str = Field(max_length=64, unique=True)
+    scopes: list[str] = json_column()
+    created_at: dt.datetime = Field(sa_type=DateTime(timezone=True))
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when, with the record before and after; written in the change's own transaction."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    actor: str = Field(max_length=80)
+    action: str = Field(max_length=20)
+    entity: str = Field(max_length=30, index=True)
+    record_key: str | None = Field(default=None, max_length=200, index=True)
+    summary: str = Field(sa_type=Text)
+    before: Any = Field(default=None, sa_type=JSON, nullable=True)
+    after: Any = Field(default=None, sa_type=JSON, nullable=True)
 
 
 metadata = SQLModel.metadata

@@ -8,6 +8,7 @@ changes nothing and internal ids stay stable.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -118,6 +119,10 @@ def _parse_file(path: Path, schema: type[I.Record], errors: list[SeedError]) -> 
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         errors.append(SeedError(name, None, None, None, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"))
         return []
+    return _parse_rows(name, raw, schema, errors)
+
+
+def _parse_rows(name: str, raw: Any, schema: type[I.Record], errors: list[SeedError]) -> list[Any]:
     if raw is None:
         raw = []
     if not isinstance(raw, list):
@@ -170,19 +175,25 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
         ("calendar", "calendar", lambda r: r.id),
     ):
         rows = getattr(seed, attribute)
-        counts = Counter(id_of(r) for r in rows)
+        counts = Counter((id_of(r), getattr(r, "valid_from", None)) for r in rows)
         for index, row in enumerate(rows, start=1):
             key = id_of(row)
-            if counts[key] > 1:
+            if counts[(key, getattr(row, "valid_from", None))] > 1:
                 errors.append(SeedError(f"seed/{file}.yaml", index, key, None, "duplicate id"))
             for path, ref in _source_refs(row, ""):
                 check(file, index, key, f"{path}.doc", ref.doc, sources, "source")
+        if rows and isinstance(rows[0], I.Versioned):
+            for message, index, key in version_overlaps(rows, id_of):
+                errors.append(SeedError(f"seed/{file}.yaml", index, key, "valid_from", message))
 
     for i, s in enumerate(seed.sources, 1):
         check("sources", i, s.id, "region", s.region, regions, "region")
     for i, scheme in enumerate(seed.schemes, 1):
         for j, code in enumerate(scheme.eligible_specialties):
             check("schemes", i, scheme.slug, f"eligible_specialties[{j}]", code, specialties, "specialty")
+        if scheme.verified is not None:
+            for j, doc in enumerate(scheme.verified.sources):
+                check("schemes", i, scheme.slug, f"verified.sources[{j}]", doc, sources, "source")
     for i, a in enumerate(seed.availability, 1):
         key = f"{a.scheme}/{a.region}"
         check("availability", i, key, "scheme", a.scheme, schemes, "scheme")
@@ -205,6 +216,42 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
         check("calendar", i, e.id, "region", e.region, regions, "region")
         for j, slug in enumerate(e.schemes):
             check("calendar", i, e.id, f"schemes[{j}]", slug, schemes, "scheme")
+
+
+def version_overlaps(rows: list[Any], id_of: Any) -> Iterator[tuple[str, int, str]]:
+    """Versions of one record must follow each other: each ends before the next starts; only the first may be
+    open at the start and only the last open at the end."""
+    by_key: dict[str, list[tuple[int, Any]]] = {}
+    for index, row in enumerate(rows, start=1):
+        by_key.setdefault(id_of(row), []).append((index, row))
+    for key, versions in by_key.items():
+        if len(versions) < 2:
+            continue
+        ordered = sorted(versions, key=lambda v: v[1].valid_from or dt.date.min)
+        for (_, earlier), (index, later) in zip(ordered, ordered[1:]):
+            if later.valid_from is None or earlier.valid_to is None or earlier.valid_to >= later.valid_from:
+                yield (
+                    f"versions of '{key}' overlap: the version from {earlier.valid_from or 'the start'} must end "
+                    f"(valid_to) before the next one starts ({later.valid_from or 'open start'})",
+                    index, key,
+                )
+
+
+def parse_seed(data: dict[str, Any], *, origin: str = "seed") -> Seed:
+    """Validate an in-memory seed (the export's shape: file name -> list of rows), like `read_seed`."""
+    errors: list[SeedError] = []
+    seed = Seed()
+    if not isinstance(data, dict):
+        raise SeedInvalid([SeedError(origin, None, None, None, "expected a mapping of file names to lists of rows")])
+    for name in data:
+        if name not in FILES:
+            errors.append(SeedError(origin, None, None, name, f"unknown section; expected {', '.join(FILES)}"))
+    for name, schema in FILES.items():
+        setattr(seed, name, _parse_rows(f"seed/{name}.yaml", data.get(name), schema, errors))
+    _check_references(seed, errors)
+    if errors:
+        raise SeedInvalid(errors)
+    return seed
 
 
 def read_seed(seed_dir: Path) -> Seed:
@@ -343,7 +390,7 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
     )
     schemes = sync.table(
         Scheme,
-        ("slug",),
+        ("slug", "valid_from"),
         [
             {
                 "slug": s.slug, "name": s.name, "short_name": s.short_name, "category": s.category, "scope": s.scope,
@@ -357,19 +404,23 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
                 "work_split": s.work_split.model_dump(mode="json", exclude_none=True) if s.work_split else None,
                 "sources": _dump(s.sources), "sort_name": fold(s.name),
                 "search_text": search_text(s, seed, region_names),
+                "verified_on": s.verified.on if s.verified else None,
+                "verified_by": s.verified.by if s.verified else None,
+                "verified_sources": list(s.verified.sources) if s.verified else [],
+                "valid_from": s.valid_from, "valid_to": s.valid_to,
             }
             for s in seed.schemes
         ],
     )
-    scheme_id = {slug: obj.id for (slug,), obj in schemes.items()}
+    version_id = {key: obj.id for key, obj in schemes.items()}
 
     sync.table(
         SchemeRule,
         ("scheme_id", "position"),
         [
             {
-                "scheme_id": scheme_id[s.slug], "position": position, "kind": rule.kind, "text": rule.text,
-                "data": rule.data, "sources": _dump(rule.sources),
+                "scheme_id": version_id[(s.slug, s.valid_from)], "position": position, "kind": rule.kind,
+                "text": rule.text, "data": rule.data, "sources": _dump(rule.sources),
             }
             for s in seed.schemes
             for position, rule in enumerate(s.rules, start=1)
@@ -378,26 +429,31 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
     sync.table(
         SchemeSpecialty,
         ("scheme_id", "specialty_code"),
-        [{"scheme_id": scheme_id[s.slug], "specialty_code": c} for s in seed.schemes for c in s.eligible_specialties],
+        [
+            {"scheme_id": version_id[(s.slug, s.valid_from)], "specialty_code": c}
+            for s in seed.schemes
+            for c in s.eligible_specialties
+        ],
     )
     sync.table(
         SchemeRegion,
-        ("scheme_id", "region_code"),
+        ("scheme_slug", "region_code", "valid_from"),
         [
             {
-                "scheme_id": scheme_id[a.scheme], "region_code": a.region, "local_name": a.local_name,
+                "scheme_slug": a.scheme, "region_code": a.region, "local_name": a.local_name,
                 "since": a.since, "since_text": a.since_text, "funders": list(a.funders),
                 "faculties": list(a.faculties), "notes": list(a.notes), "sources": _dump(a.sources),
+                "valid_from": a.valid_from, "valid_to": a.valid_to,
             }
             for a in seed.availability
         ],
     )
     sync.table(
         PayComponent,
-        ("code",),
+        ("code", "valid_from"),
         [
             {
-                "code": p.code, "position": position, "scheme_id": scheme_id[p.scheme], "region_code": p.region,
+                "code": p.code, "position": position, "scheme_slug": p.scheme, "region_code": p.region,
                 "kind": p.kind, "label": p.label, "amount": p.amount, "approximate": p.approximate,
                 "basis": p.basis, "frequency": p.frequency, "payment_frequency": p.payment_frequency,
                 "calculation": p.calculation, "year_from": p.year_from, "year_to": p.year_to,
@@ -410,37 +466,46 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
     )
     contacts = sync.table(
         Contact,
-        ("key",),
+        ("key", "valid_from"),
         [
             {
                 "key": c.id, "position": position, "organisation": c.organisation, "service": c.service,
                 "person_name": c.person_name, "email": c.email, "phone": c.phone, "website": c.website,
                 "region_code": c.region, "faculty": c.faculty, "sources": _dump(c.sources),
+                "valid_from": c.valid_from, "valid_to": c.valid_to,
             }
             for position, c in enumerate(seed.contacts, start=1)
         ],
     )
     sync.table(
         ContactScheme,
-        ("contact_id", "scheme_id"),
-        [{"contact_id": contacts[(c.id,)].id, "scheme_id": scheme_id[s]} for c in seed.contacts for s in c.schemes],
+        ("contact_id", "scheme_slug"),
+        [
+            {"contact_id": contacts[(c.id, c.valid_from)].id, "scheme_slug": s}
+            for c in seed.contacts
+            for s in c.schemes
+        ],
     )
     events = sync.table(
         CalendarEvent,
-        ("key",),
+        ("key", "valid_from"),
         [
             {
                 "key": e.id, "region_code": e.region, "kind": e.kind, "label": e.label, "date": e.date,
                 "precision": e.precision, "when_text": e.when_text, "recurrence": e.recurrence,
-                "sources": _dump(e.sources),
+                "sources": _dump(e.sources), "valid_from": e.valid_from, "valid_to": e.valid_to,
             }
             for e in seed.calendar
         ],
     )
     sync.table(
         CalendarEventScheme,
-        ("event_id", "scheme_id"),
-        [{"event_id": events[(e.id,)].id, "scheme_id": scheme_id[s]} for e in seed.calendar for s in e.schemes],
+        ("event_id", "scheme_slug"),
+        [
+            {"event_id": events[(e.id, e.valid_from)].id, "scheme_slug": s}
+            for e in seed.calendar
+            for s in e.schemes
+        ],
     )
     sync.delete_stale()
     if report.changes:

@@ -378,6 +378,19 @@ def _applies(c: PublishedComponent, region: str, year: int, month: dt.date) -> b
     return not ((c.valid_from and month_end(month) < c.valid_from) or (c.valid_to and month > c.valid_to))
 
 
+def _days_in_force(c: PublishedComponent, month: dt.date) -> tuple[int, int]:
+    last = month_end(month)
+    begin = max(month, c.valid_from) if c.valid_from else month
+    end = min(last, c.valid_to) if c.valid_to else last
+    return max((end - begin).days + 1, 0), last.day
+
+
+def _period_fr(c: PublishedComponent) -> str:
+    start = f"du {c.valid_from:%d/%m/%Y}" if c.valid_from else ""
+    end = f"au {c.valid_to:%d/%m/%Y}" if c.valid_to else ""
+    return " ".join(p for p in (start, end) if p) or "sur tout le mois"
+
+
 def _month(
     scheme: SchemeData, model: PayModel, parameters: ParameterSet, region: str, month: dt.date, index: int,
     total_months: int, method: Method, options: Options, collector: _Collector,
@@ -403,6 +416,12 @@ def _month(
         if c.periphery_share_pct is not None and options.periphery_share != c.periphery_share_pct:
             continue
         amount, smoothed, formula = _published_amount(c, index, total_months)
+        days, month_days = _days_in_force(c, month)
+        if days != month_days:
+            # An amount changed during this month: each version counts for the days it was in force.
+            ratio = Decimal(days) / Decimal(month_days)
+            amount, smoothed = amount * ratio, (smoothed * ratio if smoothed is not None else None)
+            formula += f" × {days}/{month_days} jours (montant en vigueur {_period_fr(c)})"
         if c.code in model.share_components:
             share = Decimal(options.hospital_share or 0) / 100
             amount, smoothed = amount * share, (smoothed * share if smoothed is not None else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.catalogue import version
+from app.catalogue.history import in_force
 from app.models import PayComponent, PayParameter, PayParameterValue, Scheme, SchemeRegion, SourceDocument
 from app.simulation.engine import PublishedComponent, SchemeData
 from app.simulation.parameters import Bracket, DatedValue, Parameter, ParameterSet
@@ -52,18 +54,24 @@ def _bracket(stored: dict[str, str]) -> Bracket:
     return Bracket(Decimal(stored["from" if inclusive else "above"]), inclusive, Decimal(stored["value"]))
 
 
-def load_scheme(session: Session, slug: str) -> SchemeData | None:
-    scheme = session.exec(select(Scheme).where(Scheme.slug == slug)).first()
+def load_scheme(session: Session, slug: str, on: dt.date) -> SchemeData | None:
+    """The scheme's version in force on `on` (a contract's start), its regions then, and every version of its
+    amounts: the engine picks, month by month, the ones in force."""
+    scheme = session.exec(select(Scheme).where(Scheme.slug == slug, in_force(Scheme, on))).first()
     if scheme is None:
         return None
     docs = {d.key: d for d in session.exec(select(SourceDocument)).all()}
     regions = tuple(
         session.exec(
-            select(SchemeRegion.region_code).where(SchemeRegion.scheme_id == scheme.id).order_by(col(SchemeRegion.region_code))
+            select(SchemeRegion.region_code)
+            .where(SchemeRegion.scheme_slug == slug, in_force(SchemeRegion, on))
+            .order_by(col(SchemeRegion.region_code))
         ).all()
     )
     components = session.exec(
-        select(PayComponent).where(PayComponent.scheme_id == scheme.id).order_by(col(PayComponent.position))
+        select(PayComponent)
+        .where(PayComponent.scheme_slug == slug)
+        .order_by(col(PayComponent.position), col(PayComponent.valid_from))
     ).all()
     split = scheme.work_split or {}
     return SchemeData(
@@ -95,7 +103,7 @@ class CatalogueData:
 
     key: tuple[str, int]
     parameters: ParameterSet
-    schemes: dict[str, SchemeData | None] = field(default_factory=dict)
+    schemes: dict[tuple[str, dt.date], SchemeData | None] = field(default_factory=dict)
 
 
 _current: CatalogueData | None = None
@@ -116,7 +124,9 @@ def catalogue_data(session: Session) -> CatalogueData:
         return _current
 
 
-def scheme_data(session: Session, data: CatalogueData, slug: str) -> SchemeData | None:
-    if slug not in data.schemes:
-        data.schemes[slug] = load_scheme(session, slug)
-    return data.schemes[slug]
+def scheme_data(session: Session, data: CatalogueData, slug: str, on: dt.date) -> SchemeData | None:
+    if (slug, on) not in data.schemes:
+        if len(data.schemes) > 4096:  # start dates vary: keep the cache bounded
+            data.schemes.clear()
+        data.schemes[(slug, on)] = load_scheme(session, slug, on)
+    return data.schemes[(slug, on)]

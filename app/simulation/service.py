@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from decimal import Decimal
 
 from sqlmodel import Session
 
+from app.catalogue.history import today
 from app.errors import ApiError, not_found
 from app.simulation import engine
 from app.simulation import schemas as S
@@ -21,8 +23,9 @@ ZERO = Decimal("0")
 OTHER = {"published": "statutory", "statutory": "published"}
 
 
-def _scheme(session: Session, slug: str, *, field: str, location: str) -> engine.SchemeData:
-    data = scheme_data(session, catalogue_data(session), slug) if is_public_id(slug) else None
+def _scheme(session: Session, slug: str, *, field: str, location: str, on: dt.date | None = None) -> engine.SchemeData:
+    """The scheme as it stands on `on` (the contract's start; default today), with every version of its amounts."""
+    data = scheme_data(session, catalogue_data(session), slug, on or today()) if is_public_id(slug) else None
     if data is None or slug not in PAY_MODELS:
         allowed = sorted(PAY_MODELS)
         if location == "path":
@@ -36,7 +39,7 @@ def _options(options: S.SimulationOptions) -> Options:
 
 
 def _run(session: Session, request: S.SimulationRequest, parameters: ParameterSet, *, prefix: str = "") -> Result:
-    scheme = _scheme(session, request.scheme, field=f"{prefix}scheme", location="body")
+    scheme = _scheme(session, request.scheme, field=f"{prefix}scheme", location="body", on=request.start)
     try:
         return engine.simulate(
             scheme=scheme, model=PAY_MODELS[scheme.slug], parameters=parameters, region=request.region,
@@ -220,7 +223,9 @@ def to_csv(result: S.SimulationResult) -> str:
         return "" if value is None else (f"{value:.2f}" if isinstance(value, Decimal) else str(value))
 
     for m in result.months:
-        amounts = {c.code: c.amount for c in m.components}
+        amounts: dict[str, Decimal] = {}
+        for c in m.components:  # two versions of one amount share a month when it changes mid-month
+            amounts[c.code] = amounts.get(c.code, ZERO) + c.amount
         writer.writerow([m.month, m.contract_year, cell(m.gross), cell(m.contributions_total), cell(m.net_salary),
                          cell(m.other_income), cell(m.net), cell(m.tax), cell(m.net_after_tax),
                          *(cell(amounts.get(code)) for code in codes)])
