@@ -34,4 +34,4 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
 
 # The app writes its own JSON access log (with request ids), hence --no-access-log; on SIGTERM uvicorn stops
 # accepting, finishes requests in flight for up to 20 s, then exits.
-CMD ["sh", "-c", "alembic upgrade head && python -m app.seed && exec uvicorn app.main:app --host \"$HOST\" --port \"$PORT\" --workers \"$WORKERS\" --log-level \"$LOG_LEVEL\" --no-access-log --proxy-headers --timeout-graceful-shutdown 20"]
+CMD ["sh", "-c", "alembic upgrade head && python -m app.seed --if-empty && exec uvicorn app.main:app --host \"$HOST\" --port \"$PORT\" --workers \"$WORKERS\" --log-level \"$LOG_LEVEL\" --no-access-log --proxy-headers --timeout-graceful-shutdown 20"]

@@ -42,8 +42,8 @@ install-test: $(VENV)/.installed-test
 migrate: install ## Apply the Alembic migrations to DATABASE_URL
 	$(BIN)/alembic upgrade head
 
-seed: migrate ## Validate seed/*.yaml and load it (idempotent)
-	$(BIN)/python -m app.seed
+seed: migrate ## Validate seed/*.yaml and load it into an empty catalogue (never over changes made through the API)
+	$(BIN)/python -m app.seed --if-empty
 
 bench: install ## Benchmark one worker against a bare ASGI baseline on SQLite and PostgreSQL (docs/benchmarks.md)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

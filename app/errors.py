@@ -56,10 +56,12 @@ class ApiError(Exception):
         field: str | None = None,
         location: str = "query",
         allowed: list[str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.headers = headers
         self.errors = (
             [FieldProblem(field=field, location=location, message=detail, allowed=allowed)] if field else []
         )
@@ -86,10 +88,15 @@ def unknown_filter(what: str, value: str, *, field: str, allowed: list[str]) -> 
 
 _TITLES = {
     400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
     406: "Not Acceptable",
+    409: "Conflict",
+    412: "Precondition Failed",
     422: "Unprocessable Content",
+    428: "Precondition Required",
     429: "Too Many Requests",
     500: "Internal Server Error",
     503: "Service Unavailable",
@@ -152,7 +159,7 @@ def _allowed_methods(request: Request) -> list[str]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return problem_response(request, exc.status, exc.detail, exc.errors)
+        return problem_response(request, exc.status, exc.detail, exc.errors, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -19,6 +19,7 @@ from app.snapshot import Snapshot
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health, Readiness
 from app.embed.router import router as embed_router
+from app.records.router import router as records_router
 from app.simulation.router import router as simulation_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_methods=["GET", "HEAD", "POST", "PUT", "OPTIONS"],
         allow_headers=["*"],
         max_age=3600,
     )
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(catalogue_router)
     app.include_router(simulation_router)
     app.include_router(embed_router)
+    app.include_router(records_router)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:

@@ -8,6 +8,7 @@ The same schemas validate the records written through the API (app/records).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -70,8 +71,29 @@ ExactDecimal = Annotated[Decimal, BeforeValidator(_refuse_float)]
 OptionalExactDecimal = Annotated[Decimal | None, BeforeValidator(_refuse_float)]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_character_in(value: object) -> bool:
+    if isinstance(value, str):
+        return bool(_CONTROL.search(value))
+    if isinstance(value, dict):
+        return any(_control_character_in(k) or _control_character_in(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_control_character_in(v) for v in value)
+    return False
+
+
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: object) -> object:
+        # No text in the catalogue needs them, and PostgreSQL refuses NUL bytes: refuse them as invalid input.
+        if _control_character_in(data):
+            raise ValueError("text must not contain control characters (NUL, escape…); tabs and line breaks are fine")
+        return data
 
 
 class Versioned(Record):
@@ -190,7 +212,7 @@ class RuleIn(Record):
 class VerifiedIn(Record):
     """When the scheme's data was last checked against its sources, by whom, against which ones."""
 
-    on: dt.date
+    date: dt.date
     by: Text | None = None
     sources: Annotated[list[Slug], Field(min_length=1)]
 

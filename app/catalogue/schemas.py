@@ -111,7 +111,7 @@ class HeadlinePay(BaseModel):
 
 
 class Verified(Out):
-    on: dt.date = Field(description="Day a maintainer last checked this scheme's data against its sources.", examples=["2026-11-22"])
+    date: dt.date = Field(description="Day a maintainer last checked this scheme's data against its sources.", examples=["2026-11-22"])
     by: str | None = Field(description="Who checked (a person, or the name of the API key used).")
     sources: list[str] = Field(description="Ids of the sources checked (see `sources`).")
 

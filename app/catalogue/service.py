@@ -341,7 +341,7 @@ def _in_force_on(row: Any, day: dt.date) -> bool:
 def _verified(scheme: Scheme) -> S.Verified | None:
     if scheme.verified_on is None:
         return None
-    return S.Verified(on=scheme.verified_on, by=scheme.verified_by, sources=list(scheme.verified_sources))
+    return S.Verified(date=scheme.verified_on, by=scheme.verified_by, sources=list(scheme.verified_sources))
 
 
 def _source_out(doc: SourceDocument) -> S.SourceOut:

@@ -2,26 +2,43 @@
 
 Options:
   --check        validate only; touch no database
+  --if-empty     load only into an empty catalogue (what `make run` does: changes made through the API are
+                 never reverted by a restart)
   --seed-dir D   read the YAML files from D (default: the repository's seed/)
-Exit codes: 0 loaded (or valid), 1 invalid seed (every problem listed on stderr), 2 database not migrated.
+Without --if-empty, the catalogue is replaced by the files (an import: recorded in the audit log with the
+catalogue it replaced, so nothing is lost). Exit codes: 0 loaded (or valid, or left as it was), 1 invalid seed
+(every problem listed on stderr), 2 database not migrated.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.db import make_engine
 from app.migrate import pending_migrations
-from app.seed.loader import SeedInvalid, load_seed, read_seed
+from app.models import Scheme
+from app.records.service import import_seed
+from app.seed.loader import SeedInvalid, read_seed
+
+
+def _schemes(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Scheme)).one()
 
 
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m app.seed", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="validate only; do not touch the database")
+    parser.add_argument("--if-empty", action="store_true", help="load only if the catalogue holds no scheme yet")
     parser.add_argument("--seed-dir", type=Path, default=settings.seed_dir)
     args = parser.parse_args(argv)
     try:
@@ -35,7 +52,14 @@ def main(argv: list[str] | None = None) -> int:
             if pending := pending_migrations(engine):
                 print(f"database is not migrated ({pending}): run `alembic upgrade head` first", file=sys.stderr)
                 return 2
-            report = load_seed(engine, args.seed_dir)
+            seed = read_seed(args.seed_dir)
+            if args.if_empty and (count := _schemes(engine)):
+                print(f"catalogue already holds {count} scheme versions: left as it is "
+                      "(run `python -m app.seed` without --if-empty to replace it with the seed files)")
+                return 0
+            report, audit_id = import_seed(engine, f"cli:{getpass.getuser()}", seed)
+            if audit_id is not None:
+                print(f"recorded in the audit log as entry {audit_id}")
         finally:
             engine.dispose()
     except SeedInvalid as exc:

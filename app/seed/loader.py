@@ -246,6 +246,10 @@ def parse_seed(data: dict[str, Any], *, origin: str = "seed") -> Seed:
     for name in data:
         if name not in FILES:
             errors.append(SeedError(origin, None, None, name, f"unknown section; expected {', '.join(FILES)}"))
+    for name in FILES:
+        if name not in data:
+            # An import replaces the whole catalogue: a forgotten section would silently delete all its rows.
+            errors.append(SeedError(origin, None, None, name, "missing section (write `name: []` to empty it)"))
     for name, schema in FILES.items():
         setattr(seed, name, _parse_rows(f"seed/{name}.yaml", data.get(name), schema, errors))
     _check_references(seed, errors)
@@ -341,6 +345,13 @@ def search_text(scheme: I.SchemeIn, seed: Seed, region_names: dict[str, str]) ->
     return fold(" ".join(parts))
 
 
+def _first_positions(keys: Iterable[str]) -> dict[str, int]:
+    positions: dict[str, int] = {}
+    for key in keys:
+        positions.setdefault(key, len(positions) + 1)
+    return positions
+
+
 def apply_seed(session: Session, seed: Seed) -> SyncReport:
     """Bring the catalogue tables to exactly the seed's content. The caller commits (or rolls back)."""
     report = SyncReport()
@@ -404,7 +415,7 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
                 "work_split": s.work_split.model_dump(mode="json", exclude_none=True) if s.work_split else None,
                 "sources": _dump(s.sources), "sort_name": fold(s.name),
                 "search_text": search_text(s, seed, region_names),
-                "verified_on": s.verified.on if s.verified else None,
+                "verified_on": s.verified.date if s.verified else None,
                 "verified_by": s.verified.by if s.verified else None,
                 "verified_sources": list(s.verified.sources) if s.verified else [],
                 "valid_from": s.valid_from, "valid_to": s.valid_to,
@@ -448,6 +459,9 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
             for a in seed.availability
         ],
     )
+    # Versions of one record share its place in the file (where it first appears).
+    pay_position = _first_positions(p.code for p in seed.pay_components)
+    contact_position = _first_positions(c.id for c in seed.contacts)
     sync.table(
         PayComponent,
         ("code", "valid_from"),
@@ -461,7 +475,8 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
                 "recipient": p.recipient, "valid_from": p.valid_from, "valid_to": p.valid_to,
                 "headline": p.headline, "note": p.note, "sources": _dump(p.sources),
             }
-            for position, p in enumerate(seed.pay_components, start=1)
+            for p in seed.pay_components
+            for position in [pay_position[p.code]]
         ],
     )
     contacts = sync.table(
@@ -474,7 +489,8 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
                 "region_code": c.region, "faculty": c.faculty, "sources": _dump(c.sources),
                 "valid_from": c.valid_from, "valid_to": c.valid_to,
             }
-            for position, c in enumerate(seed.contacts, start=1)
+            for c in seed.contacts
+            for position in [contact_position[c.id]]
         ],
     )
     sync.table(

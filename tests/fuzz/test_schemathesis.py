@@ -48,3 +48,34 @@ def test_fuzzing_covered_every_operation_with_enough_cases() -> None:
     total = sum(calls.values())
     assert total >= MINIMUM_CASES, f"only {total} generated cases: {calls}"
     assert len(calls) >= 12, f"operations fuzzed: {sorted(calls)}"
+
+
+# --- the maintenance operations, with a write key, on a catalogue of their own ------------------------------
+
+WRITE_EXAMPLES = 15
+write_key: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def maintenance_schema(new_database):  # noqa: ANN001, ANN201
+    """Generated changes really reach the writing code (not only the 401 of an anonymous call)."""
+    from app.auth import create_key
+    from app.migrate import upgrade
+    from app.seed.loader import load_seed
+    from tests.conftest import SEED_DIR
+
+    own = new_database()
+    upgrade(own)
+    load_seed(own, SEED_DIR)
+    write_key["Authorization"] = f"Bearer {create_key(own, 'fuzz', ['write'])}"
+    app = create_app(Settings(database_url="sqlite://"), engine=own)
+    return schemathesis.openapi.from_asgi("/openapi.json", app).include(tag="maintenance")
+
+
+maintenance = schemathesis.pytest.from_fixture("maintenance_schema")
+
+
+@maintenance.parametrize()
+@settings(max_examples=WRITE_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_maintenance_operations_with_a_write_key_never_fail(case) -> None:  # noqa: ANN001
+    case.call_and_validate(headers=write_key, excluded_checks=[positive_data_acceptance])

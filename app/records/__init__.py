@@ -1,0 +1,1 @@
+"""Changing the catalogue through the API: versioned records, export/import, audit."""

@@ -1,0 +1,276 @@
+"""Changing the catalogue: create, update (a new dated version), retire, verify, import; each one audited.
+
+Every change goes the same way as a seed import, so the API can never write what the seed would refuse:
+the catalogue is exported to the seed's records, the change is made to those records, the whole result is
+validated (schemas and every cross-reference), then `apply_seed` writes the difference, in one transaction with
+the audit entry. The transaction starts by bumping the catalogue version: that row lock (PostgreSQL) or write
+lock (SQLite) makes concurrent writers queue, so each one checks its `If-Match` against the state left by the
+previous one and no update is ever lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.auth import Actor
+from app.catalogue import inputs as I
+from app.catalogue import version
+from app.catalogue.history import today
+from app.errors import ApiError, FieldProblem
+from app.models import AuditEntry
+from app.records.export import export_seed, record_data, seed_data
+from app.seed.loader import Seed, SeedError, SeedInvalid, SyncReport, _check_references, apply_seed, version_overlaps
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A kind of record the API can change: its seed file, schema and public id."""
+
+    name: str  # in URLs and the audit log
+    file: str  # the seed file (and the export's section)
+    schema: type[I.Record]
+    key_of: Callable[[Any], str]
+    label: str
+
+
+ENTITIES: dict[str, Entity] = {
+    e.name: e
+    for e in (
+        Entity("schemes", "schemes", I.SchemeIn, lambda r: r.slug, "scheme"),
+        Entity("availability", "availability", I.AvailabilityIn, lambda r: f"{r.scheme}/{r.region}", "regional offer"),
+        Entity("pay-components", "pay_components", I.PayComponentIn, lambda r: r.code, "pay component"),
+        Entity("contacts", "contacts", I.ContactIn, lambda r: r.id, "contact"),
+        Entity("calendar", "calendar", I.CalendarEventIn, lambda r: r.id, "calendar event"),
+        Entity("pay-parameters", "pay_parameters", I.ParameterIn, lambda r: r.code, "pay parameter"),
+    )
+}
+
+
+@dataclass
+class RecordState:
+    entity: Entity
+    key: str
+    versions: list[Any]
+
+    @property
+    def etag(self) -> str:
+        return etag_of(self.entity, self.key, self.versions)
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity.name, "key": self.key, "etag": self.etag,
+            "versions": [record_data(v) for v in self.versions],
+        }
+
+
+def etag_of(entity: Entity, key: str, versions: list[Any]) -> str:
+    """A strong validator of the record's whole history: any change to any version changes it."""
+    canonical = json.dumps([entity.name, key, [record_data(v) for v in versions]], sort_keys=True, ensure_ascii=False)
+    return '"' + hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest() + '"'
+
+
+def _versions(seed: Seed, entity: Entity, key: str) -> list[Any]:
+    return [r for r in getattr(seed, entity.file) if entity.key_of(r) == key]
+
+
+def read_record(session: Session, entity: Entity, key: str) -> RecordState:
+    state = RecordState(entity, key, _versions(export_seed(session), entity, key))
+    if not state.versions:
+        raise ApiError(404, f"No {entity.label} '{key}'.", field="key", location="path")
+    return state
+
+
+# --- the write transaction ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    state: RecordState | None
+    audit_id: int
+    report: SyncReport
+
+
+def _check_precondition(state_etag: str | None, if_match: str | None) -> None:
+    if if_match is None:
+        raise ApiError(
+            428, "This change needs an If-Match header with the record's ETag (from GET /records/…), so that it "
+            "cannot overwrite a change you have not seen.", field="If-Match", location="header",
+        )
+    candidates = {tag.strip() for tag in if_match.split(",")}
+    if "*" in candidates:
+        return
+    if state_etag not in candidates:
+        raise ApiError(
+            412, f"The record has changed since you read it (its ETag is now {state_etag}): read it again, then retry.",
+            field="If-Match", location="header",
+        )
+
+
+def _validated(seed: Seed, entity: Entity | None, key: str | None) -> None:
+    """The whole catalogue, with the change, must pass every check the seed loader makes."""
+    errors: list[SeedError] = []
+    _check_references(seed, errors)
+    if errors:
+        raise SeedInvalid(errors)
+
+
+def invalid_seed_problem(exc: SeedInvalid, *, location: str = "body") -> ApiError:
+    error = ApiError(422, f"The change was refused: {len(exc.errors)} problem(s); nothing was written.")
+    error.errors = [
+        FieldProblem(field=_field_name(e), location=location, message=str(e)) for e in exc.errors[:100]
+    ]
+    return error
+
+
+def _field_name(error: SeedError) -> str:
+    parts = [error.file.removeprefix("seed/").removesuffix(".yaml")]
+    if error.row is not None:
+        parts.append(f"[{error.row}]")
+    if error.field:
+        parts.append(f".{error.field}")
+    return "".join(parts)
+
+
+def write(
+    engine: Engine,
+    actor: Actor,
+    *,
+    action: str,
+    entity: Entity,
+    key: str,
+    if_match: str | None,
+    change: Callable[[Seed, list[Any]], list[Any]],
+    summary: str,
+    must_exist: bool = True,
+) -> Outcome:
+    """Run one change in its own transaction: lock, check If-Match, change the records, validate, write, audit."""
+    with Session(engine) as session:
+        try:
+            version.bump(session)  # first statement: queue behind any other writer
+            seed = export_seed(session)
+            before = _versions(seed, entity, key)
+            if must_exist:
+                if not before:
+                    raise ApiError(404, f"No {entity.label} '{key}'.", field="key", location="path")
+                _check_precondition(etag_of(entity, key, before), if_match)
+            elif before:
+                raise ApiError(
+                    409, f"A {entity.label} '{key}' already exists: change it with PUT (and If-Match).",
+                    field=_key_field(entity), location="body",
+                )
+            after = change(seed, before)
+            rows = getattr(seed, entity.file)
+            kept = [r for r in rows if entity.key_of(r) != key]
+            insert_at = next((i for i, r in enumerate(rows) if entity.key_of(r) == key), len(kept))
+            setattr(seed, entity.file, kept[:insert_at] + after + kept[insert_at:])
+            _validated(seed, entity, key)
+            report = apply_seed(session, seed)
+            entry = AuditEntry(
+                at=dt.datetime.now(dt.UTC), actor=actor.name, action=action, entity=entity.name, record_key=key,
+                summary=summary, before=[record_data(v) for v in before] or None,
+                after=[record_data(v) for v in after] or None,
+            )
+            session.add(entry)
+            session.flush()
+            audit_id = entry.id
+            session.commit()
+        except SeedInvalid as exc:
+            session.rollback()
+            raise invalid_seed_problem(exc) from None
+        except BaseException:
+            session.rollback()
+            raise
+    assert audit_id is not None
+    return Outcome(RecordState(entity, key, after), audit_id, report)
+
+
+def _key_field(entity: Entity) -> str:
+    return {"schemes": "slug", "pay-components": "code", "pay-parameters": "code"}.get(entity.name, "id")
+
+
+# --- the changes -------------------------------------------------------------------------------------------
+
+
+def new_version(record: Any, before: list[Any], *, starts: dt.date | None) -> list[Any]:
+    """The record's history with `record` in force from `starts` (default today): the version in force then ends
+    the day before; a version that starts that same day is replaced (a correction)."""
+    day = starts or today()
+    if not before:
+        return [record]
+    last = before[-1]
+    if last.valid_from is not None and day < last.valid_from:
+        raise ApiError(
+            422, f"valid_from {day} is before the start of the latest version ({last.valid_from}): a change can "
+            "only start on or after it.", field="valid_from", location="body",
+        )
+    added = with_validity(record, valid_from=day, valid_to=record.valid_to)
+    if last.valid_from == day:
+        return [*before[:-1], added]
+    ended = last if last.valid_to is not None and last.valid_to < day else with_validity(
+        last, valid_from=last.valid_from, valid_to=day - dt.timedelta(days=1)
+    )
+    return [*before[:-1], ended, added]
+
+
+def retired(before: list[Any], *, last_day: dt.date | None) -> list[Any]:
+    day = last_day or today()
+    last = before[-1]
+    if last.valid_from is not None and day < last.valid_from:
+        raise ApiError(
+            422, f"valid_to {day} is before the start of the latest version ({last.valid_from}).",
+            field="valid_to", location="body",
+        )
+    return [*before[:-1], with_validity(last, valid_from=last.valid_from, valid_to=day)]
+
+
+def with_validity(record: Any, *, valid_from: dt.date | None, valid_to: dt.date | None) -> Any:
+    """The record with other dates, validated again by its schema (a copy alone would skip the checks)."""
+    data = {**record.model_dump(by_alias=True), "valid_from": valid_from, "valid_to": valid_to}
+    try:
+        return type(record).model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ApiError(422, first["msg"], field=".".join(str(p) for p in first["loc"]) or "valid_to",
+                       location="body") from None
+
+
+def check_versions(entity: Entity, versions: list[Any]) -> None:
+    problems = list(version_overlaps(versions, entity.key_of))
+    if problems:
+        message, _, _ = problems[0]
+        raise ApiError(422, message, field="valid_from", location="body")
+
+
+def import_seed(engine: Engine, actor: str, seed: Seed, *, dry_run: bool = False) -> tuple[SyncReport, int | None]:
+    """Replace the catalogue with a validated seed, in one transaction, audited with the catalogue it replaced."""
+    with Session(engine) as session:
+        try:
+            version.bump(session)
+            before = seed_data(export_seed(session))
+            report = apply_seed(session, seed)
+            if dry_run or not report.changes:
+                session.rollback()
+                return report, None
+            entry = AuditEntry(
+                at=dt.datetime.now(dt.UTC), actor=actor, action="import", entity="catalogue", record_key=None,
+                summary=f"imported the catalogue: {report.changes} rows changed", before=before,
+                after={"changes": {t: [report.inserted[t], report.updated[t], report.deleted[t]]
+                                   for t in sorted(set(report.inserted) | set(report.updated) | set(report.deleted))}},
+            )
+            session.add(entry)
+            session.flush()
+            audit_id = entry.id
+            session.commit()
+            return report, audit_id
+        except BaseException:
+            session.rollback()
+            raise
