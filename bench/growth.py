@@ -42,10 +42,10 @@ PAY = PayComponent.__table__  # type: ignore[attr-defined]
 @dataclass
 class Templates:
     schemes: list[dict[str, Any]]
-    rules: dict[int, list[dict[str, Any]]]
+    rules: dict[int, list[dict[str, Any]]]  # by scheme version id
     specialties: dict[int, list[dict[str, Any]]]
-    regions: dict[int, list[dict[str, Any]]]
-    pay: dict[int, list[dict[str, Any]]]
+    regions: dict[str, list[dict[str, Any]]]  # by scheme slug
+    pay: dict[str, list[dict[str, Any]]]
     region_names: dict[str, str]
 
 
@@ -54,10 +54,10 @@ def _rows(conn: Any, table: Any, where: Any = None) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
-def _by_scheme(rows: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+def _by_scheme(rows: list[dict[str, Any]], key: str = "scheme_id") -> dict[Any, list[dict[str, Any]]]:
+    out: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        out[row["scheme_id"]].append(row)
+        out[row[key]].append(row)
     return out
 
 
@@ -68,8 +68,8 @@ def _templates(conn: Any) -> Templates:
         schemes=schemes,
         rules=_by_scheme(_rows(conn, RULE)),
         specialties=_by_scheme(_rows(conn, SPECIALTY)),
-        regions=_by_scheme(_rows(conn, REGION)),
-        pay=_by_scheme(_rows(conn, PAY)),
+        regions=_by_scheme(_rows(conn, REGION), "scheme_slug"),
+        pay=_by_scheme(_rows(conn, PAY), "scheme_slug"),
         region_names={r.code: r.name for r in conn.execute(select(Region.__table__))},  # type: ignore[attr-defined]
     )
 
@@ -106,29 +106,29 @@ def grow(engine: Engine, total: int, *, seed: int = 20261122, batch: int = 1000)
                     search_text=fold(f"{slug} {name} {region_words} {template['search_text']}"),
                 )
                 new_schemes.append(row)
-                plan.append((template["id"], regions, n))
+                plan.append((template["id"], template["slug"], slug, regions, n))
             ids = conn.execute(
                 insert(SCHEME).returning(SCHEME.c.id, sort_by_parameter_order=True), new_schemes
             ).scalars().all()
             rules, specialties, availability, pay = [], [], [], []
-            for new_id, (template_id, regions, n) in zip(ids, plan, strict=True):
+            for new_id, (template_id, template_slug, slug, regions, n) in zip(ids, plan, strict=True):
                 for r in t.rules.get(template_id, []):
                     rules.append({**{k: v for k, v in r.items() if k != "id"}, "scheme_id": new_id})
                 for s in t.specialties.get(template_id, []):
                     specialties.append({**s, "scheme_id": new_id})
-                template_regions = t.regions.get(template_id, [])
+                template_regions = t.regions.get(template_slug, [])
                 for i, code in enumerate(regions):
                     base = template_regions[i % len(template_regions)] if template_regions else {
                         "local_name": None, "since": None, "since_text": None, "funders": [], "faculties": [],
                         "notes": [], "sources": [],
                     }
                     availability.append(
-                        {**{k: v for k, v in base.items() if k not in ("id", "scheme_id", "region_code")},
-                         "scheme_id": new_id, "region_code": code}
+                        {**{k: v for k, v in base.items() if k not in ("id", "scheme_slug", "region_code")},
+                         "scheme_slug": slug, "region_code": code}
                     )
-                for p in t.pay.get(template_id, []):
+                for p in t.pay.get(template_slug, []):
                     pay.append({
-                        **{k: v for k, v in p.items() if k != "id"}, "scheme_id": new_id,
+                        **{k: v for k, v in p.items() if k != "id"}, "scheme_slug": slug,
                         "code": f"{p['code']}-{SYNTH_PREFIX}{n:05d}"[:120],
                         "region_code": regions[0] if p["region_code"] is not None else None,
                     })
@@ -222,8 +222,8 @@ CANDIDATE_INDEXES = [
         ],
     ),
     (
-        "scheme_region (region_code, scheme_id), for region= (the schemes of a region from the index alone)",
-        ["CREATE INDEX bench_ix_scheme_region_region_scheme ON scheme_region (region_code, scheme_id)"],
+        "scheme_region (region_code, scheme_slug), for region= (the schemes of a region from the index alone)",
+        ["CREATE INDEX bench_ix_scheme_region_region_scheme ON scheme_region (region_code, scheme_slug)"],
     ),
 ]
 

@@ -142,7 +142,11 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
         _check_key(entity, record, key)
 
         def apply(seed: Any, before: list[Any]) -> list[Any]:
-            after = service.new_version(record, before, starts=record.valid_from)
+            body = record
+            if entity.name == "schemes" and "verified" not in record.model_fields_set and before:
+                # The last check against the sources still stands until someone verifies again.
+                body = record.model_copy(update={"verified": before[-1].verified})
+            after = service.new_version(body, before, starts=record.valid_from)
             service.check_versions(entity, after)
             return after
 
@@ -271,7 +275,7 @@ CATALOGUE_DOCUMENT = {
                    ("regions", "sources", "pay_parameters", "specialties", "schemes", "availability",
                     "pay_components", "contacts", "calendar")},
 }
-MAX_IMPORT_BYTES = 5 << 20
+MAX_IMPORT_BYTES = 20 << 20  # larger catalogues: python -m app.seed --file (no limit)
 
 
 @router.get(
@@ -313,7 +317,7 @@ def _no_aliases(text: str) -> None:
     "/import",
     response_model=ImportReport,
     tags=["maintenance"],
-    responses={**AUTH_RESPONSES, 413: {"model": Problem, "description": "Body over 5 MB."},
+    responses={**AUTH_RESPONSES, 413: {"model": Problem, "description": "Body over 20 MB (use `python -m app.seed --file` on the server)."},
                422: {"model": Problem, "description": "Invalid document: every problem listed; nothing was written."}},
     openapi_extra={"requestBody": {"required": True, "content": {
         YAML: {"schema": CATALOGUE_DOCUMENT}, "application/json": {"schema": CATALOGUE_DOCUMENT}}}},
@@ -326,9 +330,11 @@ async def import_catalogue(
     """Replace the catalogue with a document in the export's format. It is validated completely first (schemas
     and every reference); then it is written in one transaction, all or nothing, and audited (the previous
     catalogue is kept in the audit entry)."""
-    body = await request.body()
-    if len(body) > MAX_IMPORT_BYTES:
-        raise ApiError(413, "The import is larger than 5 MB.", field="body", location="body")
+    declared = request.headers.get("content-length", "")
+    body = b"" if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES else await request.body()
+    if not body and declared.isdigit() and int(declared) > MAX_IMPORT_BYTES or len(body) > MAX_IMPORT_BYTES:
+        raise ApiError(413, "The import is larger than 20 MB: load it on the server with `python -m app.seed --file`.",
+                       field="body", location="body")
     try:
         text = body.decode("utf-8")
         if request.headers.get("content-type", "").startswith("application/json"):

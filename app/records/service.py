@@ -94,8 +94,8 @@ def read_record(session: Session, entity: Entity, key: str) -> RecordState:
 
 @dataclass
 class Outcome:
-    state: RecordState | None
-    audit_id: int
+    state: RecordState
+    audit_id: int | None  # None: the change changed nothing, so nothing was written or audited
     report: SyncReport
 
 
@@ -168,6 +168,9 @@ def write(
                     field=_key_field(entity), location="body",
                 )
             after = change(seed, before)
+            if after == before:
+                session.rollback()
+                return Outcome(RecordState(entity, key, before), None, SyncReport())
             rows = getattr(seed, entity.file)
             kept = [r for r in rows if entity.key_of(r) != key]
             insert_at = next((i for i, r in enumerate(rows) if entity.key_of(r) == key), len(kept))
@@ -189,7 +192,6 @@ def write(
         except BaseException:
             session.rollback()
             raise
-    assert audit_id is not None
     return Outcome(RecordState(entity, key, after), audit_id, report)
 
 
@@ -207,6 +209,8 @@ def new_version(record: Any, before: list[Any], *, starts: dt.date | None) -> li
     if not before:
         return [record]
     last = before[-1]
+    if _content(record) == _content(last) and last.valid_to is None and record.valid_to is None:
+        return before  # nothing new: no empty version, no audit entry
     if last.valid_from is not None and day < last.valid_from:
         raise ApiError(
             422, f"valid_from {day} is before the start of the latest version ({last.valid_from}): a change can "
@@ -219,6 +223,10 @@ def new_version(record: Any, before: list[Any], *, starts: dt.date | None) -> li
         last, valid_from=last.valid_from, valid_to=day - dt.timedelta(days=1)
     )
     return [*before[:-1], ended, added]
+
+
+def _content(record: Any) -> dict[str, Any]:
+    return {k: v for k, v in record_data(record).items() if k not in ("valid_from", "valid_to")}
 
 
 def retired(before: list[Any], *, last_day: dt.date | None) -> list[Any]:

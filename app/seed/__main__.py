@@ -5,6 +5,7 @@ Options:
   --if-empty     load only into an empty catalogue (what `make run` does: changes made through the API are
                  never reverted by a restart)
   --seed-dir D   read the YAML files from D (default: the repository's seed/)
+  --file F       read one document in the format of `GET /export` (YAML or JSON) instead of seed files
 Without --if-empty, the catalogue is replaced by the files (an import: recorded in the audit log with the
 catalogue it replaced, so nothing is lost). Exit codes: 0 loaded (or valid, or left as it was), 1 invalid seed
 (every problem listed on stderr), 2 database not migrated.
@@ -17,6 +18,8 @@ import getpass
 import sys
 from pathlib import Path
 
+import yaml
+
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -26,7 +29,18 @@ from app.db import make_engine
 from app.migrate import pending_migrations
 from app.models import Scheme
 from app.records.service import import_seed
-from app.seed.loader import SeedInvalid, read_seed
+from app.seed.loader import Seed, SeedError, SeedInvalid, parse_seed, read_seed
+
+
+def _read(args: argparse.Namespace) -> Seed:
+    if args.file is None:
+        return read_seed(args.seed_dir)
+    try:
+        text = args.file.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SeedInvalid([SeedError(str(args.file), None, None, None, f"cannot be read: {exc}")]) from None
+    return parse_seed(data, origin=str(args.file))
 
 
 def _schemes(engine: Engine) -> int:
@@ -40,10 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="validate only; do not touch the database")
     parser.add_argument("--if-empty", action="store_true", help="load only if the catalogue holds no scheme yet")
     parser.add_argument("--seed-dir", type=Path, default=settings.seed_dir)
+    parser.add_argument("--file", type=Path, help="a document exported by GET /export (YAML or JSON)")
     args = parser.parse_args(argv)
     try:
         if args.check:
-            seed = read_seed(args.seed_dir)
+            seed = _read(args)
             print(f"seed is valid: {len(seed.schemes)} schemes, {len(seed.pay_components)} pay components, "
                   f"{len(seed.pay_parameters)} dated pay parameters")
             return 0
@@ -52,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             if pending := pending_migrations(engine):
                 print(f"database is not migrated ({pending}): run `alembic upgrade head` first", file=sys.stderr)
                 return 2
-            seed = read_seed(args.seed_dir)
+            seed = _read(args)
             if args.if_empty and (count := _schemes(engine)):
                 print(f"catalogue already holds {count} scheme versions: left as it is "
                       "(run `python -m app.seed` without --if-empty to replace it with the seed files)")

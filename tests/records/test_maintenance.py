@@ -321,3 +321,55 @@ def test_concurrent_writers_lose_no_update(catalogue: Engine, server_factory: An
     assert round((final - start) * 100) == len(accepted)
     audit = httpx.get(f"{server.base}/audit?key={RAISED}", headers=writer).json()
     assert audit["total"] == len(accepted)
+
+
+def test_restarts_keep_api_changes_and_a_deliberate_reload_is_audited(
+    api: TestClient, catalogue: Engine, keys: dict[str, dict[str, str]], tmp_path: Any
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from app.config import PROJECT_ROOT
+
+    etag, versions = record(api, f"contacts/{CONTACT}")
+    fixed = {**versions[-1], "email": "dam.secretariat@chu-amiens.fr"}
+    assert api.put(f"/records/contacts/{CONTACT}", json=fixed, headers={**keys["writer"], "If-Match": etag}).status_code == 200
+    changed = dump(catalogue)
+    env = {**os.environ, "DATABASE_URL": url_of(catalogue), "PYTHONPATH": str(PROJECT_ROOT)}
+
+    def seed_command(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "app.seed", *args], env=env, cwd=PROJECT_ROOT,
+                              capture_output=True, text=True, check=True)
+
+    # What `make run` does at every start: the catalogue is not empty, so it is left as it is.
+    assert "left as it is" in seed_command("--if-empty").stdout
+    assert dump(catalogue) == changed
+
+    # An export re-imported from a file changes nothing.
+    exported = tmp_path / "catalogue.yaml"
+    exported.write_bytes(api.get("/export").content)
+    assert "nothing changed" in seed_command("--file", str(exported)).stdout
+
+    # Replacing the catalogue with seed/ on purpose reverts the change, and the audit log keeps what was there.
+    out = seed_command().stdout
+    assert "audit log" in out
+    assert dump(catalogue) != changed
+    entries = api.get("/audit?entity=catalogue", headers=keys["writer"]).json()["items"]
+    assert entries[0]["action"] == "import" and entries[0]["actor"].startswith("cli:")
+    full = api.get(entries[0]["url"], headers=keys["writer"]).json()
+    kept = next(c for c in full["before"]["contacts"] if c["id"] == CONTACT and c.get("valid_from"))
+    assert kept["email"] == "dam.secretariat@chu-amiens.fr"
+
+
+def test_a_change_that_changes_nothing_writes_nothing(api: TestClient, keys: dict[str, dict[str, str]]) -> None:
+    etag, versions = record(api, f"contacts/{CONTACT}")
+    same = api.put(f"/records/contacts/{CONTACT}", json=versions[-1], headers={**keys["writer"], "If-Match": etag})
+    assert same.status_code == 200 and same.headers["etag"] == etag and "audit_id" not in same.json()
+    assert api.get("/audit", headers=keys["writer"]).json()["total"] == 0
+    # A scheme changed without a new verification keeps the last one.
+    etag, versions = record(api, "schemes/aumg")
+    body = {k: v for k, v in versions[-1].items() if k != "verified"} | {"description": versions[-1]["description"] + " (précisé)"}
+    changed = api.put("/records/schemes/aumg", json=body, headers={**keys["writer"], "If-Match": etag})
+    assert changed.status_code == 200, changed.text
+    assert api.get("/schemes/aumg").json()["last_verified"]["date"] == "2026-11-22"
