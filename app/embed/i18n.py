@@ -89,6 +89,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "website": {"fr": "Site", "en": "Website"},
     "faculty": {"fr": "Faculté", "en": "Faculty"},
     "sources": {"fr": "Sources", "en": "Sources"},
+    "verified_on": {"fr": "Données vérifiées le {date} contre leurs sources.",
+                    "en": "Data checked against its sources on {date}."},
     "per_month": {"fr": "par mois", "en": "a month"},
     "years_range": {"fr": "années {a} à {b}", "en": "years {a} to {b}"},
     "year_n": {"fr": "année {a}", "en": "year {a}"},

@@ -255,6 +255,7 @@ def test_scheme_page_shows_pay_duration_eligibility_contacts_and_dates(client: T
         assert event["label"].replace("'", "&#39;") in html
     assert 'href="/embed/simulator?scheme=atp-regional&amp;region=32"' in html
     assert 'href="/embed/schemes?region=32"' in html  # back to the list it came from
+    assert "Données vérifiées le 22 novembre 2026 contre leurs sources." in html  # last_verified
 
 
 def test_scheme_page_region_keeps_that_regions_contacts(client: TestClient) -> None:
