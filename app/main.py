@@ -95,6 +95,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "POST", "PUT", "OPTIONS"],
         allow_headers=["*"],
+        # A maintainers' page on another origin must read the ETag it sends back as If-Match.
+        expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After", "WWW-Authenticate"],
         max_age=3600,
     )
     if settings.rate_limit_per_minute:

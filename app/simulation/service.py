@@ -26,6 +26,11 @@ OTHER = {"published": "statutory", "statutory": "published"}
 def _scheme(session: Session, slug: str, *, field: str, location: str, on: dt.date | None = None) -> engine.SchemeData:
     """The scheme as it stands on `on` (the contract's start; default today), with every version of its amounts."""
     data = scheme_data(session, catalogue_data(session), slug, on or today()) if is_public_id(slug) else None
+    if data is None and slug in PAY_MODELS:
+        # Known, but not in the catalogue that day (retired, or not yet in force).
+        day = on or today()
+        raise ApiError(422, f"Scheme '{slug}' is not in the catalogue on {day}: see GET /records/schemes/{slug} for "
+                       "the dates it is in force.", field="start" if on else field, location=location)
     if data is None or slug not in PAY_MODELS:
         allowed = sorted(PAY_MODELS)
         if location == "path":

@@ -191,6 +191,13 @@ def test_retiring_hides_a_scheme_from_that_day_and_as_of_brings_it_back(
     gone = api.get(f"/schemes/asr?as_of={tomorrow}")
     assert gone.status_code == 404 and gone.json()["errors"][0]["field"] == "as_of"
     assert api.get("/schemes/asr?as_of=2024-01-01").status_code == 200
+    etag, _ = record(api, "schemes/ccu-mg")
+    assert api.post("/records/schemes/ccu-mg/retire", json={"valid_to": "2024-12-31"},
+                    headers={**keys["writer"], "If-Match": etag}).status_code == 200
+    late = api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2025-01-01", "months": 12})
+    assert late.status_code == 422 and late.json()["errors"][0]["field"] == "start"
+    assert "not in the catalogue on 2025-01-01" in late.json()["detail"]
+    assert api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2024-01-01", "months": 12}).status_code == 200
 
 
 def test_changes_are_validated_like_the_seed(api: TestClient, keys: dict[str, dict[str, str]]) -> None:
@@ -373,3 +380,19 @@ def test_a_change_that_changes_nothing_writes_nothing(api: TestClient, keys: dic
     changed = api.put("/records/schemes/aumg", json=body, headers={**keys["writer"], "If-Match": etag})
     assert changed.status_code == 200, changed.text
     assert api.get("/schemes/aumg").json()["last_verified"]["date"] == "2026-11-22"
+
+
+def test_a_maintenance_page_on_another_origin_can_write(catalogue: Engine) -> None:
+    app = create_app(Settings(database_url="sqlite://", cors_origins=["https://ars.example"]), engine=catalogue)
+    with TestClient(app) as client:
+        preflight = client.options(
+            f"/records/contacts/{CONTACT}",
+            headers={"Origin": "https://ars.example", "Access-Control-Request-Method": "PUT",
+                     "Access-Control-Request-Headers": "authorization, if-match, content-type"},
+        )
+        assert preflight.status_code == 200
+        assert "PUT" in preflight.headers["access-control-allow-methods"]
+        allowed = preflight.headers["access-control-allow-headers"].lower()
+        assert {"authorization", "if-match"} <= {h.strip() for h in allowed.split(",")}
+        read = client.get(f"/records/contacts/{CONTACT}", headers={"Origin": "https://ars.example"})
+        assert "etag" in read.headers["access-control-expose-headers"].lower()
