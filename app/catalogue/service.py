@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from app.catalogue import schemas as S
-from app.catalogue.history import in_force, today
+from app.catalogue.history import covers, in_force, today
 from app.errors import ApiError, not_found, unknown_filter
 from app.models import (
     CalendarEvent,
@@ -232,7 +232,7 @@ def _scheme_or_404(session: Session, slug: str, day: dt.date) -> Scheme:
     else:
         versions = session.exec(select(Scheme).where(Scheme.slug == slug).order_by(col(Scheme.id))).all()
     for version in versions:
-        if (version.valid_from is None or version.valid_from <= day) and (version.valid_to is None or day <= version.valid_to):
+        if covers(version.valid_from, version.valid_to, day):
             return version
     if versions:
         spans = ", ".join(f"{v.valid_from or '…'} → {v.valid_to or '…'}" for v in versions)
@@ -283,7 +283,7 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
         .where(PayComponent.scheme_slug == scheme.slug)
         .order_by(col(PayComponent.position), col(PayComponent.valid_from))
     ).all()
-    components = [c for c in every_component if _in_force_on(c, day)]
+    components = [c for c in every_component if covers(c.valid_from, c.valid_to, day)]
     scheduled = [c for c in every_component if c.valid_from is not None and c.valid_from > day]
     pay = {kind: [_pay_out(c, slug, regions, docs) for c in components if c.kind == kind] for kind in ("pay", "total", "funding")}
     contacts = _contacts(session, docs, regions, day, scheme=scheme.slug)
@@ -332,10 +332,6 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
         calendar=calendar,
         sources=[_source_out(docs[key]) for key in sorted(cited)],
     )
-
-
-def _in_force_on(row: Any, day: dt.date) -> bool:
-    return (row.valid_from is None or row.valid_from <= day) and (row.valid_to is None or day <= row.valid_to)
 
 
 def _verified(scheme: Scheme) -> S.Verified | None:

@@ -57,92 +57,101 @@ def _refs(stored: list[dict[str, Any]]) -> list[I.SourceRef]:
     return [_make(I.SourceRef, **r) for r in stored]
 
 
-def export_seed(session: Session) -> Seed:
+def export_seed(session: Session, *, only: str | None = None) -> Seed:
+    """Every record of the catalogue; with `only` (a seed file name), just that section (the others stay empty)."""
     seed = Seed()
-    seed.regions = [
-        _make(I.RegionIn, code=r.code, name=r.name, sources=_refs(r.sources))
-        for r in session.exec(select(Region).order_by(col(Region.code))).all()
-    ]
-    seed.sources = [
-        _make(I.SourceIn, 
-            id=s.key, kind=s.kind, title=s.title, file=s.file, publisher=s.publisher, region=s.region_code,
-            published_on=s.published_on, published_text=s.published_text, url=s.url, signed_by=s.signed_by,
-            note=s.note,
-        )
-        for s in session.exec(select(SourceDocument).order_by(col(SourceDocument.id))).all()
-    ]
-    values: dict[int, list[PayParameterValue]] = defaultdict(list)
-    for v in session.exec(select(PayParameterValue).order_by(col(PayParameterValue.valid_from))).all():
-        values[v.parameter_id].append(v)
-    seed.pay_parameters = [
-        _make(I.ParameterIn, 
-            code=p.code, label=p.label, unit=p.unit, kind=p.kind, note=p.note,
-            values=[
-                _make(I.ParameterValueIn, 
-                    valid_from=v.valid_from, valid_to=v.valid_to, value=v.value,
-                    brackets=[_make(I.BracketIn, **b) for b in v.brackets] if v.brackets is not None else None,
-                    confirmed=v.confirmed, sources=_refs(v.sources),
-                )
-                for v in values[p.id]
-            ],
-        )
-        for p in session.exec(select(PayParameter).order_by(col(PayParameter.id))).all()
-    ]
-    seed.specialties = [
-        _make(I.SpecialtyIn, code=s.code, name=s.name, is_mg=s.is_mg, discipline=s.discipline, sources=_refs(s.sources))
-        for s in session.exec(select(Specialty).order_by(col(Specialty.code))).all()
-    ]
-
-    rules: dict[int, list[SchemeRule]] = defaultdict(list)
-    for rule in session.exec(select(SchemeRule).order_by(col(SchemeRule.position))).all():
-        rules[rule.scheme_id].append(rule)
-    eligible: dict[int, list[str]] = defaultdict(list)
-    for link in session.exec(select(SchemeSpecialty).order_by(col(SchemeSpecialty.specialty_code))).all():
-        eligible[link.scheme_id].append(link.specialty_code)
-    seed.schemes = [_scheme_in(s, rules[s.id], eligible[s.id]) for s in _grouped(
-        list(session.exec(select(Scheme)).all()), key=lambda s: s.slug
-    )]
-    seed.availability = [
-        _make(I.AvailabilityIn, 
-            scheme=a.scheme_slug, region=a.region_code, local_name=a.local_name, since=a.since,
-            since_text=a.since_text, funders=a.funders, faculties=a.faculties, notes=a.notes,
-            sources=_refs(a.sources), valid_from=a.valid_from, valid_to=a.valid_to,
-        )
-        for a in _grouped(list(session.exec(select(SchemeRegion)).all()), key=lambda a: (a.scheme_slug, a.region_code))
-    ]
-    seed.pay_components = [
-        _make(I.PayComponentIn, 
-            code=p.code, scheme=p.scheme_slug, region=p.region_code, kind=p.kind, label=p.label, amount=p.amount,
-            approximate=p.approximate, basis=p.basis, frequency=p.frequency, payment_frequency=p.payment_frequency,
-            calculation=p.calculation, year_from=p.year_from, year_to=p.year_to,
-            periphery_share_pct=p.periphery_share_pct, conditions=p.conditions, payer=p.payer,
-            recipient=p.recipient, valid_from=p.valid_from, valid_to=p.valid_to, headline=p.headline, note=p.note,
-            sources=_refs(p.sources),
-        )
-        for p in _grouped(
-            list(session.exec(select(PayComponent)).all()), key=lambda p: p.code, order=lambda p: (p.position, p.id)
-        )
-    ]
-    contact_schemes = _schemes_of(session, ContactScheme, "contact_id")
-    seed.contacts = [
-        _make(I.ContactIn, 
-            id=c.key, organisation=c.organisation, service=c.service, person_name=c.person_name, email=c.email,
-            phone=c.phone, website=c.website, region=c.region_code, faculty=c.faculty,
-            schemes=contact_schemes[c.id], sources=_refs(c.sources), valid_from=c.valid_from, valid_to=c.valid_to,
-        )
-        for c in _grouped(
-            list(session.exec(select(Contact)).all()), key=lambda c: c.key, order=lambda c: (c.position, c.id)
-        )
-    ]
-    event_schemes = _schemes_of(session, CalendarEventScheme, "event_id")
-    seed.calendar = [
-        _make(I.CalendarEventIn, 
-            id=e.key, region=e.region_code, schemes=event_schemes[e.id], kind=e.kind, label=e.label, date=e.date,
-            precision=e.precision, when_text=e.when_text, recurrence=e.recurrence, sources=_refs(e.sources),
-            valid_from=e.valid_from, valid_to=e.valid_to,
-        )
-        for e in _grouped(list(session.exec(select(CalendarEvent)).all()), key=lambda e: e.key)
-    ]
+    if only in (None, "regions"):
+        seed.regions = [
+            _make(I.RegionIn, code=r.code, name=r.name, sources=_refs(r.sources))
+            for r in session.exec(select(Region).order_by(col(Region.code))).all()
+        ]
+    if only in (None, "sources"):
+        seed.sources = [
+            _make(I.SourceIn,
+                id=s.key, kind=s.kind, title=s.title, file=s.file, publisher=s.publisher, region=s.region_code,
+                published_on=s.published_on, published_text=s.published_text, url=s.url, signed_by=s.signed_by,
+                note=s.note,
+            )
+            for s in session.exec(select(SourceDocument).order_by(col(SourceDocument.id))).all()
+        ]
+    if only in (None, "pay_parameters"):
+        values: dict[int, list[PayParameterValue]] = defaultdict(list)
+        for v in session.exec(select(PayParameterValue).order_by(col(PayParameterValue.valid_from))).all():
+            values[v.parameter_id].append(v)
+        seed.pay_parameters = [
+            _make(I.ParameterIn,
+                code=p.code, label=p.label, unit=p.unit, kind=p.kind, note=p.note,
+                values=[
+                    _make(I.ParameterValueIn,
+                        valid_from=v.valid_from, valid_to=v.valid_to, value=v.value,
+                        brackets=[_make(I.BracketIn, **b) for b in v.brackets] if v.brackets is not None else None,
+                        confirmed=v.confirmed, sources=_refs(v.sources),
+                    )
+                    for v in values[p.id]
+                ],
+            )
+            for p in session.exec(select(PayParameter).order_by(col(PayParameter.id))).all()
+        ]
+    if only in (None, "specialties"):
+        seed.specialties = [
+            _make(I.SpecialtyIn, code=s.code, name=s.name, is_mg=s.is_mg, discipline=s.discipline, sources=_refs(s.sources))
+            for s in session.exec(select(Specialty).order_by(col(Specialty.code))).all()
+        ]
+    if only in (None, "schemes"):
+        rules: dict[int, list[SchemeRule]] = defaultdict(list)
+        for rule in session.exec(select(SchemeRule).order_by(col(SchemeRule.position))).all():
+            rules[rule.scheme_id].append(rule)
+        eligible: dict[int, list[str]] = defaultdict(list)
+        for link in session.exec(select(SchemeSpecialty).order_by(col(SchemeSpecialty.specialty_code))).all():
+            eligible[link.scheme_id].append(link.specialty_code)
+        seed.schemes = [_scheme_in(s, rules[s.id], eligible[s.id]) for s in _grouped(
+            list(session.exec(select(Scheme)).all()), key=lambda s: s.slug
+        )]
+    if only in (None, "availability"):
+        seed.availability = [
+            _make(I.AvailabilityIn,
+                scheme=a.scheme_slug, region=a.region_code, local_name=a.local_name, since=a.since,
+                since_text=a.since_text, funders=a.funders, faculties=a.faculties, notes=a.notes,
+                sources=_refs(a.sources), valid_from=a.valid_from, valid_to=a.valid_to,
+            )
+            for a in _grouped(list(session.exec(select(SchemeRegion)).all()), key=lambda a: (a.scheme_slug, a.region_code))
+        ]
+    if only in (None, "pay_components"):
+        seed.pay_components = [
+            _make(I.PayComponentIn,
+                code=p.code, scheme=p.scheme_slug, region=p.region_code, kind=p.kind, label=p.label, amount=p.amount,
+                approximate=p.approximate, basis=p.basis, frequency=p.frequency, payment_frequency=p.payment_frequency,
+                calculation=p.calculation, year_from=p.year_from, year_to=p.year_to,
+                periphery_share_pct=p.periphery_share_pct, conditions=p.conditions, payer=p.payer,
+                recipient=p.recipient, valid_from=p.valid_from, valid_to=p.valid_to, headline=p.headline, note=p.note,
+                sources=_refs(p.sources),
+            )
+            for p in _grouped(
+                list(session.exec(select(PayComponent)).all()), key=lambda p: p.code, order=lambda p: (p.position, p.id)
+            )
+        ]
+    if only in (None, "contacts"):
+        contact_schemes = _schemes_of(session, ContactScheme, "contact_id")
+        seed.contacts = [
+            _make(I.ContactIn,
+                id=c.key, organisation=c.organisation, service=c.service, person_name=c.person_name, email=c.email,
+                phone=c.phone, website=c.website, region=c.region_code, faculty=c.faculty,
+                schemes=contact_schemes[c.id], sources=_refs(c.sources), valid_from=c.valid_from, valid_to=c.valid_to,
+            )
+            for c in _grouped(
+                list(session.exec(select(Contact)).all()), key=lambda c: c.key, order=lambda c: (c.position, c.id)
+            )
+        ]
+    if only in (None, "calendar"):
+        event_schemes = _schemes_of(session, CalendarEventScheme, "event_id")
+        seed.calendar = [
+            _make(I.CalendarEventIn,
+                id=e.key, region=e.region_code, schemes=event_schemes[e.id], kind=e.kind, label=e.label, date=e.date,
+                precision=e.precision, when_text=e.when_text, recurrence=e.recurrence, sources=_refs(e.sources),
+                valid_from=e.valid_from, valid_to=e.valid_to,
+            )
+            for e in _grouped(list(session.exec(select(CalendarEvent)).all()), key=lambda e: e.key)
+        ]
     return seed
 
 
@@ -155,10 +164,10 @@ def _schemes_of(session: Session, link: Any, owner: str) -> dict[int, list[str]]
 
 def _scheme_in(s: Scheme, rules: list[SchemeRule], eligible: list[str]) -> I.SchemeIn:
     split = s.work_split
-    return _make(I.SchemeIn, 
+    return _make(I.SchemeIn,
         slug=s.slug, name=s.name, short_name=s.short_name, category=s.category, scope=s.scope, audience=s.audience,
         audience_text=s.audience_text, eligible_specialties=eligible, description=s.description,
-        duration=_make(I.DurationIn, 
+        duration=_make(I.DurationIn,
             initial_months=s.duration_initial_months, renewals=s.duration_renewals,
             renewal_months=s.duration_renewal_months, standard_max_months=s.duration_standard_max_months,
             max_months=s.duration_max_months, max_condition=s.duration_max_condition,

@@ -98,7 +98,7 @@ def offer_key(
 
 def _check_key(entity: Entity, record: Any, key: str) -> None:
     if entity.key_of(record) != key:
-        field = service._key_field(entity) if entity.name != "availability" else "scheme"
+        field = service.key_field(entity) if entity.name != "availability" else "scheme"
         raise ApiError(422, f"The body is for '{entity.key_of(record)}' but the URL names '{key}'.", field=field,
                        location="body")
 
@@ -306,11 +306,14 @@ class ImportReport(BaseModel):
     audit_id: int | None = Field(description="The audit entry (none for a dry run or when nothing changed).")
 
 
-def _no_aliases(text: str) -> None:
-    # YAML aliases can expand a small document into a huge one: a catalogue never needs them.
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
+class _NoAliasLoader(yaml.SafeLoader):
+    """YAML aliases can expand a small document into a huge one, and a catalogue never needs them: refused while
+    the document is read, in the same pass."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
             raise ApiError(422, "YAML aliases (*name) are not accepted in an import.", field="body", location="body")
+        return super().compose_node(parent, index)
 
 
 @router.post(
@@ -340,8 +343,7 @@ async def import_catalogue(
         if request.headers.get("content-type", "").startswith("application/json"):
             data = json.loads(text)
         else:
-            _no_aliases(text)
-            data = yaml.safe_load(text) if text.strip() else None
+            data = yaml.load(text, Loader=_NoAliasLoader) if text.strip() else None  # noqa: S506 - a SafeLoader
         json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")  # no lone surrogate (\ud800) inside
     except (UnicodeDecodeError, UnicodeEncodeError):
         raise ApiError(422, "The body is not valid UTF-8 text.", field="body", location="body") from None

@@ -11,7 +11,6 @@ previous one and no update is ever lost.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from app.catalogue import inputs as I
 from app.catalogue import version
 from app.catalogue.history import today
 from app.errors import ApiError, FieldProblem
+from app.http_cache import etag_of as http_etag
 from app.models import AuditEntry
 from app.records.export import export_seed, record_data, seed_data
 from app.seed.loader import Seed, SeedError, SeedInvalid, SyncReport, _check_references, apply_seed, version_overlaps
@@ -75,7 +75,7 @@ class RecordState:
 def etag_of(entity: Entity, key: str, versions: list[Any]) -> str:
     """A strong validator of the record's whole history: any change to any version changes it."""
     canonical = json.dumps([entity.name, key, [record_data(v) for v in versions]], sort_keys=True, ensure_ascii=False)
-    return '"' + hashlib.blake2b(canonical.encode(), digest_size=16).hexdigest() + '"'
+    return http_etag(canonical.encode())
 
 
 def _versions(seed: Seed, entity: Entity, key: str) -> list[Any]:
@@ -83,7 +83,7 @@ def _versions(seed: Seed, entity: Entity, key: str) -> list[Any]:
 
 
 def read_record(session: Session, entity: Entity, key: str) -> RecordState:
-    state = RecordState(entity, key, _versions(export_seed(session), entity, key))
+    state = RecordState(entity, key, _versions(export_seed(session, only=entity.file), entity, key))
     if not state.versions:
         raise ApiError(404, f"No {entity.label} '{key}'.", field="key", location="path")
     return state
@@ -96,7 +96,6 @@ def read_record(session: Session, entity: Entity, key: str) -> RecordState:
 class Outcome:
     state: RecordState
     audit_id: int | None  # None: the change changed nothing, so nothing was written or audited
-    report: SyncReport
 
 
 def _check_precondition(state_etag: str | None, if_match: str | None) -> None:
@@ -115,7 +114,7 @@ def _check_precondition(state_etag: str | None, if_match: str | None) -> None:
         )
 
 
-def _validated(seed: Seed, entity: Entity | None, key: str | None) -> None:
+def _check_whole(seed: Seed) -> None:
     """The whole catalogue, with the change, must pass every check the seed loader makes."""
     errors: list[SeedError] = []
     _check_references(seed, errors)
@@ -165,18 +164,18 @@ def write(
             elif before:
                 raise ApiError(
                     409, f"A {entity.label} '{key}' already exists: change it with PUT (and If-Match).",
-                    field=_key_field(entity), location="body",
+                    field=key_field(entity), location="body",
                 )
             after = change(seed, before)
             if after == before:
                 session.rollback()
-                return Outcome(RecordState(entity, key, before), None, SyncReport())
+                return Outcome(RecordState(entity, key, before), None)
             rows = getattr(seed, entity.file)
             kept = [r for r in rows if entity.key_of(r) != key]
             insert_at = next((i for i, r in enumerate(rows) if entity.key_of(r) == key), len(kept))
             setattr(seed, entity.file, kept[:insert_at] + after + kept[insert_at:])
-            _validated(seed, entity, key)
-            report = apply_seed(session, seed)
+            _check_whole(seed)
+            apply_seed(session, seed)
             entry = AuditEntry(
                 at=dt.datetime.now(dt.UTC), actor=actor.name, action=action, entity=entity.name, record_key=key,
                 summary=summary, before=[record_data(v) for v in before] or None,
@@ -192,10 +191,10 @@ def write(
         except BaseException:
             session.rollback()
             raise
-    return Outcome(RecordState(entity, key, after), audit_id, report)
+    return Outcome(RecordState(entity, key, after), audit_id)
 
 
-def _key_field(entity: Entity) -> str:
+def key_field(entity: Entity) -> str:
     return {"schemes": "slug", "pay-components": "code", "pay-parameters": "code"}.get(entity.name, "id")
 
 

@@ -28,7 +28,15 @@ from tests.resilience.test_resilience import dump, server_factory, url_of  # noq
 
 RAISED = "ccu-mg-salaire-universitaire"
 CONTACT = "chu-amiens-dam"
-SOURCE_NOTE = [{"doc": "hdf-mg-2023", "note": "valeur de test (scénario de maintenance)"}]
+# The change the scenario records: the official gross figure of the arrêté du 21 octobre 2010 (art. 1), 1 480,90 €
+# a month before 2 years, in place of the document's 1 392 € net; the date it is recorded from is the scenario's.
+OFFICIAL = {
+    "amount": "1480.90", "basis": "gross",
+    "sources": [{"doc": "arrete-2010-10-21-ccu-mg", "quote": "from 1 Jul 2023, 17 770,78 (before 2 years; 1 480,90/month)",
+                 "note": "Article 1."}],
+}
+# Next year's start of post at Lille: the documents give it every November (« prise de fonction en novembre »).
+NEXT_START = "hdf-lille-prise-de-fonction-novembre-2027"
 
 
 @pytest.fixture
@@ -74,7 +82,7 @@ def test_a_year_of_maintenance(api: TestClient, catalogue: Engine, keys: dict[st
 
     # Anonymous and read-only clients are refused, and change nothing.
     etag, versions = record(api, f"pay-components/{RAISED}")
-    raised = {**versions[-1], "amount": "1450.00", "valid_from": "2025-07-01", "sources": SOURCE_NOTE}
+    raised = {**versions[-1], **OFFICIAL, "valid_from": "2025-07-01"}
     anonymous = api.put(f"/records/pay-components/{RAISED}", json=raised, headers={"If-Match": etag})
     assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
     read_only = api.put(f"/records/pay-components/{RAISED}", json=raised, headers={**keys["reader"], "If-Match": etag})
@@ -88,13 +96,13 @@ def test_a_year_of_maintenance(api: TestClient, catalogue: Engine, keys: dict[st
     assert changed.status_code == 200, changed.text
     history = changed.json()["versions"]
     assert [(v["amount"], v.get("valid_from"), v.get("valid_to")) for v in history] == [
-        ("1392.00", None, "2025-06-30"), ("1450.00", "2025-07-01", None)
+        ("1392.00", None, "2025-06-30"), ("1480.90", "2025-07-01", None)
     ]
     assert changed.headers["etag"] != etag
 
     # A second write on the copy read before the change is stale: 412, nothing changes.
     before_stale = dump(catalogue)
-    stale = api.put(f"/records/pay-components/{RAISED}", json={**raised, "amount": "9999.00"},
+    stale = api.put(f"/records/pay-components/{RAISED}", json={**raised, "basis": "net"},
                     headers={**writer, "If-Match": etag})
     assert stale.status_code == 412 and stale.json()["errors"][0]["field"] == "If-Match"
     assert dump(catalogue) == before_stale
@@ -108,20 +116,18 @@ def test_a_year_of_maintenance(api: TestClient, catalogue: Engine, keys: dict[st
     answer = api.put(f"/records/contacts/{CONTACT}", json=fixed, headers={**writer, "If-Match": etag})
     assert answer.status_code == 200, answer.text
 
-    # 3. Next year's deadline is added to the calendar.
-    event = {
-        "id": "normandie-2027-date-limite", "region": "28", "schemes": ["asr", "astp-ville-hopital"],
-        "kind": "application_deadline", "label": "Date limite de dépôt des candidatures",
-        "date": "2027-02-15", "when_text": "15 février 2027", "sources": SOURCE_NOTE,
-    }
+    # 3. Next year's start of post is added to the calendar, with the documents' wording and sources.
+    _, (yearly,) = record(api, "calendar/hdf-lille-prise-de-fonction-novembre")
+    event = {**yearly, "id": NEXT_START, "label": "Subdivision de Lille : prise de fonction en novembre 2027",
+             "date": "2027-11-01", "recurrence": "none"}
     created = api.post("/records/calendar", json=event, headers=writer)
     assert created.status_code == 201, created.text
-    assert created.headers["location"] == "/records/calendar/normandie-2027-date-limite"
+    assert created.headers["location"] == f"/records/calendar/{NEXT_START}"
     assert api.post("/records/calendar", json=event, headers=writer).status_code == 409
 
     # A simulation across 1 July 2025 uses the old amount, then the new one.
     assert amounts_by_month(api, RAISED, "2025-05-01", 4) == {
-        "2025-05": [1392.0], "2025-06": [1392.0], "2025-07": [1450.0], "2025-08": [1450.0]
+        "2025-05": [1392.0], "2025-06": [1392.0], "2025-07": [1480.9], "2025-08": [1480.9]
     }
 
     # as_of shows the catalogue as it stood; today shows the changes.
@@ -129,27 +135,27 @@ def test_a_year_of_maintenance(api: TestClient, catalogue: Engine, keys: dict[st
         detail = api.get(f"/schemes/ccu-mg?as_of={as_of}").json()
         return next(c["amount"] for c in detail["pay_components"] if c["code"] == RAISED)
 
-    assert (pay("2025-06-30"), pay("2025-07-01")) == (1392.0, 1450.0)
+    assert (pay("2025-06-30"), pay("2025-07-01")) == (1392.0, 1480.9)
 
     def email(as_of: str | None) -> str:
         query = f"&as_of={as_of}" if as_of else ""
         return next(c["email"] for c in api.get(f"/contacts?region=32{query}").json() if c["id"] == CONTACT)
 
     assert (email(yesterday), email(None)) == (old_email, "dam.secretariat@chu-amiens.fr")
-    deadlines = {e["id"] for e in api.get("/calendar?region=28").json()}
-    assert "normandie-2027-date-limite" in deadlines
-    assert "normandie-2027-date-limite" not in {e["id"] for e in api.get(f"/calendar?region=28&as_of={yesterday}").json()}
+    deadlines = {e["id"] for e in api.get("/calendar?region=32").json()}
+    assert NEXT_START in deadlines
+    assert NEXT_START not in {e["id"] for e in api.get(f"/calendar?region=32&as_of={yesterday}").json()}
 
     # The audit log names who did what, with the record before and after.
     audit = api.get("/audit", headers=writer)
     assert audit.status_code == 200 and audit.headers["cache-control"] == "private, no-store"
     entries = audit.json()["items"]
     assert [(e["action"], e["entity"], e["key"], e["actor"]) for e in entries] == [
-        ("create", "calendar", "normandie-2027-date-limite", "ARS Hauts-de-France"),
+        ("create", "calendar", NEXT_START, "ARS Hauts-de-France"),
         ("update", "contacts", CONTACT, "ARS Hauts-de-France"),
         ("update", "pay-components", RAISED, "ARS Hauts-de-France"),
     ]
-    assert entries[2]["before"][0]["amount"] == "1392.00" and entries[2]["after"][-1]["amount"] == "1450.00"
+    assert entries[2]["before"][0]["amount"] == "1392.00" and entries[2]["after"][-1]["amount"] == "1480.90"
     assert entries[1]["before"][0]["email"] == old_email and entries[0]["before"] is None
 
     # An invalid import leaves everything as it was.
@@ -204,7 +210,7 @@ def test_changes_are_validated_like_the_seed(api: TestClient, keys: dict[str, di
     writer = keys["writer"]
     etag, versions = record(api, f"pay-components/{RAISED}")
     cases = [
-        ({**versions[-1], "amount": 1450.5}, "amount"),  # a float is refused, as in the seed
+        ({**versions[-1], "amount": float(versions[-1]["amount"])}, "amount"),  # a float is refused, as in the seed
         ({**versions[-1], "region": "11"}, "pay_components"),  # ccu-mg is not offered in Île-de-France
         ({**versions[-1], "code": "autre-code"}, "code"),  # the body must be for the record in the URL
         ({**versions[-1], "label": "Rémunération\x00"}, "body"),  # PostgreSQL refuses NUL bytes: a 422, not a 500
@@ -256,7 +262,7 @@ def test_export_then_import_reproduces_the_catalogue(
 ) -> None:
     # Some history first, so that versions travel too.
     etag, versions = record(api, f"pay-components/{RAISED}")
-    body = {**versions[-1], "amount": "1450.00", "valid_from": "2025-07-01", "sources": SOURCE_NOTE}
+    body = {**versions[-1], **OFFICIAL, "valid_from": "2025-07-01"}
     assert api.put(f"/records/pay-components/{RAISED}", json=body, headers={**keys["writer"], "If-Match": etag}).status_code == 200
     exported = api.get("/export")
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("application/yaml")
@@ -292,21 +298,24 @@ def test_imports_refuse_yaml_aliases_and_non_catalogues(api: TestClient, keys: d
 
 
 def test_concurrent_writers_lose_no_update(catalogue: Engine, server_factory: Any) -> None:
-    """Eight writers each read the record and add one cent, again and again: every change accepted shows."""
+    """Eight writers each read a regional offer and add a note to it, again and again: every change accepted shows
+    (a lost update would drop a note). Notes rather than amounts: no figure is invented for the test."""
     server = server_factory(url_of(catalogue), workers=2)
     writer = {"Authorization": f"Bearer {create_key(catalogue, 'concurrent', ['write'])}"}
-    path = f"{server.base}/records/pay-components/{RAISED}"
-    start = float(httpx.get(path).json()["versions"][-1]["amount"])
+    offer = "ccu-mg/32"
+    path = f"{server.base}/records/availability/{offer}"
+    start = len(httpx.get(path).json()["versions"][-1].get("notes", []))
     accepted: list[int] = []
     refused: list[int] = []
     errors: list[str] = []
 
-    def work() -> None:
+    def work(writer_number: int) -> None:
         with httpx.Client(timeout=30) as client:
-            for _ in range(6):
+            for attempt in range(6):
                 current = client.get(path)
                 latest = current.json()["versions"][-1]
-                body = {**latest, "amount": f"{float(latest['amount']) + 0.01:.2f}"}
+                note = f"Note de l'écriture concurrente {writer_number}.{attempt}"
+                body = {**latest, "notes": [*latest.get("notes", []), note]}
                 body.pop("valid_from", None)
                 body.pop("valid_to", None)
                 answer = client.put(path, json=body, headers={**writer, "If-Match": current.headers["etag"]})
@@ -317,16 +326,16 @@ def test_concurrent_writers_lose_no_update(catalogue: Engine, server_factory: An
                 else:
                     errors.append(f"{answer.status_code} {answer.text[:200]}")
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert not errors, errors
     assert accepted and refused, (len(accepted), len(refused))  # there was contention, and some writes won
-    final = float(httpx.get(path).json()["versions"][-1]["amount"])
-    assert round((final - start) * 100) == len(accepted)
-    audit = httpx.get(f"{server.base}/audit?key={RAISED}", headers=writer).json()
+    final = len(httpx.get(path).json()["versions"][-1]["notes"])
+    assert final - start == len(accepted)
+    audit = httpx.get(f"{server.base}/audit", params={"key": offer}, headers=writer).json()
     assert audit["total"] == len(accepted)
 
 
