@@ -106,7 +106,7 @@ def test_memory_is_bounded_in_bytes(engine: Engine) -> None:
 
 def test_simulations_use_new_figures_as_soon_as_they_are_written(two_workers, engine: Engine, seed_copy: Path) -> None:
     a, b = two_workers
-    body = {"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 1}
+    body = {"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 1, "method": "published"}
     assert a.post("/simulate", json=body).json()["months"][0]["net"] == 3882
     path = seed_copy / "pay_components.yaml"
     rows = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", m
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-SourceKind = Literal["document", "official_text", "dataset"]
+SourceKind = Literal["document", "official_text", "web_page", "dataset"]
 Category = Literal["universitaire", "hospitalier"]
 # mg: general practice only; specialist: every specialty except general practice;
 # all: the documents do not restrict the specialty; disciplines: only the listed specialties.
@@ -135,12 +135,16 @@ class SourceIn(Record):
     published_text: Text | None = None
     url: str | None = None
     signed_by: list[Text] = []
+    # The day we read a web page (or a text's copy on the web): pages change, the quote is of that day's page.
+    read_on: dt.date | None = None
     note: Text | None = None
 
     @model_validator(mode="after")
     def _document_has_file(self) -> SourceIn:
         if self.kind == "document" and not self.file:
             raise ValueError("a source of kind 'document' needs the file name it was read from")
+        if self.kind == "web_page" and not (self.url and self.read_on):
+            raise ValueError("a source of kind 'web_page' needs its address (url) and the day it was read (read_on)")
         return self
 
 
@@ -189,6 +193,8 @@ class WorkSplitIn(Record):
     min_pct: int | None = Field(default=None, ge=0, le=100)
     max_pct: int | None = Field(default=None, ge=0, le=100)
     text: Text
+    # The regions whose source states this split; absent: wherever the scheme is offered.
+    regions: list[RegionCode] | None = None
     sources: Sources
 
     @model_validator(mode="after")
@@ -253,6 +259,8 @@ class AvailabilityIn(Versioned):
     funders: list[Text] = []
     faculties: list[Text] = []
     notes: list[Text] = []
+    # documented: a document describes the offer in this region; mentioned: a document only names it there.
+    evidence: Literal["documented", "mentioned"] = "documented"
     sources: Sources
 
 
@@ -277,6 +285,9 @@ class PayComponentIn(Versioned):
     recipient: Text = "médecin"
     headline: bool = False
     note: Text | None = None
+    # Set when no document states the amount: how it was derived from official figures (origin `derived`).
+    derivation: Text | None = None
+    confirmed: bool = True  # False when no official text states the amount
     sources: Sources
 
     @model_validator(mode="after")
@@ -353,6 +364,8 @@ class ParameterValueIn(Record):
     value: OptionalExactDecimal = None
     brackets: list[BracketIn] | None = None
     confirmed: bool = True
+    # Set when no text states the value: how it was computed from official figures (origin `derived`).
+    derivation: Text | None = None
     sources: Sources
 
     @model_validator(mode="after")

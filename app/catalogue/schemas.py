@@ -33,7 +33,7 @@ class Citation(Out):
 
     doc: str = Field(description="Source id (see `sources` in `GET /schemes/{slug}`).", examples=["hdf-hors-mg-2023"])
     title: str = Field(examples=["Ce qu'il faut retenir — Les dispositifs de post-internat hors médecine générale"])
-    kind: Literal["document", "official_text", "dataset"]
+    kind: Literal["document", "official_text", "web_page", "dataset"]
     file: str | None = Field(default=None, description="File name of the source document.", examples=["001_12458cd984a7783c.txt"])
     url: str | None = None
     quote: str | None = Field(default=None, examples=["Le salaire universitaire, versé par l'UFR de médecine, s'élève à 1 392 € net mensuel en 1ère et 2e année."])
@@ -42,7 +42,7 @@ class Citation(Out):
 
 class SourceOut(Out):
     id: str = Field(examples=["normandie-2024"])
-    kind: Literal["document", "official_text", "dataset"]
+    kind: Literal["document", "official_text", "web_page", "dataset"]
     title: str
     file: str | None = None
     publisher: str
@@ -51,6 +51,7 @@ class SourceOut(Out):
     published_text: str | None = Field(default=None, examples=["Nov. 2023"])
     url: str | None = None
     signed_by: list[str] = []
+    read_on: dt.date | None = Field(default=None, description="The day the page (or the text's copy on the web) was read.")
     note: str | None = None
 
 
@@ -94,6 +95,7 @@ class WorkSplit(Out):
     min_pct: int | None = Field(default=None, examples=[40])
     max_pct: int | None = Field(default=None, examples=[60])
     text: str
+    regions: list[str] | None = Field(default=None, description="INSEE codes of the regions whose source states this split; null: every region where the scheme is offered.")
     sources: list[Citation]
 
 
@@ -156,6 +158,10 @@ class Availability(Out):
     funders: list[str] = []
     faculties: list[str] = []
     notes: list[str] = []
+    evidence: Literal["documented", "mentioned"] = Field(
+        default="documented",
+        description="`documented`: a document describes the offer in this region; `mentioned`: a document only names "
+        "it there (e.g. « 8 facultés dans 4 ARS »), without describing it.")
     sources: list[Citation]
 
 
@@ -188,6 +194,10 @@ class PayComponentOut(Out):
     valid_to: dt.date | None
     headline: bool
     note: str | None
+    origin: Literal["published", "derived"] = Field(
+        description="`published`: a document states the amount; `derived`: computed from official figures (see derivation).")
+    derivation: str | None = Field(description="How a derived amount was computed.")
+    unconfirmed: bool = Field(description="True when no official text states the amount.")
     sources: list[Citation]
 
 

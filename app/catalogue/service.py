@@ -253,7 +253,8 @@ def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region], doc
         recipient=component.recipient,
         region=_region_ref(regions[component.region_code]) if component.region_code else None,
         valid_from=component.valid_from, valid_to=component.valid_to, headline=component.headline,
-        note=component.note, sources=_cite(component.sources, docs),
+        note=component.note, origin="derived" if component.derivation else "published",
+        derivation=component.derivation, unconfirmed=not component.confirmed, sources=_cite(component.sources, docs),
     )
 
 
@@ -317,7 +318,7 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
             S.Availability(
                 region=_region_ref(regions[a.region_code]), local_name=a.local_name, since=a.since,
                 since_text=a.since_text, funders=a.funders, faculties=a.faculties, notes=a.notes,
-                sources=_cite(a.sources, docs),
+                evidence=a.evidence, sources=_cite(a.sources, docs),
             )
             for a in availability
         ],
@@ -343,7 +344,7 @@ def _verified(scheme: Scheme) -> S.Verified | None:
 def _source_out(doc: SourceDocument) -> S.SourceOut:
     return S.SourceOut(
         id=doc.key, kind=doc.kind, title=doc.title, file=doc.file, publisher=doc.publisher, region=doc.region_code,
-        published_on=doc.published_on, published_text=doc.published_text, url=doc.url, signed_by=doc.signed_by,
+        published_on=doc.published_on, published_text=doc.published_text, url=doc.url, signed_by=doc.signed_by, read_on=doc.read_on,
         note=doc.note,
     )
 

@@ -371,11 +371,11 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
             problems.append(_problem(frame, "months", "months", t("months_range", lang, n=max_months)))
             months = None
 
-    method = get.get("method") or "published"
+    method = get.get("method") or "statutory"
     if method not in METHODS:
         problems.append(_problem(frame, "method", "method", _unknown(frame, method),
                                  hints=[t("allowed", lang, values=", ".join(METHODS))]))
-        method = "published"
+        method = "statutory"
 
     option_specs = [o for o in spec.options]
     taken = {o.name for o in option_specs}

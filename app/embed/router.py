@@ -159,7 +159,7 @@ def embed_simulator(
     region: Annotated[str | None, Query(description="INSEE region code (default: the scheme's first region).")] = None,
     start: Annotated[str | None, Query(description="First month of the contract, `YYYY-MM` or `YYYY-MM-01`.")] = None,
     months: Annotated[str | None, Query(description="Length of the contract in months.")] = None,
-    method: Annotated[str | None, Query(description="`published` (default) or `statutory`.")] = None,
+    method: Annotated[str | None, Query(description="`statutory` (default: the official net) or `published`.")] = None,
     audience: Annotated[str | None, Query(description="`mg` or `specialist`: which schemes the form offers.")] = None,
     periphery_share: Annotated[str | None, Query(description="Share of time outside the main site (%).")] = None,
     hospital_share: Annotated[str | None, Query(description="Hospital share of working time (%).")] = None,

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -78,6 +78,7 @@ class SourceDocument(SQLModel, table=True):
     url: str | None = Field(default=None, sa_type=Text)
     signed_by: list[str] = json_column()
     note: str | None = Field(default=None, sa_type=Text)
+    read_on: dt.date | None = None  # the day a web page (or a text's copy on the web) was read
 
 
 class Specialty(SQLModel, table=True):
@@ -174,6 +175,8 @@ class SchemeRegion(SQLModel, table=True):
     sources: list[dict[str, Any]] = json_column()
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    # documented: a document describes the offer in this region; mentioned: a document only names it there.
+    evidence: str = Field(default="documented", max_length=20, sa_column_kwargs={"server_default": "documented"})
 
 
 class PayComponent(SQLModel, table=True):
@@ -206,6 +209,8 @@ class PayComponent(SQLModel, table=True):
     headline: bool = False
     note: str | None = Field(default=None, sa_type=Text)
     sources: list[dict[str, Any]] = json_column()
+    derivation: str | None = Field(default=None, sa_type=Text)  # how the amount was derived, when no text states it
+    confirmed: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class Contact(SQLModel, table=True):
@@ -289,6 +294,7 @@ class PayParameterValue(SQLModel, table=True):
     brackets: list[dict[str, Any]] | None = json_column(nullable=True)
     confirmed: bool = True
     sources: list[dict[str, Any]] = json_column()
+    derivation: str | None = Field(default=None, sa_type=Text)  # how the value was derived, when no text states it
 
 
 class CatalogueVersion(SQLModel, table=True):

@@ -69,7 +69,7 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
         seed.sources = [
             _make(I.SourceIn,
                 id=s.key, kind=s.kind, title=s.title, file=s.file, publisher=s.publisher, region=s.region_code,
-                published_on=s.published_on, published_text=s.published_text, url=s.url, signed_by=s.signed_by,
+                published_on=s.published_on, published_text=s.published_text, url=s.url, signed_by=s.signed_by, read_on=s.read_on,
                 note=s.note,
             )
             for s in session.exec(select(SourceDocument).order_by(col(SourceDocument.id))).all()
@@ -85,7 +85,7 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
                     _make(I.ParameterValueIn,
                         valid_from=v.valid_from, valid_to=v.valid_to, value=v.value,
                         brackets=[_make(I.BracketIn, **b) for b in v.brackets] if v.brackets is not None else None,
-                        confirmed=v.confirmed, sources=_refs(v.sources),
+                        confirmed=v.confirmed, derivation=v.derivation, sources=_refs(v.sources),
                     )
                     for v in values[p.id]
                 ],
@@ -112,7 +112,7 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
             _make(I.AvailabilityIn,
                 scheme=a.scheme_slug, region=a.region_code, local_name=a.local_name, since=a.since,
                 since_text=a.since_text, funders=a.funders, faculties=a.faculties, notes=a.notes,
-                sources=_refs(a.sources), valid_from=a.valid_from, valid_to=a.valid_to,
+                evidence=a.evidence, sources=_refs(a.sources), valid_from=a.valid_from, valid_to=a.valid_to,
             )
             for a in _grouped(list(session.exec(select(SchemeRegion)).all()), key=lambda a: (a.scheme_slug, a.region_code))
         ]
@@ -124,7 +124,7 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
                 calculation=p.calculation, year_from=p.year_from, year_to=p.year_to,
                 periphery_share_pct=p.periphery_share_pct, conditions=p.conditions, payer=p.payer,
                 recipient=p.recipient, valid_from=p.valid_from, valid_to=p.valid_to, headline=p.headline, note=p.note,
-                sources=_refs(p.sources),
+                derivation=p.derivation, confirmed=p.confirmed, sources=_refs(p.sources),
             )
             for p in _grouped(
                 list(session.exec(select(PayComponent)).all()), key=lambda p: p.code, order=lambda p: (p.position, p.id)

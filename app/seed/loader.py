@@ -366,7 +366,7 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
             {
                 "key": s.id, "kind": s.kind, "title": s.title, "file": s.file, "publisher": s.publisher,
                 "region_code": s.region, "published_on": s.published_on, "published_text": s.published_text,
-                "url": s.url, "signed_by": list(s.signed_by), "note": s.note,
+                "url": s.url, "signed_by": list(s.signed_by), "note": s.note, "read_on": s.read_on,
             }
             for s in seed.sources
         ],
@@ -385,7 +385,7 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
                 "value": v.value,
                 "brackets": [b.model_dump(mode="json", by_alias=True, exclude_none=True) for b in v.brackets]
                 if v.brackets is not None else None,
-                "confirmed": v.confirmed, "sources": _dump(v.sources),
+                "confirmed": v.confirmed, "sources": _dump(v.sources), "derivation": v.derivation,
             }
             for p in seed.pay_parameters
             for v in p.values
@@ -454,7 +454,7 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
                 "scheme_slug": a.scheme, "region_code": a.region, "local_name": a.local_name,
                 "since": a.since, "since_text": a.since_text, "funders": list(a.funders),
                 "faculties": list(a.faculties), "notes": list(a.notes), "sources": _dump(a.sources),
-                "valid_from": a.valid_from, "valid_to": a.valid_to,
+                "valid_from": a.valid_from, "valid_to": a.valid_to, "evidence": a.evidence,
             }
             for a in seed.availability
         ],
@@ -474,6 +474,7 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
                 "periphery_share_pct": p.periphery_share_pct, "conditions": list(p.conditions), "payer": p.payer,
                 "recipient": p.recipient, "valid_from": p.valid_from, "valid_to": p.valid_to,
                 "headline": p.headline, "note": p.note, "sources": _dump(p.sources),
+                "derivation": p.derivation, "confirmed": p.confirmed,
             }
             for p in seed.pay_components
             for position in [pay_position[p.code]]

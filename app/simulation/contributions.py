@@ -55,6 +55,8 @@ class Deduction:
     amount: Decimal
     formula: str
     deductible_from_taxable: bool
+    parameters: tuple[str, ...] = ()  # codes of the parameters this line used (rate, ceilings)
+    unconfirmed: bool = False  # no official text says this contribution applies to all of its base
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,13 @@ def _band(amount: Decimal, low: Decimal, high: Decimal | None) -> Decimal:
     return max(ZERO, top - low)
 
 
-def gross_to_net(gross: Decimal, month: dt.date, parameters: ParameterSet) -> NetPay:
-    """Net pay for a month's gross salary, with every contribution and the parameter values used."""
+def gross_to_net(gross: Decimal, month: dt.date, parameters: ParameterSet, *,
+                 ircantec_base: Decimal | None = None) -> NetPay:
+    """Net pay for a month's gross salary, with every contribution and the parameter values used.
+
+    `ircantec_base`: the part of the gross the IRCANTEC applies to, when a statute excludes some of it (the
+    astreintes of CCU-AH/AHU); default, the whole gross."""
+    ircantec = gross if ircantec_base is None else ircantec_base
     day = month.replace(day=1)
     used: list[UsedValue] = []
 
@@ -94,25 +101,29 @@ def gross_to_net(gross: Decimal, month: dt.date, parameters: ParameterSet) -> Ne
     abatement = round_cents(_band(gross, ZERO, csg_ceiling) * (1 - csg_share))
     csg_base = gross - abatement
 
-    def line(code: str, label: str, base: Decimal, rate_code: str, rounded: bool, formula: str, deductible: bool) -> Deduction:
+    def line(code: str, label: str, base: Decimal, rate_code: str, rounded: bool, formula: str, deductible: bool,
+             ceilings: tuple[str, ...]) -> Deduction:
         rate = value(rate_code)
         amount = base * rate
-        return Deduction(code, label, base, rate, round_cents(amount) if rounded else amount, formula, deductible)
+        return Deduction(code, label, base, rate, round_cents(amount) if rounded else amount, formula, deductible,
+                         (rate_code, *ceilings))
+
+    csg = ("pmss", "csg-assiette-abattue", "csg-abattement-plafond-pmss")
 
     deductions = (
         line("vieillesse_plafonnee", "Vieillesse plafonnée", _band(gross, ZERO, pmss), "vieillesse-plafonnee-salarie",
-             True, "min(brut, PMSS) × taux", True),
+             True, "min(brut, PMSS) × taux", True, ("pmss",)),
         line("vieillesse_deplafonnee", "Vieillesse déplafonnée", gross, "vieillesse-deplafonnee-salarie",
-             True, "brut × taux", True),
-        line("ircantec_a", "IRCANTEC tranche A", _band(gross, ZERO, pmss), "ircantec-tranche-a-salarie",
-             True, "min(brut, PMSS) × taux", True),
-        line("ircantec_b", "IRCANTEC tranche B", _band(gross, pmss, ceiling_b), "ircantec-tranche-b-salarie",
-             True, "(min(brut, 8 PMSS) − PMSS) × taux", True),
+             True, "brut × taux", True, ()),
+        line("ircantec_a", "IRCANTEC tranche A", _band(ircantec, ZERO, pmss), "ircantec-tranche-a-salarie",
+             True, "min(brut, PMSS) × taux", True, ("pmss",)),
+        line("ircantec_b", "IRCANTEC tranche B", _band(ircantec, pmss, ceiling_b), "ircantec-tranche-b-salarie",
+             True, "(min(brut, 8 PMSS) − PMSS) × taux", True, ("pmss", "ircantec-tranche-b-plafond-pmss")),
         line("csg_deductible", "CSG déductible", csg_base, "csg-deductible",
-             False, "(brut − 1,75 % × min(brut, 4 PMSS)) × taux", True),
+             False, "(brut − 1,75 % × min(brut, 4 PMSS)) × taux", True, csg),
         line("csg_non_deductible", "CSG non déductible", csg_base, "csg-non-deductible",
-             False, "(brut − 1,75 % × min(brut, 4 PMSS)) × taux", False),
-        line("crds", "CRDS", csg_base, "crds", False, "(brut − 1,75 % × min(brut, 4 PMSS)) × taux", False),
+             False, "(brut − 1,75 % × min(brut, 4 PMSS)) × taux", False, csg),
+        line("crds", "CRDS", csg_base, "crds", False, "(brut − 1,75 % × min(brut, 4 PMSS)) × taux", False, csg),
     )
     total = sum((d.amount for d in deductions), ZERO)
     net = round_cents(gross - total)

@@ -52,6 +52,8 @@ class PublishedComponent:
     conditions: tuple[str, ...]
     sources: tuple[str, ...]
     approximate: bool = False
+    derivation: str | None = None  # set when no document states the amount: how it was derived
+    confirmed: bool = True  # False when no official text states the amount
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class SchemeData:
     split_max: int | None
     split_default: int | None
     published: tuple[PublishedComponent, ...]
+    # Regions whose own source states the work split (None: the split applies wherever the scheme is offered).
+    split_regions: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ class Options:
     astreintes_per_month: Decimal | None = None
     seniority_years: int | None = None
     region_bonus: bool | None = None
+    astreinte_rate: Decimal | None = None  # € a night, inside the establishment's forfait range
     tax: TaxMode = "none"
     tax_rate: Decimal | None = None  # percent, with tax = "personal"
 
@@ -94,6 +99,18 @@ class OptionSpec:
 
 
 @dataclass(frozen=True)
+class Brochure:
+    """What the scheme's documents publish for the same line, beside the official figure."""
+
+    codes: tuple[str, ...]
+    amount: Decimal
+    basis: str
+    approximate: bool
+    sources: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
 class Line:
     code: str
     label: str
@@ -101,11 +118,24 @@ class Line:
     amount: Decimal
     basis: str  # gross, net, unspecified (CPAM), fees (liberal, before charges)
     payer: str
-    origin: str  # published, statutory, statutory_fallback, input
+    origin: str  # published, statutory, statutory_fallback, derived, input
     formula: str
     sources: tuple[str, ...]
     used: tuple[UsedValue, ...] = ()
     smoothed: Decimal | None = None  # monthly equivalent of an amount paid less often
+    unconfirmed: bool = False  # a value no official text states
+    derivation: str | None = None
+    brochure: Brochure | None = None
+
+    @property
+    def known_until(self) -> dt.date | None:
+        """The earliest date a carried-forward value used here is known until (None: nothing carried)."""
+        return _known_until(self.used)
+
+
+def _known_until(used: tuple[UsedValue, ...] | list[UsedValue]) -> dt.date | None:
+    dates = [u.value.valid_to for u in used if u.carried_forward and u.value.valid_to is not None]
+    return min(dates) if dates else None
 
 
 @dataclass(frozen=True)
@@ -122,6 +152,51 @@ class Month:
     tax_rate: Decimal | None
     tax: Decimal | None
     net_after_tax: Decimal | None
+    tax_used: tuple[UsedValue, ...] = ()
+
+    @property
+    def carried(self) -> tuple[UsedValue, ...]:
+        """Values used this month past the last date a text gives them for."""
+        used = [u for line in self.lines for u in line.used] + list(self.pay.used if self.pay else ()) + list(self.tax_used)
+        return tuple(u for u in used if u.carried_forward)
+
+    @property
+    def known_until(self) -> dt.date | None:
+        return _known_until(self.carried)
+
+    @property
+    def projected(self) -> bool:
+        return self.known_until is not None
+
+
+@dataclass(frozen=True)
+class MissingInput:
+    option: str
+    effect: str
+    typical_range: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BrochureTotal:
+    """The documents' monthly figure set against the official net of the same month."""
+
+    month: dt.date
+    amount: Decimal
+    basis: str
+    approximate: bool
+    official_net: Decimal
+    official_gross: Decimal | None
+    difference: Decimal  # official net − brochure
+    sources: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class Window:
+    first_start: dt.date
+    last_start: dt.date
+    known_until: dt.date | None  # past it, at least one value is carried forward (projected)
 
 
 @dataclass(frozen=True)
@@ -135,13 +210,29 @@ class Result:
     months: tuple[Month, ...]
     notes: tuple[str, ...]
     used: tuple[UsedValue, ...]
+    missing_inputs: tuple[MissingInput, ...] = ()
+    brochure: BrochureTotal | None = None
+    window: Window | None = None
+
+    @property
+    def projected_months(self) -> tuple[Month, ...]:
+        return tuple(m for m in self.months if m.projected)
 
 
 # --- options ---------------------------------------------------------------------------------------------------
 
 
-def option_specs(scheme: SchemeData, model: PayModel) -> list[OptionSpec]:
-    """The options a scheme takes, with their ranges and defaults."""
+ASTREINTE_FLOOR, ASTREINTE_CEILING = "astreinte-forfait-nuit-minimum", "astreinte-forfait-nuit-maximum"
+
+
+def split_stated(scheme: SchemeData, region: str | None) -> bool:
+    """Whether a source states the scheme's work split for this region (not only for another one)."""
+    return scheme.split_regions is None or region is None or region in scheme.split_regions
+
+
+def option_specs(scheme: SchemeData, model: PayModel, parameters: ParameterSet | None = None,
+                 region: str | None = None) -> list[OptionSpec]:
+    """The options a scheme takes, with their ranges and defaults (the split as stated for the region)."""
     specs: list[OptionSpec] = []
     published_pet = [c.periphery_share_pct for c in scheme.published if c.periphery_share_pct is not None]
     if model.pet_published is not None:
@@ -149,11 +240,15 @@ def option_specs(scheme: SchemeData, model: PayModel) -> list[OptionSpec]:
             "periphery_share", "integer", published_pet[0] if published_pet else 0, Decimal(0), Decimal(100),
             "Part du temps hors du site principal (%), qui fixe la prime d'exercice territorial."))
     if model.hospital_share:
-        low = scheme.split_min if scheme.split_min is not None else 0
-        high = scheme.split_max if scheme.split_max is not None else 100
+        stated = split_stated(scheme, region)
+        low = scheme.split_min if stated and scheme.split_min is not None else 0
+        high = scheme.split_max if stated and scheme.split_max is not None else 100
         default = scheme.split_default if scheme.split_default is not None else 50
+        where = "" if stated or not scheme.split_regions else (
+            " Aucune source de cette région ne fixe la répartition (celle de " + ", ".join(scheme.split_regions)
+            + " n'y est pas appliquée).")
         specs.append(OptionSpec("hospital_share", "integer", default, Decimal(low), Decimal(high),
-                                "Part hospitalière du temps de travail (%)."))
+                                "Part hospitalière du temps de travail (%)." + where))
     if model.liberal:
         specs.append(OptionSpec("acts_per_week", "number", 0, Decimal(0), Decimal(300),
                                 "Actes (consultations G) par semaine, au tarif en vigueur chaque jour."))
@@ -169,6 +264,14 @@ def option_specs(scheme: SchemeData, model: PayModel) -> list[OptionSpec]:
     if model.astreinte:
         specs.append(OptionSpec("astreintes_per_month", "number", 0, Decimal(0), Decimal(31),
                                 "Astreintes de nuit par mois."))
+        if parameters is not None and ASTREINTE_FLOOR in parameters and ASTREINTE_CEILING in parameters:
+            floor = parameters[ASTREINTE_FLOOR].newest
+            ceiling = parameters[ASTREINTE_CEILING].newest
+            assert floor.value is not None and ceiling.value is not None
+            specs.append(OptionSpec(
+                "astreinte_rate", "number", floor.value, floor.value, ceiling.value,
+                f"Forfait par nuit d'astreinte fixé par l'établissement, de {_fmt(floor.value)} à {_fmt(ceiling.value)} € "
+                f"depuis le {floor.valid_from:%d/%m/%Y} (le plancher par défaut)."))
     if any(line.by_seniority for line in model.lines):
         specs.append(OptionSpec("seniority_years", "integer", 0, Decimal(0), Decimal(10),
                                 "Années d'ancienneté d'assistant déjà acquises (décalent les échelons)."))
@@ -181,9 +284,10 @@ def option_specs(scheme: SchemeData, model: PayModel) -> list[OptionSpec]:
     return specs
 
 
-def resolve_options(scheme: SchemeData, model: PayModel, options: Options) -> Options:
+def resolve_options(scheme: SchemeData, model: PayModel, options: Options, parameters: ParameterSet | None = None,
+                    region: str | None = None) -> Options:
     """Refuse options the scheme does not take or out of range; fill in the defaults."""
-    specs = {spec.name: spec for spec in option_specs(scheme, model)}
+    specs = {spec.name: spec for spec in option_specs(scheme, model, parameters, region)}
     values = dict(options.__dict__)
     for name, value in values.items():
         if name in ("tax", "tax_rate"):
@@ -290,7 +394,7 @@ def _step_code(line: StatutoryLine, year: int) -> str:
     return code
 
 
-def required_parameters(model: PayModel, options: Options) -> list[str]:
+def required_parameters(model: PayModel, options: Options, parameters: ParameterSet | None = None) -> list[str]:
     codes = list(CONTRIBUTION_PARAMETERS)
     for line in model.lines:
         codes += [code for _, code in line.steps]
@@ -302,16 +406,30 @@ def required_parameters(model: PayModel, options: Options) -> list[str]:
         codes.append(model.garde)
     if model.astreinte and options.astreintes_per_month:
         codes.append("astreinte-nuit")
+        codes += [c for c in (ASTREINTE_FLOOR, ASTREINTE_CEILING) if parameters is not None and c in parameters]
     if options.acts_per_week:
         codes.append("tarif-consultation-g")
+    if options.tax == "neutral":
+        codes.append("taux-neutre-mensuel")
     return list(dict.fromkeys(codes))
 
 
-def coverage(parameters: ParameterSet, codes: list[str]) -> tuple[dt.date, dt.date | None]:
-    """The dates every needed parameter has a value for (the last known values may be carried forward past the end)."""
-    first = max(parameters[c].first_day for c in codes)
-    lasts = [parameters[c].last_day for c in codes if parameters[c].last_day is not None]
-    return first, (min(lasts) if lasts else None)
+# How far past the newest official value a start is accepted, every later value carried forward and marked projected.
+PROJECTION_MONTHS = 36
+
+
+def window(parameters: ParameterSet, codes: list[str]) -> Window:
+    """The starts a simulation accepts: from the day every needed parameter has a value, to PROJECTION_MONTHS past
+    the newest value any of them has; past `known_until` some values are carried forward (projected)."""
+    present = [parameters[c] for c in codes if c in parameters]
+    # The establishments' astreinte forfait starts later than the national rate it replaces: it bounds no start.
+    first = max(p.first_day for p in present if p.code not in (ASTREINTE_FLOOR, ASTREINTE_CEILING))
+    newest = max(p.newest.valid_from for p in present)
+    # The national astreinte rate ends where the establishments' forfait begins: it is replaced, not carried forward.
+    superseded = {"astreinte-nuit"} if ASTREINTE_FLOOR in parameters else set()
+    lasts = [p.last_day for p in present if p.last_day is not None and p.code not in superseded]
+    return Window(first_start=first, last_start=add_months(newest.replace(day=1), PROJECTION_MONTHS),
+                  known_until=min(lasts) if lasts else None)
 
 
 # --- the simulation ----------------------------------------------------------------------------------------------
@@ -325,7 +443,7 @@ def simulate(
     region: str,
     start: dt.date,
     months: int,
-    method: Method = "published",
+    method: Method = "statutory",
     options: Options = Options(),
 ) -> Result:
     """Month-by-month income over a contract, every figure with its formula and sources."""
@@ -343,30 +461,43 @@ def simulate(
             "months", f"'{scheme.slug}' lasts {scheme.max_months} months at most: {scheme.duration_text} "
             f"(source: {'; '.join(scheme.duration_sources)})",
         )
-    options = resolve_options(scheme, model, options)
-    codes = required_parameters(model, options)
+    given = options
+    options = resolve_options(scheme, model, options, parameters, region)
+    codes = required_parameters(model, options, parameters)
     missing = [c for c in codes if c not in parameters]
     if missing:
         raise SimulationError("scheme", f"The catalogue lacks the parameters {', '.join(missing)} for this scheme.")
-    first, last = coverage(parameters, codes)
-    if start < first or (last is not None and start > last):
-        covered = f"from {first:%Y-%m-%d}" + (f" to {last:%Y-%m-%d}" if last else "")
-        raise SimulationError("start", f"No pay data for a start on {start:%Y-%m-%d}: the parameters cover starts {covered}.")
+    span = window(parameters, codes)
+    if start < span.first_start or start > span.last_start:
+        raise SimulationError(
+            "start", f"No pay data for a start on {start:%Y-%m-%d}: starts are accepted from {span.first_start:%Y-%m-%d} "
+            f"to {span.last_start:%Y-%m-%d} ({PROJECTION_MONTHS} months past the newest official value; values known "
+            f"until {span.known_until:%Y-%m-%d} are carried forward after it, and marked projected)."
+            if span.known_until else f"No pay data for a start on {start:%Y-%m-%d}: starts are accepted from "
+            f"{span.first_start:%Y-%m-%d} to {span.last_start:%Y-%m-%d}.")
 
     collector = _Collector()
     for note in model.notes:
         collector.note(note)
+    if model.hospital_share and not split_stated(scheme, region):
+        collector.note("La répartition du temps de travail publiée pour ce dispositif vient d'une autre région ("
+                       + ", ".join(scheme.split_regions or ()) + ") ; aucune source de cette région ne la fixe.")
     built = [
         _month(scheme, model, parameters, region, add_months(start, i), i, months, method, options, collector)
         for i in range(months)
     ]
     built = _cpam_guarantee(scheme, model, built, options, collector)
-    final = tuple(_settle(m, parameters, options, collector) for m in built)
+    final = tuple(_settle(m, model, parameters, options, collector) for m in built)
     if method == "published":
         _reconcile_totals(scheme, region, final, collector)
+    brochure = _brochure_total(scheme, region, final) if method == "statutory" else None
+    missing_inputs = _missing_inputs(scheme, model, given, options, parameters, region, start)
+    for item in missing_inputs:
+        collector.note(item.effect)
     return Result(
         scheme=scheme, region=region, start=start, months_count=months, method=method, options=options,
         months=final, notes=tuple(collector.notes), used=tuple(collector.used.values()),
+        missing_inputs=missing_inputs, brochure=brochure, window=span,
     )
 
 
@@ -428,29 +559,46 @@ def _month(
             formula += f" × {options.hospital_share} % (part hospitalière)"
         category = _category(c)
         applied.add(c.code)
+        if c.derivation:
+            collector.note(f"« {c.label} » : montant dérivé, qu'aucun document ne publie ({c.derivation})")
         if amount:
-            lines.append(Line(c.code, c.label, category, round_cents(amount), c.basis, c.payer, "published", formula,
-                              c.sources, smoothed=round_cents(smoothed) if smoothed is not None else None))
+            lines.append(Line(c.code, c.label, category, round_cents(amount), c.basis, c.payer,
+                              "derived" if c.derivation else "published", formula, c.sources,
+                              smoothed=round_cents(smoothed) if smoothed is not None else None,
+                              unconfirmed=not c.confirmed, derivation=c.derivation))
 
+    brochure = method == "statutory"
     # Statutory lines: always in the statutory method; in the published one, where no published figure applies.
     for line in model.lines:
         if method == "published" and applied & set(line.published):
             continue
-        lines.append(_grid_line(line, parameters, month, year, options, method, collector))
+        grid = _grid_line(line, parameters, month, year, options, method, collector)
+        if brochure:
+            grid = _with_brochure(grid, scheme, line.published, region, year, month, index, total_months, options, model)
+        lines.append(grid)
     if model.iespe_published is not None and not (method == "published" and applied & set(model.iespe_published)):
         parameter = parameters["iespe-mensuelle"]
         amount, used = _month_average(parameter, month, collector)
-        lines.append(Line("iespe", parameter.label, "allowance", round_cents(amount), "gross", "Établissement employeur",
-                          _origin(method), f"{_fmt(amount)} € par mois", _sources(used), used))
+        iespe = _traced(Line("iespe", parameter.label, "allowance", round_cents(amount), "gross", "Établissement employeur",
+                             _origin(method), f"{_fmt(amount)} € par mois", _sources(used), used))
+        if brochure:
+            iespe = _with_brochure(iespe, scheme, model.iespe_published, region, year, month, index, total_months,
+                                   options, model)
+        lines.append(iespe)
     if model.pet_published is not None and not (method == "published" and applied & set(model.pet_published)):
         share = Decimal(options.periphery_share or 0)
         if share:
             parameter = parameters["pet-mensuelle"]
             half_days = share / 10
             amount, used = _month_average(parameter, month, collector, scale_input=half_days)
-            lines.append(Line("pet", parameter.label, "allowance", round_cents(amount), "gross", "Établissement employeur",
-                              _origin(method), f"{share} % hors site principal = {half_days} demi-journées par semaine "
-                              f"→ {_fmt(amount)} € par mois", _sources(used), used))
+            pet = _traced(Line("pet", parameter.label, "allowance", round_cents(amount), "gross",
+                               "Établissement employeur", _origin(method),
+                               f"{share} % hors site principal = {half_days} demi-journées par semaine "
+                               f"→ {_fmt(amount)} € par mois", _sources(used), used))
+            if brochure:
+                pet = _with_brochure(pet, scheme, model.pet_published, region, year, month, index, total_months,
+                                     options, model)
+            lines.append(pet)
 
     # Variable income from the user's inputs, at the rates in force.
     if model.garde and options.gardes_per_month:
@@ -462,23 +610,23 @@ def _month(
             if extra:
                 rate, used = rate * (1 + extra), used + extra_used
                 formula += f" × (1 + {extra:.4f}) (majoration temporaire)"
-        lines.append(Line("gardes", parameter.label, "garde", round_cents(options.gardes_per_month * rate), "gross",
-                          "Établissement employeur", "input", formula, _sources(used), used))
+        lines.append(_traced(Line("gardes", parameter.label, "garde", round_cents(options.gardes_per_month * rate),
+                                  "gross", "Établissement employeur", "input", formula, _sources(used), used)))
     if model.astreinte and options.astreintes_per_month:
-        parameter = parameters["astreinte-nuit"]
-        rate, used = _month_average(parameter, month, collector)
-        lines.append(Line("astreintes", parameter.label, "garde", round_cents(options.astreintes_per_month * rate),
-                          "gross", "Établissement employeur", "input",
-                          f"{options.astreintes_per_month} × {_fmt(rate)} €", _sources(used), used))
+        rate, used, how = _astreinte_rate(parameters, month, options, collector)
+        lines.append(_traced(Line("astreintes", parameters["astreinte-nuit"].label, "garde",
+                                  round_cents(options.astreintes_per_month * rate), "gross", "Établissement employeur",
+                                  "input", f"{options.astreintes_per_month} × {_fmt(rate)} €{how}", _sources(used),
+                                  used)))
     if model.liberal and options.acts_per_week:
         parameter = parameters["tarif-consultation-g"]
         tariff, used = _month_average(parameter, month, collector)
         days = month_end(month).day
         fees = options.acts_per_week * days / 7 * tariff
-        lines.append(Line("honoraires", "Honoraires (actes × tarif G en vigueur)", "liberal", round_cents(fees), "fees",
-                          "Patients / Assurance maladie", "input",
-                          f"{options.acts_per_week} actes/semaine × {days}/7 semaines × {_fmt(tariff)} €",
-                          _sources(used), used))
+        lines.append(_traced(Line("honoraires", "Honoraires (actes × tarif G en vigueur)", "liberal", round_cents(fees),
+                                  "fees", "Patients / Assurance maladie", "input",
+                                  f"{options.acts_per_week} actes/semaine × {days}/7 semaines × {_fmt(tariff)} €",
+                                  _sources(used), used)))
         collector.note("Les honoraires sont comptés avant charges et cotisations sociales libérales (non modélisées).")
     elif model.liberal and options.liberal_fees_monthly:
         lines.append(Line("honoraires", "Honoraires (montant saisi)", "liberal", round_cents(options.liberal_fees_monthly),
@@ -538,8 +686,168 @@ def _grid_line(line: StatutoryLine, parameters: ParameterSet, month: dt.date, ye
                        f"est utilisée pour ceux-là (origin: statutory_fallback).")
     if line.note:
         collector.note(line.note)
-    return Line(line.code, line.label, "salary", round_cents(amount), "gross", line.payer, _origin(method), formula,
-                _sources(used), used)
+    return _traced(Line(line.code, line.label, "salary", round_cents(amount), "gross", line.payer, _origin(method),
+                        formula, _sources(used), used))
+
+
+def _traced(line: Line) -> Line:
+    """Mark a line computed from values no text states as derived (with how) or unconfirmed."""
+    derivations = tuple(dict.fromkeys(u.value.derivation for u in line.used if u.value.derivation))
+    unconfirmed = any(not u.value.confirmed for u in line.used)
+    if not derivations and not unconfirmed:
+        return line
+    origin = "derived" if derivations and line.origin != "input" else line.origin
+    return replace(line, origin=origin, unconfirmed=unconfirmed,
+                   derivation=" ; ".join(derivations) if derivations else line.derivation)
+
+
+def _astreinte_rate(parameters: ParameterSet, month: dt.date, options: Options,
+                    collector: _Collector) -> tuple[Decimal, tuple[UsedValue, ...], str]:
+    """One night's astreinte over the month: the national rate, then the establishment's forfait where it applies."""
+    last = month_end(month)
+    national = parameters["astreinte-nuit"]
+    forfait = parameters[ASTREINTE_FLOOR] if ASTREINTE_FLOOR in parameters else None
+    forfait_from = forfait.first_day if forfait is not None else None
+    national_end = last if forfait_from is None else min(last, forfait_from - dt.timedelta(days=1))
+    total, used, how = ZERO, [], ""
+    if month <= national_end:
+        for value, count, carried in national.segments(month, national_end):
+            assert value.value is not None
+            total += value.value * count
+            used.append(collector.use(national, value, carried))
+    if forfait is not None and forfait_from is not None and last >= forfait_from:
+        days = (last - max(month, forfait_from)).days + 1
+        rate = options.astreinte_rate if options.astreinte_rate is not None else forfait.newest.value
+        assert rate is not None
+        total += rate * days
+        for code in (ASTREINTE_FLOOR, ASTREINTE_CEILING):
+            value, carried = parameters[code].at(max(month, forfait_from))
+            used.append(collector.use(parameters[code], value, carried))
+        how = f" (forfait de l'établissement : {_fmt(rate)} € la nuit, option astreinte_rate)"
+    return total / last.day, tuple(used), how
+
+
+def _brochure_text(amount: Decimal, basis: str, approximate: bool, official: Line) -> str:
+    words = {"net": "net", "gross": "brut", "unspecified": ""}.get(basis, "")
+    announced = f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{' ' + words if words else ''}"
+    official_words = f"la grille officielle donne {_fmt(official.amount)} € brut"
+    if basis == "net":
+        gap = official.amount - amount
+        closeness = (" : le montant « net » de la brochure est proche du brut officiel, sans les cotisations"
+                     if abs(gap) <= official.amount * Decimal("0.10") else "")
+        return f"{announced} ; {official_words}, avant cotisations salariales{closeness}."
+    if basis == "gross":
+        gap = official.amount - amount
+        if abs(gap) < Decimal("0.01"):
+            return f"{announced} ; {official_words} : les deux concordent."
+        return f"{announced} ; {official_words}, soit {_fmt(abs(gap))} € de {'plus' if gap > 0 else 'moins'}."
+    return f"{announced} (brut ou net non précisé) ; {official_words}."
+
+
+def _with_brochure(line: Line, scheme: SchemeData, codes: tuple[str, ...] | None, region: str, year: int,
+                   month: dt.date, index: int, total_months: int, options: Options, model: PayModel) -> Line:
+    """Attach to an official line what the scheme's documents publish for it that month, in words."""
+    if not codes:
+        return line
+    found = []
+    for c in scheme.published:
+        if c.code not in codes or c.calculation != "fixed" or not _applies(c, region, year, month):
+            continue
+        if c.periphery_share_pct is not None and options.periphery_share != c.periphery_share_pct:
+            continue
+        if c.derivation:  # a derived amount is not what a brochure publishes
+            continue
+        amount, smoothed, _ = _published_amount(c, index, total_months)
+        days, month_days = _days_in_force(c, month)
+        amount = (smoothed if smoothed is not None else amount) * Decimal(days) / Decimal(month_days)
+        if c.code in model.share_components:
+            amount = amount * Decimal(options.hospital_share or 0) / 100
+        found.append((c, amount))
+    if not found:
+        return line
+    amount = round_cents(sum((a for _, a in found), ZERO))
+    basis = found[0][0].basis if len({c.basis for c, _ in found}) == 1 else "unspecified"
+    approximate = any(c.approximate for c, _ in found)
+    return replace(line, brochure=Brochure(
+        codes=tuple(c.code for c, _ in found), amount=amount, basis=basis, approximate=approximate,
+        sources=tuple(dict.fromkeys(src for c, _ in found for src in c.sources)),
+        text=_brochure_text(amount, basis, approximate, line)))
+
+
+def _brochure_total(scheme: SchemeData, region: str, months: tuple[Month, ...]) -> BrochureTotal | None:
+    """The documents' monthly figure for the first contract year, set against the official net of its first month."""
+    if not months:
+        return None
+    first = months[0]
+    stated = next((c for c in scheme.published if c.kind == "total" and c.region in (None, region)
+                   and c.frequency == "monthly" and (c.year_from or 1) <= first.contract_year <= (c.year_to or 99)),
+                  None)
+    if stated is not None:
+        amount, basis, approximate, sources = stated.amount, stated.basis, stated.approximate, stated.sources
+        what = stated.label
+    else:
+        salary = [line for line in first.lines if line.category in SALARY]
+        published = [(line.brochure.amount, line.brochure.basis, line.brochure.approximate, line.brochure.sources)
+                     for line in salary if line.brochure is not None]
+        published += [(line.smoothed or line.amount, line.basis, False, line.sources)
+                      for line in salary if line.origin == "published"]
+        if not published:
+            return None
+        amount = sum((p[0] for p in published), ZERO)
+        bases = {p[1] for p in published}
+        basis = bases.pop() if len(bases) == 1 else "unspecified"
+        approximate = any(p[2] for p in published)
+        sources = tuple(dict.fromkeys(src for p in published for src in p[3]))
+        what = "somme des montants publiés"
+    official = first.net_salary
+    difference = official - amount
+    words = {"net": " net", "gross": " brut"}.get(basis, "")
+    pct = (abs(difference) / amount * 100).quantize(Decimal("0.1")) if amount else ZERO
+    text = (f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{words} par mois ({what}). "
+            f"Selon les grilles officielles et les cotisations salariales en vigueur, le premier mois "
+            f"({first.month:%m/%Y}) donne {_fmt(official)} € net")
+    if abs(difference) < 1:
+        text += " : les deux concordent."
+    else:
+        text += f", soit {_fmt(abs(difference))} € de {'plus' if difference > 0 else 'moins'} ({_fmt(pct)} %)."
+    if basis == "net" and first.gross is not None and abs(first.gross - amount) < abs(official - amount):
+        text += (f" Le montant de la brochure est plus proche du brut officiel ({_fmt(first.gross)} €) que du net : "
+                 "il ne déduit pas les cotisations salariales.")
+    return BrochureTotal(month=first.month, amount=amount, basis=basis, approximate=approximate, official_net=official,
+                         official_gross=first.gross, difference=difference, sources=sources, text=text)
+
+
+def _missing_inputs(scheme: SchemeData, model: PayModel, given: Options, resolved: Options, parameters: ParameterSet,
+                    region: str, start: dt.date) -> tuple[MissingInput, ...]:
+    """Inputs left at their default that drive a large part of the income: named, with what they change."""
+    out: list[MissingInput] = []
+    if model.liberal and given.acts_per_week is None and given.liberal_fees_monthly is None:
+        effect = ("acts_per_week non renseigné : la part soins (honoraires) est comptée à 0 €, alors qu'elle fait une "
+                  "grande partie du revenu ; donnez le nombre d'actes par semaine (ou liberal_fees_monthly).")
+        if model.cpam:
+            effect += " Le complément de rémunération CPAM (cpam_contract) se calcule aussi à partir de ce nombre."
+        out.append(MissingInput("acts_per_week", effect))
+    if model.garde is not None and given.gardes_per_month is None and model.garde in parameters:
+        value, _ = parameters[model.garde].at(start)
+        out.append(MissingInput(
+            "gardes_per_month", f"gardes_per_month non renseigné : aucune garde n'est comptée (une garde complète est "
+            f"payée {_fmt(value.value or ZERO)} € brut).", sources=value.sources))
+    if model.astreinte and given.astreintes_per_month is None:
+        out.append(MissingInput("astreintes_per_month",
+                                "astreintes_per_month non renseigné : aucune astreinte n'est comptée."))
+    if (model.astreinte and resolved.astreintes_per_month and given.astreinte_rate is None
+            and ASTREINTE_FLOOR in parameters and ASTREINTE_CEILING in parameters):
+        floor, ceiling = parameters[ASTREINTE_FLOOR].newest, parameters[ASTREINTE_CEILING].newest
+        out.append(MissingInput(
+            "astreinte_rate", f"astreinte_rate non renseigné : le forfait de nuit est compté au plancher de "
+            f"{_fmt(floor.value or ZERO)} € ; chaque établissement le fixe entre {_fmt(floor.value or ZERO)} et "
+            f"{_fmt(ceiling.value or ZERO)} €.", typical_range=f"{_fmt(floor.value or ZERO)}–{_fmt(ceiling.value or ZERO)} € par nuit",
+            sources=floor.sources))
+    if model.hospital_share and given.hospital_share is None and not split_stated(scheme, region):
+        out.append(MissingInput(
+            "hospital_share", f"hospital_share non renseigné : {resolved.hospital_share} % de temps hospitalier est "
+            "supposé, aucune source de cette région ne fixant la répartition."))
+    return tuple(out)
 
 
 def _cpam_guarantee(scheme: SchemeData, model: PayModel, months: list[Month], options: Options,
@@ -589,14 +897,26 @@ def _reconcile_totals(scheme: SchemeData, region: str, months: tuple[Month, ...]
                        f"montants publiés fait {_fmt(published)} € : le total {agreement}.")
 
 
-def _settle(month: Month, parameters: ParameterSet, options: Options, collector: _Collector) -> Month:
+def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Options, collector: _Collector) -> Month:
     """Gross → net with the contributions in force, then the income tax withheld at source."""
     salary = [line for line in month.lines if line.category in SALARY]
     gross_lines = [line for line in salary if line.basis == "gross"]
     net_lines = [line for line in salary if line.basis == "net"]
     other = sum((line.amount for line in month.lines if line.category not in SALARY), ZERO)
     gross_total = sum((line.amount for line in gross_lines), ZERO)
-    pay = gross_to_net(gross_total, month.month, parameters) if gross_lines else None
+    excluded = sum((line.amount for line in gross_lines if line.code in model.ircantec_excluded), ZERO)
+    pay = gross_to_net(gross_total, month.month, parameters,
+                       ircantec_base=gross_total - excluded if excluded else None) if gross_lines else None
+    if pay is not None and model.ircantec_unconfirmed is not None:
+        codes, why = model.ircantec_unconfirmed
+        part = sum((line.amount for line in gross_lines if line.code in codes), ZERO)
+        if part:
+            without = gross_to_net(gross_total, month.month, parameters, ircantec_base=gross_total - part)
+            gap = without.net - pay.net
+            pay = replace(pay, deductions=tuple(
+                replace(d, unconfirmed=True) if d.code.startswith("ircantec") else d for d in pay.deductions))
+            collector.note(f"{why} Sans IRCANTEC sur cette part, le net serait plus élevé de {_fmt(gap)} € par mois "
+                           f"({month.month:%m/%Y}).")
     if pay is not None:
         for used in pay.used:
             collector.use(parameters[used.code], used.value, used.carried_forward)
@@ -608,6 +928,7 @@ def _settle(month: Month, parameters: ParameterSet, options: Options, collector:
     net = net_salary + other
 
     tax_base = tax_rate = tax = after = None
+    tax_used: tuple[UsedValue, ...] = ()
     if options.tax != "none":
         tax_base = sum((line.amount for line in net_lines), ZERO) + (pay.taxable if pay else ZERO)
         if net_lines:
@@ -617,12 +938,15 @@ def _settle(month: Month, parameters: ParameterSet, options: Options, collector:
             tax_rate = (options.tax_rate or ZERO) / 100
         else:
             parameter = parameters["taux-neutre-mensuel"] if "taux-neutre-mensuel" in parameters else None
-            value = next((v for v in parameter.values if v.covers(month.month)), None) if parameter else None
-            if value is None:
+            try:
+                value, carried = parameter.at(month.month) if parameter else (None, False)
+            except MissingParameter:
+                value, carried = None, False
+            if value is None or parameter is None:
                 collector.note("Taux neutre : grille inconnue pour certains mois ; l'impôt n'y est pas calculé "
                                "(donnez un taux personnel avec tax=personal).")
             else:
-                collector.use(parameter, value, False)
+                tax_used = (collector.use(parameter, value, carried),)
                 tax_rate = value.lookup(tax_base)
         if tax_rate is not None:
             tax = round_cents(tax_base * tax_rate)
@@ -631,7 +955,7 @@ def _settle(month: Month, parameters: ParameterSet, options: Options, collector:
             collector.note("L'impôt prélevé à la source porte sur le salaire ; les honoraires et versements CPAM "
                            "relèvent d'acomptes, non calculés ici.")
     return replace(month, gross=gross, pay=pay, net_salary=net_salary, other_income=other, net=net,
-                   tax_base=tax_base, tax_rate=tax_rate, tax=tax, net_after_tax=after)
+                   tax_base=tax_base, tax_rate=tax_rate, tax=tax, net_after_tax=after, tax_used=tax_used)
 
 
 def yearly(result: Result) -> dict[int, list[Month]]:
@@ -642,6 +966,7 @@ def yearly(result: Result) -> dict[int, list[Month]]:
 
 
 __all__ = [
-    "Line", "Method", "Month", "Options", "OptionSpec", "PublishedComponent", "Result", "SchemeData",
-    "SimulationError", "MissingParameter", "add_months", "coverage", "option_specs", "simulate", "yearly",
+    "Brochure", "BrochureTotal", "Line", "Method", "MissingInput", "Month", "Options", "OptionSpec",
+    "PublishedComponent", "Result", "SchemeData", "SimulationError", "MissingParameter", "Window", "add_months",
+    "option_specs", "simulate", "window", "yearly",
 ]

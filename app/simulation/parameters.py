@@ -33,6 +33,7 @@ class DatedValue:
     brackets: tuple[Bracket, ...] | None
     confirmed: bool
     sources: tuple[str, ...]
+    derivation: str | None = None  # how the value was computed from official figures, when no text states it
 
     def covers(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -60,6 +61,11 @@ class Parameter:
     @property
     def last_day(self) -> dt.date | None:
         return self.values[-1].valid_to
+
+    @property
+    def newest(self) -> DatedValue:
+        """The most recent value a text gives (the one carried forward past `last_day`)."""
+        return self.values[-1]
 
     def at(self, day: dt.date) -> tuple[DatedValue, bool]:
         """The value in force on `day`, and whether it is carried forward past the last known period."""

@@ -40,6 +40,10 @@ class PayModel:
     # Published components paid only when an option says the doctor qualifies.
     optional_components: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    # Line codes a statute leaves out of the IRCANTEC base (the astreintes of CCU-AH/AHU).
+    ircantec_excluded: frozenset[str] = frozenset()
+    # Set when no official text says whether the IRCANTEC applies to a line: the codes of those lines and why.
+    ircantec_unconfirmed: tuple[tuple[str, ...], str] | None = None
 
 
 ASSISTANT_GRID = (
@@ -69,6 +73,19 @@ def _assistant(slug: str, *, pet: bool = False, share: bool = False, notes: tupl
     )
 
 
+HU_IRCANTEC_NOTE = (
+    "IRCANTEC des CCU-AH/AHU (site de l'Ircantec) : sans activité libérale, sur toute la rémunération universitaire et "
+    "les émoluments hospitaliers, gardes comprises, à l'exclusion des astreintes ; avec une activité libérale, sur la "
+    "seule rémunération universitaire (cas non simulé)."
+)
+CCU_MG_IRCANTEC = (
+    ("universitaire",),
+    "Aucun texte officiel lu ne dit si la rémunération universitaire des CCU-MG (et des AUMG, payés sur cette base) est "
+    "soumise à l'IRCANTEC ; l'arrêté du 30 décembre 2008 la dit seulement « non soumise à retenue pour pension civile ». "
+    "L'IRCANTEC y est appliquée, comme pour les CCU-AH/AHU (non confirmé).",
+)
+
+
 def _hospital_university(slug: str) -> PayModel:
     return PayModel(
         lines=(
@@ -84,6 +101,8 @@ def _hospital_university(slug: str) -> PayModel:
         iespe_published=(f"{slug}-iespe",),
         garde="garde-hu",
         astreinte=True,
+        ircantec_excluded=frozenset({"astreintes"}),
+        notes=(HU_IRCANTEC_NOTE,),
     )
 
 
@@ -98,6 +117,7 @@ PAY_MODELS: dict[str, PayModel] = {
         liberal=True,
         cpam=True,
         notes=("La part soins est libérale (honoraires) ou salariée ; les honoraires sont comptés avant charges.",),
+        ircantec_unconfirmed=CCU_MG_IRCANTEC,
     ),
     "aumg": PayModel(
         lines=(
@@ -109,16 +129,25 @@ PAY_MODELS: dict[str, PayModel] = {
         ),
         liberal=True,
         notes=("Les AUMG ne reçoivent pas le complément de rémunération CPAM des CCU-MG.",),
+        ircantec_unconfirmed=CCU_MG_IRCANTEC,
     ),
     "chef-clinique-region": PayModel(
         lines=(
             StatutoryLine(
                 "universitaire", "Salaire universitaire", "UFR de médecine", CCU_AH_UNIVERSITY,
                 published=("chef-clinique-region-salaire-universitaire",),
-                note="Grille universitaire des chefs de clinique ; la part hospitalière en CH n'est pas publiée.",
+                note="Grille universitaire des chefs de clinique-assistants (« comme tout chef de clinique »).",
+            ),
+            StatutoryLine(
+                "hospitalier", "Rémunération hospitalière (valence hospitalière de 50 % en CH)", "Centre hospitalier (CH)",
+                CCU_AH_HOSPITAL,
+                note="Valence hospitalière (50 %, en centre hospitalier) : la grille hospitalière des chefs de clinique-"
+                "assistants est appliquée, le document disant « comme tout chef de clinique » ; aucune source ne publie "
+                "le montant versé par le CH.",
             ),
         ),
-        notes=("La rémunération de la valence hospitalière (CH) n'est publiée par aucune source : elle n'est pas comptée.",),
+        ircantec_excluded=frozenset({"astreintes"}),
+        notes=(HU_IRCANTEC_NOTE,),
     ),
     "mg-400": PayModel(
         lines=(

@@ -40,7 +40,7 @@ def load_parameters(session: Session) -> ParameterSet:
             DatedValue(
                 valid_from=v.valid_from, valid_to=v.valid_to, value=v.value,
                 brackets=tuple(_bracket(b) for b in v.brackets) if v.brackets is not None else None,
-                confirmed=v.confirmed, sources=_citations(v.sources, docs),
+                confirmed=v.confirmed, sources=_citations(v.sources, docs), derivation=v.derivation,
             )
             for v in values[p.id]
         )
@@ -84,13 +84,15 @@ def load_scheme(session: Session, slug: str, on: dt.date) -> SchemeData | None:
         split_min=split.get("min_pct"),
         split_max=split.get("max_pct"),
         split_default=split.get("default_pct"),
+        split_regions=tuple(split["regions"]) if split.get("regions") else None,
         published=tuple(
             PublishedComponent(
                 code=c.code, label=c.label, kind=c.kind, amount=c.amount, basis=c.basis, frequency=c.frequency,
                 payment_frequency=c.payment_frequency, calculation=c.calculation, year_from=c.year_from,
                 year_to=c.year_to, periphery_share_pct=c.periphery_share_pct, region=c.region_code, payer=c.payer,
                 valid_from=c.valid_from, valid_to=c.valid_to, conditions=tuple(c.conditions),
-                sources=_citations(c.sources, docs), approximate=c.approximate,
+                sources=_citations(c.sources, docs), approximate=c.approximate, derivation=c.derivation,
+                confirmed=c.confirmed,
             )
             for c in components
         ),

@@ -28,6 +28,7 @@ class SimulationOptions(BaseModel):
     cpam_contract: bool | None = Field(default=None, description="CCU-MG contract with the CPAM (group practice, permanence des soins, on request).")
     gardes_per_month: Decimal | None = Field(default=None, ge=0, le=31, description="Gardes per month (0.5 for a half garde).", examples=[4])
     astreintes_per_month: Decimal | None = Field(default=None, ge=0, le=31, description="Night astreintes per month.")
+    astreinte_rate: Decimal | None = Field(default=None, ge=0, le=10000, description="€ a night of astreinte, as the establishment sets it inside the national range in force (70–280 € since 1 November 2025; see `GET /schemes/{slug}/simulation`). Default: the floor.", examples=[70])
     seniority_years: int | None = Field(default=None, ge=0, le=10, description="Years of seniority as an assistant already acquired.")
     region_bonus: bool | None = Field(default=None, description="The Région pays its bonus (ATP, « dans certains cas »).")
     tax: Literal["none", "neutral", "personal"] = Field(default="none", description="Income tax withheld at source: none, the taux neutre grid in force, or a personal rate.")
@@ -39,10 +40,10 @@ class SimulationRequest(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 24},
-                {"scheme": "ccu-mg", "region": "32", "start": "2024-11-01", "months": 96, "method": "statutory",
+                {"scheme": "ccu-ah", "region": "32", "start": "2027-11-01", "months": 24},
+                {"scheme": "ccu-mg", "region": "32", "start": "2027-05-01", "months": 96,
                  "options": {"acts_per_week": 30, "cpam_contract": True}},
-                {"scheme": "atp-regional", "region": "32", "start": "2024-11-01", "months": 24,
+                {"scheme": "atp-regional", "region": "32", "start": "2027-11-01", "months": 24, "method": "published",
                  "options": {"periphery_share": 50, "gardes_per_month": 4, "tax": "neutral"}},
             ]
         },
@@ -50,12 +51,13 @@ class SimulationRequest(BaseModel):
 
     scheme: str = Field(max_length=80, description="Scheme slug.", examples=["ccu-ah"])
     region: str = Field(pattern=r"^\d{2}$", description="INSEE code of a region where the scheme is offered.", examples=["32"])
-    start: IsoDate = Field(description="First day of the contract (the first of a month).", examples=["2024-11-01"])
+    start: IsoDate = Field(description="First day of the contract (the first of a month).", examples=["2027-11-01"])
     months: int = Field(ge=1, le=120, description="Length of the contract in months.", examples=[24])
     method: Method = Field(
-        default="published",
-        description="`published`: the figures the documents publish (net or gross as published), the official "
-        "grids only where no figure is published; `statutory`: official gross grids and contribution rates.",
+        default="statutory",
+        description="`statutory` (default): the official gross grids, then the employee contributions in force — the "
+        "official net; each component also shows what the documents publish for it (`brochure`). `published`: the "
+        "figures the documents publish (net or gross as they say), the official grids only where none is published.",
     )
     options: SimulationOptions = Field(default_factory=SimulationOptions)
 
@@ -65,9 +67,9 @@ class SimulationQuery(SimulationOptions):
 
     scheme: str = Field(max_length=80, description="Scheme slug.", examples=["ccu-ah"])
     region: str = Field(pattern=r"^\d{2}$", description="INSEE region code.", examples=["32"])
-    start: IsoDate = Field(description="First day of the contract.", examples=["2024-11-01"])
+    start: IsoDate = Field(description="First day of the contract.", examples=["2027-11-01"])
     months: int = Field(ge=1, le=120, description="Length of the contract in months.", examples=[24])
-    method: Method = Field(default="published", description="published or statutory.")
+    method: Method = Field(default="statutory", description="statutory (default: the official net) or published.")
     format: Literal["json", "csv"] | None = Field(default=None, description="`csv` for a CSV export (same as `Accept: text/csv`).")
 
     def to_request(self) -> SimulationRequest:
@@ -81,6 +83,18 @@ class ParameterRef(BaseModel):
     valid_from: dt.date
 
 
+class BrochureLine(BaseModel):
+    """What the scheme's documents publish for the same line, beside the official figure."""
+
+    codes: list[str] = Field(description="The pay components of the catalogue stating it.")
+    amount: Money = Field(description="The published amount for this month (monthly equivalent).")
+    basis: Literal["gross", "net", "unspecified"]
+    approximate: bool
+    difference: Money = Field(description="Official amount − published amount (the official one is gross).")
+    text: str = Field(examples=["La brochure annonce 1 392,00 € net ; la grille officielle donne 1 480,90 € brut, avant cotisations salariales."])
+    sources: list[str]
+
+
 class Component(BaseModel):
     code: str = Field(examples=["ccu-ah-salaire-universitaire"])
     label: str
@@ -90,12 +104,18 @@ class Component(BaseModel):
         description="`gross`/`net` as stated; `unspecified` when the source does not say; `fees`: liberal fees before charges."
     )
     payer: str
-    origin: Literal["published", "statutory", "statutory_fallback", "input"] = Field(
+    origin: Literal["published", "statutory", "statutory_fallback", "derived", "input"] = Field(
         description="`published`: a figure of a source document; `statutory`: an official grid; `statutory_fallback`: "
-        "an official grid used in the published method because no document publishes that figure; `input`: your inputs × official rates."
+        "an official grid used in the published method because no document publishes that figure; `derived`: computed "
+        "from official figures that no text states as such (see `derivation`); `input`: your inputs × official rates."
     )
     formula: str = Field(examples=["1 392,00 € par mois"])
     smoothed_monthly: Money | None = Field(description="Monthly equivalent of an amount paid less often (quarterly).")
+    unconfirmed: bool = Field(description="True when a value used here is stated by no official text.")
+    derivation: str | None = Field(description="How a derived value was computed.")
+    projected: bool = Field(description="True when a value used here is carried forward past the date it is known until.")
+    known_until: dt.date | None = Field(description="The date the carried-forward value is known until.")
+    brochure: BrochureLine | None = Field(description="Statutory method: what the documents publish for this line.")
     sources: list[str]
     parameters: list[ParameterRef]
 
@@ -107,11 +127,15 @@ class Contribution(BaseModel):
     rate: RateOut
     amount: Money = Field(description="Unrounded for CSG/CRDS (as OpenFisca), per line rounded for the others.")
     formula: str
+    projected: bool = Field(description="True when its rate or ceiling is carried forward past the date it is known until.")
+    known_until: dt.date | None
+    unconfirmed: bool = Field(description="True when no official text says this contribution applies to all of its base (see notes).")
 
 
 class MonthOut(BaseModel):
-    month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2024-11"])
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2027-11"])
     contract_year: int = Field(examples=[1])
+    projected: bool = Field(description="True when a value used this month is carried forward past the date it is known until.")
     gross: Money | None = Field(description="Gross salary, when every salary figure of the month is known gross.")
     contributions_total: Money | None
     net_salary: Money = Field(description="Salary after employee contributions.")
@@ -149,6 +173,7 @@ class ParameterUsed(BaseModel):
     valid_from: dt.date
     valid_to: dt.date | None
     confirmed: bool = Field(description="False when no official text confirms the value (derived or reported).")
+    derivation: str | None = Field(default=None, description="How a derived value was computed from official figures.")
     carried_forward: bool = Field(description="True when used past its known period (the last known value).")
     sources: list[str]
 
@@ -159,8 +184,46 @@ class MethodCheck(BaseModel):
     total_net: Money
     other_total_net: Money | None
     difference: Money | None
-    agree: bool | None = Field(description="Whether both methods give the same total net within 1 %.")
+    agree: bool | None = Field(description="Whether both methods give the same total net within 1 %; null when "
+                               "there is nothing to compare (no published figure, or the other method cannot run).")
     detail: str
+
+
+class ProjectedValue(BaseModel):
+    code: str = Field(examples=["pmss"])
+    label: str
+    valid_from: dt.date = Field(description="Start of the last known value, carried forward.")
+    known_until: dt.date = Field(description="The last day a text gives this value for.")
+
+
+class Projection(BaseModel):
+    """Months past the date some value is known until: the last known values are carried forward."""
+
+    first_month: str = Field(examples=["2027-01"])
+    months: int = Field(description="How many months of the simulation are projected.")
+    values: list[ProjectedValue]
+    text: str
+
+
+class MissingInput(BaseModel):
+    option: str = Field(examples=["acts_per_week"])
+    effect: str = Field(description="What leaving it at its default does to the result.")
+    typical_range: str | None = Field(description="A range a source gives, if any.")
+    sources: list[str]
+
+
+class BrochureTotal(BaseModel):
+    """The documents' monthly figure set against the official net of the first month."""
+
+    month: str = Field(examples=["2027-11"])
+    amount: Money
+    basis: Literal["gross", "net", "unspecified"]
+    approximate: bool
+    official_net: Money
+    official_gross: Money | None
+    difference: Money = Field(description="Official net − the brochure's figure.")
+    text: str
+    sources: list[str]
 
 
 class SchemeRef(BaseModel):
@@ -182,6 +245,9 @@ class SimulationResult(BaseModel):
     years: list[YearSummary]
     parameters: list[ParameterUsed] = Field(description="Every parameter value used, with its period and source.")
     notes: list[str] = Field(description="Assumptions, fallbacks and limits that apply to this result.")
+    projection: Projection | None = Field(description="Null when every value used is known for every month.")
+    missing_inputs: list[MissingInput] = Field(description="Inputs left at a default that drives a large part of the income.")
+    brochure: BrochureTotal | None = Field(description="Statutory method: the documents' figure beside the official net.")
     method_check: MethodCheck
 
 
@@ -196,7 +262,9 @@ class OptionOut(BaseModel):
 
 class Coverage(BaseModel):
     first_start: dt.date = Field(description="Earliest start date with pay data.")
-    last_start: dt.date | None = Field(description="Latest start date (past it some values are unknown); null: open.")
+    last_start: dt.date = Field(description="Latest start accepted: 36 months past the newest official value.")
+    known_until: dt.date | None = Field(description="Past this day at least one value is carried forward: months after it are `projected`.")
+    text: str
 
 
 class SimulationOptionsOut(BaseModel):
@@ -214,7 +282,7 @@ class CompareItem(BaseModel):
     label: str | None = Field(default=None, max_length=120, description="Your name for this column.")
     scheme: str = Field(max_length=80)
     region: str = Field(pattern=r"^\d{2}$")
-    method: Method = "published"
+    method: Method = "statutory"
     options: SimulationOptions = Field(default_factory=SimulationOptions)
 
 
@@ -223,7 +291,7 @@ class CompareRequest(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"start": "2024-11-01", "months": 24, "items": [
+                {"start": "2027-11-01", "months": 24, "items": [
                     {"scheme": "ccu-ah", "region": "32"},
                     {"scheme": "atp-regional", "region": "32", "options": {"periphery_share": 50}},
                     {"scheme": "assistant-bachelot", "region": "32", "options": {"periphery_share": 20}},
@@ -232,7 +300,7 @@ class CompareRequest(BaseModel):
         },
     )
 
-    start: IsoDate = Field(examples=["2024-11-01"])
+    start: IsoDate = Field(examples=["2027-11-01"])
     months: int = Field(ge=1, le=120, examples=[24])
     items: list[CompareItem] = Field(min_length=1, max_length=30)
 

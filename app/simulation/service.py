@@ -73,11 +73,26 @@ def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
     )
 
 
+def _brochure_line(line: engine.Line) -> S.BrochureLine | None:
+    b = line.brochure
+    if b is None:
+        return None
+    return S.BrochureLine(codes=list(b.codes), amount=b.amount, basis=b.basis, approximate=b.approximate,  # type: ignore[arg-type]
+                          difference=line.amount - b.amount, text=b.text, sources=list(b.sources))
+
+
+def _deduction_known_until(d: object, pay: object) -> dt.date | None:
+    codes = set(getattr(d, "parameters", ()))
+    dates = [u.value.valid_to for u in getattr(pay, "used", ()) if u.code in codes and u.carried_forward and u.value.valid_to]
+    return min(dates) if dates else None
+
+
 def _month_out(month: engine.Month) -> S.MonthOut:
     pay = month.pay
     return S.MonthOut(
         month=f"{month.month:%Y-%m}",
         contract_year=month.contract_year,
+        projected=month.projected,
         gross=month.gross,
         contributions_total=pay.total_deductions.quantize(Decimal("0.01")) if pay else None,
         net_salary=month.net_salary,
@@ -91,15 +106,18 @@ def _month_out(month: engine.Month) -> S.MonthOut:
             S.Component(
                 code=line.code, label=line.label, category=line.category, amount=line.amount, basis=line.basis,
                 payer=line.payer, origin=line.origin, formula=line.formula, smoothed_monthly=line.smoothed,
-                sources=list(line.sources),
+                unconfirmed=line.unconfirmed, derivation=line.derivation, projected=line.known_until is not None,
+                known_until=line.known_until, brochure=_brochure_line(line), sources=list(line.sources),
                 parameters=[S.ParameterRef(code=u.code, valid_from=u.value.valid_from) for u in line.used],
             )
             for line in month.lines
         ],
         contributions=[
             S.Contribution(code=d.code, label=d.label, base=d.base.quantize(Decimal("0.01")), rate=d.rate,
-                           amount=d.amount.quantize(Decimal("0.0001")), formula=d.formula)
+                           amount=d.amount.quantize(Decimal("0.0001")), formula=d.formula,
+                           projected=until is not None, known_until=until, unconfirmed=d.unconfirmed)
             for d in (pay.deductions if pay else ())
+            for until in [_deduction_known_until(d, pay)]
         ],
     )
 
@@ -128,7 +146,7 @@ def _parameters(result: Result) -> list[S.ParameterUsed]:
             brackets=[{"threshold": float(b.threshold), "value": float(b.value)} for b in u.value.brackets]
             if u.value.brackets else None,
             valid_from=u.value.valid_from, valid_to=u.value.valid_to, confirmed=u.value.confirmed,
-            carried_forward=u.carried_forward, sources=list(u.value.sources),
+            derivation=u.value.derivation, carried_forward=u.carried_forward, sources=list(u.value.sources),
         )
         for u in sorted(result.used, key=lambda u: (u.code, u.value.valid_from))
     ]
@@ -141,15 +159,25 @@ def _method_check(session: Session, request: S.SimulationRequest, result: Result
         other = _run(session, request.model_copy(update={"method": other_method}), parameters)
     except ApiError as exc:
         return S.MethodCheck(method=request.method, other_method=other_method, total_net=total, other_total_net=None,
-                             difference=None, agree=None, detail=f"The {other_method} method cannot run: {exc.detail}")
+                             difference=None, agree=None,
+                             detail=f"La méthode {other_method} ne peut pas être calculée : {exc.detail}")
     other_total = sum((m.net for m in other.months), ZERO)
     difference = total - other_total
+    published = result if request.method == "published" else other
+    if not any(line.origin == "published" and line.category in engine.SALARY
+               for m in published.months for line in m.lines):
+        # Without a published salary figure both methods rest on the same grids: comparing them proves nothing.
+        return S.MethodCheck(
+            method=request.method, other_method=other_method, total_net=total, other_total_net=other_total,
+            difference=difference, agree=None,
+            detail="Aucun document ne publie de montant de salaire pour ce dispositif : les deux méthodes reposent sur "
+            "les mêmes grilles officielles (ou des montants dérivés), il n'y a rien à comparer.")
     agree = abs(difference) <= abs(other_total) / 100 if other_total else difference == 0
     detail = (
-        f"The {other_method} method gives the same total net within 1 %."
+        f"La méthode {other_method} donne le même total net, à 1 % près."
         if agree
-        else f"The {other_method} method gives {other_total:.2f} € in total, {abs(difference):.2f} € "
-        f"{'less' if difference > 0 else 'more'}: the published figures and the official grids disagree."
+        else f"La méthode {other_method} donne {engine._fmt(other_total)} € au total, soit {engine._fmt(abs(difference))} € "
+        f"de {'moins' if difference > 0 else 'plus'} : les montants publiés et les grilles officielles divergent."
     )
     return S.MethodCheck(method=request.method, other_method=other_method, total_net=total,
                          other_total_net=other_total, difference=difference, agree=agree, detail=detail)
@@ -169,8 +197,36 @@ def simulate(session: Session, request: S.SimulationRequest) -> S.SimulationResu
         years=_years(result),
         parameters=_parameters(result),
         notes=list(result.notes),
+        projection=_projection(result),
+        missing_inputs=[S.MissingInput(option=m.option, effect=m.effect, typical_range=m.typical_range,
+                                       sources=list(m.sources)) for m in result.missing_inputs],
+        brochure=_brochure_total(result),
         method_check=_method_check(session, request, result, parameters),
     )
+
+
+def _projection(result: Result) -> S.Projection | None:
+    projected = result.projected_months
+    if not projected:
+        return None
+    carried = {(u.code, u.value.valid_from): u for m in projected for u in m.carried if u.value.valid_to}
+    values = sorted(
+        (S.ProjectedValue(code=u.code, label=u.label, valid_from=u.value.valid_from, known_until=u.value.valid_to)  # type: ignore[arg-type]
+         for u in carried.values()), key=lambda v: (v.known_until, v.code))
+    first = projected[0].month
+    text = (f"{len(projected)} mois sur {len(result.months)}, à partir de {first:%m/%Y}, utilisent des valeurs au-delà "
+            "de la date jusqu'à laquelle un texte les donne : la dernière valeur connue est reprise — "
+            + " ; ".join(f"{v.label} (connue jusqu'au {v.known_until:%d/%m/%Y})" for v in values) + ".")
+    return S.Projection(first_month=f"{first:%Y-%m}", months=len(projected), values=values, text=text)
+
+
+def _brochure_total(result: Result) -> S.BrochureTotal | None:
+    b = result.brochure
+    if b is None:
+        return None
+    return S.BrochureTotal(month=f"{b.month:%Y-%m}", amount=b.amount, basis=b.basis, approximate=b.approximate,  # type: ignore[arg-type]
+                           official_net=b.official_net, official_gross=b.official_gross, difference=b.difference,
+                           text=b.text, sources=list(b.sources))
 
 
 def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
@@ -199,8 +255,8 @@ def options(session: Session, slug: str) -> S.SimulationOptionsOut:
     scheme = _scheme(session, slug, field="slug", location="path")
     model = PAY_MODELS[slug]
     parameters = catalogue_data(session).parameters
-    specs = engine.option_specs(scheme, model)
-    first, last = engine.coverage(parameters, engine.required_parameters(model, Options()))
+    specs = engine.option_specs(scheme, model, parameters)
+    span = engine.window(parameters, engine.required_parameters(model, Options(), parameters))
     return S.SimulationOptionsOut(
         scheme=S.SchemeRef(slug=scheme.slug, name=scheme.name, url=f"/schemes/{scheme.slug}"),
         regions=list(scheme.regions),
@@ -212,7 +268,13 @@ def options(session: Session, slug: str) -> S.SimulationOptionsOut:
                         maximum=float(s.maximum) if s.maximum is not None else None, description=s.description)
             for s in specs
         ],
-        coverage=S.Coverage(first_start=first, last_start=last),
+        coverage=S.Coverage(
+            first_start=span.first_start, last_start=span.last_start, known_until=span.known_until,
+            text=f"Débuts acceptés du {span.first_start:%d/%m/%Y} au {span.last_start:%d/%m/%Y} "
+            f"({engine.PROJECTION_MONTHS} mois après la valeur officielle la plus récente)"
+            + (f" ; après le {span.known_until:%d/%m/%Y}, certaines valeurs sont reprises de la dernière connue et "
+               "les mois concernés sont marqués projected." if span.known_until else "."),
+        ),
     )
 
 
@@ -221,8 +283,8 @@ def to_csv(result: S.SimulationResult) -> str:
     codes = list(dict.fromkeys(c.code for m in result.months for c in m.components))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["month", "contract_year", "gross", "contributions", "net_salary", "other_income", "net", "tax",
-                     "net_after_tax", *codes])
+    writer.writerow(["month", "contract_year", "projected", "gross", "contributions", "net_salary", "other_income",
+                     "net", "tax", "net_after_tax", *codes])
 
     def cell(value: object) -> str:
         return "" if value is None else (f"{value:.2f}" if isinstance(value, Decimal) else str(value))
@@ -231,7 +293,7 @@ def to_csv(result: S.SimulationResult) -> str:
         amounts: dict[str, Decimal] = {}
         for c in m.components:  # two versions of one amount share a month when it changes mid-month
             amounts[c.code] = amounts.get(c.code, ZERO) + c.amount
-        writer.writerow([m.month, m.contract_year, cell(m.gross), cell(m.contributions_total), cell(m.net_salary),
+        writer.writerow([m.month, m.contract_year, "true" if m.projected else "false", cell(m.gross), cell(m.contributions_total), cell(m.net_salary),
                          cell(m.other_income), cell(m.net), cell(m.tax), cell(m.net_after_tax),
                          *(cell(amounts.get(code)) for code in codes)])
     return buffer.getvalue()

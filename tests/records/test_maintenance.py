@@ -70,7 +70,8 @@ def record(api: TestClient, path: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def amounts_by_month(api: TestClient, code: str, start: str, months: int) -> dict[str, list[float]]:
-    result = api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": start, "months": months})
+    result = api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": start, "months": months,
+                                         "method": "published"})
     assert result.status_code == 200, result.text
     return {m["month"]: [c["amount"] for c in m["components"] if c["code"] == code] for m in result.json()["months"]}
 

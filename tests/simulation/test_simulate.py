@@ -14,6 +14,8 @@ def simulate(client: TestClient, **body) -> dict:
     body.setdefault("region", "32")
     body.setdefault("start", "2024-11-01")
     body.setdefault("months", 24)
+    # These tests read the documents' own figures: the published method (the default is now statutory).
+    body.setdefault("method", "published")
     response = client.post("/simulate", json=body)
     assert response.status_code == 200, response.text
     return response.json()
@@ -80,8 +82,13 @@ class TestDocumentedFigures:
         assert lines["chef-clinique-region-salaire-universitaire"]["amount"] == 1392
         bonus = lines["chef-clinique-region-prime-region-hdf"]
         assert (bonus["amount"], bonus["basis"]) == (500, "gross")
-        # The 500 € gross bonus goes through contributions; the 1 392 € are already net.
-        assert month["contributions_total"] > 0 and month["net"] == pytest.approx(1392 + 500 - month["contributions_total"], abs=0.01)
+        # The hospital half (CH) is paid by the chefs de clinique's hospital grid, gross, beside the 500 € gross bonus:
+        # both go through contributions; the 1 392 € are already net.
+        hospital = lines["hospitalier"]
+        assert (hospital["amount"], hospital["basis"], hospital["payer"]) == (1554.9, "gross", "Centre hospitalier (CH)")
+        assert hospital["origin"] == "derived" and hospital["unconfirmed"] is True
+        assert month["contributions_total"] > 0
+        assert month["net"] == pytest.approx(1392 + 500 + 1554.9 - month["contributions_total"], abs=0.01)
 
     def test_funding_is_never_pay(self, client: TestClient) -> None:
         month = simulate(client, scheme="aumg")["months"][0]
@@ -165,7 +172,7 @@ class TestPayChanges:
         check = simulate(client, scheme="ccu-ah")["method_check"]
         assert check["agree"] is False and check["other_method"] == "statutory"
         assert check["difference"] == pytest.approx(check["total_net"] - check["other_total_net"], abs=0.01)
-        assert "disagree" in check["detail"]
+        assert "divergent" in check["detail"]
 
     def test_every_figure_has_a_source_or_is_an_input(self, client: TestClient) -> None:
         result = simulate(client, scheme="atp-regional", method="statutory",
@@ -208,34 +215,42 @@ class TestTax:
         assert all(m["tax"] == pytest.approx(round(m["tax_base"] * 0.075, 2)) for m in result["months"])
         assert result["totals"]["net_after_tax"] == pytest.approx(result["totals"]["net"] - result["totals"]["tax"], abs=0.01)
 
-    def test_months_without_a_known_grid_say_so(self, client: TestClient) -> None:
-        result = simulate(client, scheme="asr", region="28", start="2024-12-01", months=2, options={"tax": "neutral"})
-        assert result["months"][0]["tax"] is not None and result["months"][1]["tax"] is None
-        assert any("Taux neutre" in note for note in result["notes"])
+    def test_every_month_has_its_tax_the_last_grid_carried_forward(self, client: TestClient) -> None:
+        # 2024 grid to 30 April 2025, the 1 May 2025 grid to 30 April 2026, then carried forward (2026 grid not found).
+        result = simulate(client, scheme="asr", region="28", start="2025-04-01", months=14, options={"tax": "neutral"})
+        assert all(m["tax"] is not None for m in result["months"]) and result["totals"]["tax"] is not None
+        grids = {p["valid_from"] for p in result["parameters"] if p["code"] == "taux-neutre-mensuel"}
+        assert grids == {"2024-01-01", "2025-05-01"}
+        projected = [m["month"] for m in result["months"] if m["projected"]]
+        assert projected[0] == "2026-01"  # IRCANTEC rates are known until 31 December 2025
+        assert "taux-neutre-mensuel" in {v["code"] for v in result["projection"]["values"]}
 
 
 class TestLinksAndExports:
     def test_get_gives_the_same_result_as_post(self, client: TestClient) -> None:
-        body = simulate(client, scheme="atp-regional", options={"periphery_share": 50, "gardes_per_month": 2})
+        body = simulate(client, scheme="atp-regional", method="statutory", options={"periphery_share": 50, "gardes_per_month": 2})
         response = client.get("/simulate?scheme=atp-regional&region=32&start=2024-11-01&months=24&periphery_share=50&gardes_per_month=2")
         assert response.status_code == 200 and response.json() == body
 
     def test_csv_export(self, client: TestClient) -> None:
         for response in (
-            client.get("/simulate?scheme=ccu-ah&region=32&start=2024-11-01&months=24&format=csv"),
-            client.post("/simulate", json={"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 24},
-                        headers={"Accept": "text/csv"}),
+            client.get("/simulate?scheme=ccu-ah&region=32&start=2024-11-01&months=24&method=published&format=csv"),
+            client.post("/simulate", json={"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 24,
+                                           "method": "published"}, headers={"Accept": "text/csv"}),
         ):
             assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
             rows = response.text.strip().split("\r\n")
-            assert rows[0].startswith("month,contract_year,gross,contributions,net_salary,other_income,net")
-            assert len(rows) == 25 and rows[1].startswith("2024-11,1,,,3882.00,0.00,3882.00")
+            assert rows[0].startswith("month,contract_year,projected,gross,contributions,net_salary,other_income,net")
+            assert len(rows) == 25 and rows[1].startswith("2024-11,1,false,,,3882.00,0.00,3882.00")
+        statutory = client.get("/simulate?scheme=ccu-ah&region=32&start=2025-11-01&months=3&format=csv").text.split("\r\n")
+        assert [row[:14] for row in statutory[1:4]] == ["2025-11,1,fals", "2025-12,1,fals", "2026-01,1,true"]
 
     def test_compare_side_by_side(self, client: TestClient) -> None:
         response = client.post("/simulate/compare", json={"start": "2024-11-01", "months": 12, "items": [
+            {"scheme": "ccu-ah", "region": "32", "method": "published"},
+            {"scheme": "atp-regional", "region": "32", "options": {"periphery_share": 50}, "label": "ATP 50 %",
+             "method": "published"},
             {"scheme": "ccu-ah", "region": "32"},
-            {"scheme": "atp-regional", "region": "32", "options": {"periphery_share": 50}, "label": "ATP 50 %"},
-            {"scheme": "ccu-ah", "region": "32", "method": "statutory"},
         ]})
         assert response.status_code == 200, response.text
         body = response.json()
@@ -255,7 +270,11 @@ class TestLinksAndExports:
         assert options["hospital_share"] | {"description": ""} == {
             "name": "hospital_share", "type": "integer", "default": 50, "minimum": 40, "maximum": 60, "description": ""}
         assert body["max_months"] == 24 and body["regions"] == ["28", "32"]
-        assert body["coverage"] == {"first_start": "2024-01-01", "last_start": "2025-12-31"}
+        coverage = body["coverage"]
+        # PMSS 2026 is the newest value (1 January 2026): starts to 36 months later; IRCANTEC known to 2025.
+        assert (coverage["first_start"], coverage["last_start"], coverage["known_until"]) == (
+            "2024-01-01", "2029-01-01", "2025-12-31")
+        assert "projected" in coverage["text"]
         assert "periphery_share" not in options
         atp = {o["name"]: o for o in client.get("/schemes/atp-regional/simulation").json()["options"]}
         assert atp["periphery_share"]["default"] == 50 and "region_bonus" in atp
@@ -272,10 +291,11 @@ class TestErrors:
             ({"scheme": "ccu-mg", "months": 97}, "months", "96 months at most"),
             ({"scheme": "assistant-douleur-soins-palliatifs", "region": "28", "months": 13}, "months", "12 months at most"),
             ({"scheme": "asr", "region": "32"}, "region", "documented in: 28"),
-            ({"scheme": "ccu-ah", "start": "2022-11-01"}, "start", "from 2024-01-01 to 2025-12-31"),
+            ({"scheme": "ccu-ah", "start": "2022-11-01"}, "start", "from 2024-01-01 to 2029-01-01"),
+            ({"scheme": "ccu-ah", "start": "2029-02-01"}, "start", "from 2024-01-01 to 2029-01-01"),
             ({"scheme": "ccu-ah", "start": "2024-11-15"}, "start", "first day of a month"),
             ({"scheme": "ccu-ah", "options": {"acts_per_week": 10}}, "options.acts_per_week", "does not apply"),
-            ({"scheme": "mg-400", "region": "28", "options": {"hospital_share": 70}}, "options.hospital_share", "between 40 and 60"),
+            ({"scheme": "mg-400", "region": "32", "options": {"hospital_share": 70}}, "options.hospital_share", "between 40 and 60"),
             ({"scheme": "ccu-mg", "options": {"tax": "personal"}}, "options.tax_rate", "needs tax_rate"),
             ({"scheme": "ccu-mg", "options": {"acts_per_week": 10, "liberal_fees_monthly": 100}}, "options.liberal_fees_monthly", "not both"),
             ({"scheme": "chef-de-gare"}, "scheme", "Unknown scheme"),
