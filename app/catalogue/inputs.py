@@ -19,7 +19,8 @@ RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 SourceKind = Literal["document", "official_text", "web_page", "dataset"]
-Category = Literal["universitaire", "hospitalier"]
+# des: the last year of a DES (docteur junior), listed beside the post-internat schemes but not one of them.
+Category = Literal["universitaire", "hospitalier", "des"]
 # mg: general practice only; specialist: every specialty except general practice;
 # all: the documents do not restrict the specialty; disciplines: only the listed specialties.
 Audience = Literal["mg", "specialist", "all", "disciplines"]
@@ -259,8 +260,9 @@ class AvailabilityIn(Versioned):
     funders: list[Text] = []
     faculties: list[Text] = []
     notes: list[Text] = []
-    # documented: a document describes the offer in this region; mentioned: a document only names it there.
-    evidence: Literal["documented", "mentioned"] = "documented"
+    # documented: a document describes the offer in this region; mentioned: a document only names it there;
+    # national_text: national texts set it everywhere they apply, and no regional source describes it there.
+    evidence: Literal["documented", "mentioned", "national_text"] = "documented"
     sources: Sources
 
 
@@ -335,7 +337,7 @@ class CalendarEventIn(Versioned):
 
 # --- dated pay parameters (grids, rates, ceilings, tariffs) ----------------------------------------------
 
-ParameterUnit = Literal["rate", "eur_per_month", "eur_per_year", "eur_per_unit"]
+ParameterUnit = Literal["rate", "eur_per_month", "eur_per_year", "eur_per_unit", "count"]
 
 
 class BracketIn(Record):

@@ -52,7 +52,7 @@ def list_schemes(
         Query(max_length=80, description="Specialty code from `GET /specialties`: schemes open to it.", examples=["biologie-medicale"]),
     ] = None,
     region: RegionCodeQuery = None,
-    category: Annotated[Category | None, Query(description="Universitaire or hospitalier.")] = None,
+    category: Annotated[Category | None, Query(description="`universitaire` or `hospitalier` (post-internat), or `des`: the last year of a DES (docteur junior), not a post-internat post.")] = None,
     q: Annotated[
         str | None,
         Query(

@@ -158,10 +158,11 @@ class Availability(Out):
     funders: list[str] = []
     faculties: list[str] = []
     notes: list[str] = []
-    evidence: Literal["documented", "mentioned"] = Field(
+    evidence: Literal["documented", "mentioned", "national_text"] = Field(
         default="documented",
         description="`documented`: a document describes the offer in this region; `mentioned`: a document only names "
-        "it there (e.g. « 8 facultés dans 4 ARS »), without describing it.")
+        "it there (e.g. « 8 facultés dans 4 ARS »), without describing it; `national_text`: national texts set it "
+        "wherever they apply, and no regional source describes it there.")
     sources: list[Citation]
 
 

@@ -51,6 +51,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "category": {"fr": "Catégorie", "en": "Category"},
     "category_any": {"fr": "Toutes", "en": "All"},
     "category_universitaire": {"fr": "Universitaire", "en": "University"},
+    "category_des": {"fr": "Dernière année du DES (pas un post-internat)", "en": "Last year of the DES (not a post-internship post)"},
     "category_hospitalier": {"fr": "Hospitalier", "en": "Hospital"},
     "q": {"fr": "Mots-clés", "en": "Keywords"},
     "q_hint": {"fr": "Accents et majuscules ignorés.", "en": "Accents and case are ignored."},

@@ -36,7 +36,7 @@ ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined
                   trim_blocks=True, lstrip_blocks=True)
 
 AUDIENCES = ("mg", "specialist")
-CATEGORIES = ("universitaire", "hospitalier")
+CATEGORIES = ("universitaire", "hospitalier", "des")
 METHODS = ("published", "statutory")
 TAX_MODES = ("none", "neutral", "personal")
 TRUE = ("1", "true", "on", "yes")

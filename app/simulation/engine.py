@@ -84,6 +84,8 @@ class Options:
     seniority_years: int | None = None
     region_bonus: bool | None = None
     astreinte_rate: Decimal | None = None  # € a night, inside the establishment's forfait range
+    acts_per_month: Decimal | None = None  # docteur junior MG: average acts or consultations a month
+    zip_placement: bool | None = None  # docteur junior MG: ambulatory placement in a zone d'intervention prioritaire
     tax: TaxMode = "none"
     tax_rate: Decimal | None = None  # percent, with tax = "personal"
 
@@ -272,6 +274,14 @@ def option_specs(scheme: SchemeData, model: PayModel, parameters: ParameterSet |
                 "astreinte_rate", "number", floor.value, floor.value, ceiling.value,
                 f"Forfait par nuit d'astreinte fixé par l'établissement, de {_fmt(floor.value)} à {_fmt(ceiling.value)} € "
                 f"depuis le {floor.valid_from:%d/%m/%Y} (le plancher par défaut)."))
+    if model.semester_bonus is not None:
+        specs.append(OptionSpec("acts_per_month", "number", 0, Decimal(0), Decimal(2000),
+                                "Actes ou consultations par mois, en moyenne sur le semestre (la prime à l'activité est "
+                                "due à partir du seuil en vigueur)."))
+    if model.zone_allowance is not None:
+        specs.append(OptionSpec("zip_placement", "boolean", False, None, None,
+                                "Stage ambulatoire en zone d'intervention prioritaire (ZIP) : indemnité mensuelle, non "
+                                "cumulable avec les indemnités de transport et d'hébergement."))
     if any(line.by_seniority for line in model.lines):
         specs.append(OptionSpec("seniority_years", "integer", 0, Decimal(0), Decimal(10),
                                 "Années d'ancienneté d'assistant déjà acquises (décalent les échelons)."))
@@ -411,6 +421,10 @@ def required_parameters(model: PayModel, options: Options, parameters: Parameter
         codes.append("tarif-consultation-g")
     if options.tax == "neutral":
         codes.append("taux-neutre-mensuel")
+    if model.semester_bonus is not None:
+        codes += list(model.semester_bonus)
+    if model.zone_allowance is not None:
+        codes.append(model.zone_allowance)
     return list(dict.fromkeys(codes))
 
 
@@ -423,7 +437,8 @@ def window(parameters: ParameterSet, codes: list[str]) -> Window:
     the newest value any of them has; past `known_until` some values are carried forward (projected)."""
     present = [parameters[c] for c in codes if c in parameters]
     # The establishments' astreinte forfait starts later than the national rate it replaces: it bounds no start.
-    first = max(p.first_day for p in present if p.code not in (ASTREINTE_FLOOR, ASTREINTE_CEILING))
+    # A value that starts during a month lets a contract start that month (its days before count for nothing).
+    first = max(p.first_day for p in present if p.code not in (ASTREINTE_FLOOR, ASTREINTE_CEILING)).replace(day=1)
     newest = max(p.newest.valid_from for p in present)
     # The national astreinte rate ends where the establishments' forfait begins: it is replaced, not carried forward.
     superseded = {"astreinte-nuit"} if ASTREINTE_FLOOR in parameters else set()
@@ -600,6 +615,15 @@ def _month(
                                      options, model)
             lines.append(pet)
 
+    if model.semester_bonus is not None:
+        lines += _semester_bonus(model, parameters, month, index, total_months, options, collector)
+    if model.zone_allowance is not None and options.zip_placement:
+        parameter = parameters[model.zone_allowance]
+        amount, used = _month_average(parameter, month, collector)
+        lines.append(_traced(Line("indemnite-zip", parameter.label, "allowance", round_cents(amount), "gross",
+                                  "CHU de rattachement", "input", f"{_fmt(amount)} € pour le mois (stage en ZIP)",
+                                  _sources(used), used)))
+
     # Variable income from the user's inputs, at the rates in force.
     if model.garde and options.gardes_per_month:
         parameter = parameters[model.garde]
@@ -688,6 +712,30 @@ def _grid_line(line: StatutoryLine, parameters: ParameterSet, month: dt.date, ye
         collector.note(line.note)
     return _traced(Line(line.code, line.label, "salary", round_cents(amount), "gross", line.payer, _origin(method),
                         formula, _sources(used), used))
+
+
+def _semester_bonus(model: PayModel, parameters: ParameterSet, month: dt.date, index: int, total_months: int,
+                    options: Options, collector: _Collector) -> list[Line]:
+    """Docteur junior MG: the activity bonus, paid at the end of each semester when the acts reach the threshold."""
+    assert model.semester_bonus is not None
+    amount_code, threshold_code = model.semester_bonus
+    if not (index % 6 == 5 or index == total_months - 1):
+        return []
+    threshold, _ = parameters[threshold_code].at(max(month, parameters[threshold_code].first_day))
+    acts = options.acts_per_month or ZERO
+    assert threshold.value is not None
+    if acts < threshold.value:
+        collector.note(f"Prime à l'activité non due : {_fmt(acts)} actes par mois, sous le seuil de "
+                       f"{_fmt(threshold.value)} actes ou consultations par mois en moyenne sur le semestre.")
+        return []
+    parameter = parameters[amount_code]
+    value, carried = parameter.at(max(month, parameter.first_day))
+    used = (collector.use(parameter, value, carried), collector.use(parameters[threshold_code], threshold, False))
+    assert value.value is not None
+    return [_traced(Line("prime-activite", parameter.label, "bonus", round_cents(value.value), "gross",
+                         "CHU de rattachement", "input",
+                         f"{_fmt(value.value)} € par semestre ({_fmt(acts)} actes par mois ≥ {_fmt(threshold.value)})",
+                         _sources(used), used, smoothed=round_cents(value.value / 6)))]
 
 
 def _traced(line: Line) -> Line:
@@ -803,6 +851,7 @@ def _brochure_total(scheme: SchemeData, region: str, months: tuple[Month, ...]) 
     difference = official - amount
     words = {"net": " net", "gross": " brut"}.get(basis, "")
     pct = (abs(difference) / amount * 100).quantize(Decimal("0.1")) if amount else ZERO
+    pct_text = f"{pct}".replace(".", ",")
     text = (f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{words} par mois ({what}). "
             f"Selon les grilles officielles et les cotisations salariales en vigueur, le premier mois "
             f"({first.month:%m/%Y}) donne {_fmt(official)} € net")
@@ -843,6 +892,17 @@ def _missing_inputs(scheme: SchemeData, model: PayModel, given: Options, resolve
             f"{_fmt(floor.value or ZERO)} € ; chaque établissement le fixe entre {_fmt(floor.value or ZERO)} et "
             f"{_fmt(ceiling.value or ZERO)} €.", typical_range=f"{_fmt(floor.value or ZERO)}–{_fmt(ceiling.value or ZERO)} € par nuit",
             sources=floor.sources))
+    if model.semester_bonus is not None and given.acts_per_month is None:
+        threshold = parameters[model.semester_bonus[1]].newest
+        out.append(MissingInput(
+            "acts_per_month", f"acts_per_month non renseigné : la prime à l'activité (due à partir de "
+            f"{_fmt(threshold.value or ZERO)} actes ou consultations par mois en moyenne sur le semestre) n'est pas comptée.",
+            sources=threshold.sources))
+    if model.zone_allowance is not None and given.zip_placement is None:
+        allowance = parameters[model.zone_allowance].newest
+        out.append(MissingInput(
+            "zip_placement", f"zip_placement non renseigné : l'indemnité de stage en zone d'intervention prioritaire "
+            f"({_fmt(allowance.value or ZERO)} € brut par mois) n'est pas comptée.", sources=allowance.sources))
     if model.hospital_share and given.hospital_share is None and not split_stated(scheme, region):
         out.append(MissingInput(
             "hospital_share", f"hospital_share non renseigné : {resolved.hospital_share} % de temps hospitalier est "
@@ -915,8 +975,9 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
             gap = without.net - pay.net
             pay = replace(pay, deductions=tuple(
                 replace(d, unconfirmed=True) if d.code.startswith("ircantec") else d for d in pay.deductions))
-            collector.note(f"{why} Sans IRCANTEC sur cette part, le net serait plus élevé de {_fmt(gap)} € par mois "
-                           f"({month.month:%m/%Y}).")
+            if not any(n.startswith(why) for n in collector.notes):  # once, with the first month's figure
+                collector.note(f"{why} Sans IRCANTEC sur cette part, le net serait plus élevé de {_fmt(gap)} € "
+                               f"(premier mois, {month.month:%m/%Y}).")
     if pay is not None:
         for used in pay.used:
             collector.use(parameters[used.code], used.value, used.carried_forward)

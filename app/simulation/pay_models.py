@@ -44,6 +44,10 @@ class PayModel:
     ircantec_excluded: frozenset[str] = frozenset()
     # Set when no official text says whether the IRCANTEC applies to a line: the codes of those lines and why.
     ircantec_unconfirmed: tuple[tuple[str, ...], str] | None = None
+    # Docteur junior MG: a bonus per semester when the acts per month reach a threshold (amount, threshold codes).
+    semester_bonus: tuple[str, str] | None = None
+    # A monthly allowance paid when the placement is in a zone (ZIP): its parameter code.
+    zone_allowance: str | None = None
 
 
 ASSISTANT_GRID = (
@@ -107,6 +111,27 @@ def _hospital_university(slug: str) -> PayModel:
 
 
 PAY_MODELS: dict[str, PayModel] = {
+    "docteur-junior-mg": PayModel(
+        lines=(
+            StatutoryLine("emoluments", "Émoluments forfaitaires de docteur junior", "CHU de rattachement",
+                          ((1, "docteur-junior-emoluments-annuels"),)),
+            StatutoryLine("autonomie-supervisee", "Prime d'autonomie supervisée", "CHU de rattachement",
+                          ((1, "docteur-junior-prime-autonomie-supervisee-annuelle"),)),
+        ),
+        semester_bonus=("docteur-junior-mg-prime-activite-semestrielle", "docteur-junior-mg-prime-activite-seuil-actes"),
+        zone_allowance="docteur-junior-mg-indemnite-zip-mensuelle",
+        ircantec_unconfirmed=(
+            ("emoluments", "autonomie-supervisee", "prime-activite", "indemnite-zip"),
+            "Aucun texte lu ne précise les cotisations des docteurs juniors : celles des agents publics contractuels "
+            "(régime général et IRCANTEC) sont appliquées (non confirmé).",
+        ),
+        notes=(
+            "Dernière année du DES de médecine générale, pas un poste de post-internat ; elle commence le "
+            "2 novembre 2026 (simulée à partir du 1er novembre, la prime et l'indemnité comptées à partir du 2).",
+            "Les indemnités forfaitaires de transport et d'hébergement ne sont pas simulées ; l'indemnité ZIP n'est pas "
+            "cumulable avec elles.",
+        ),
+    ),
     "ccu-mg": PayModel(
         lines=(
             StatutoryLine(

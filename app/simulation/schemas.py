@@ -31,6 +31,8 @@ class SimulationOptions(BaseModel):
     astreinte_rate: Decimal | None = Field(default=None, ge=0, le=10000, description="€ a night of astreinte, as the establishment sets it inside the national range in force (70–280 € since 1 November 2025; see `GET /schemes/{slug}/simulation`). Default: the floor.", examples=[70])
     seniority_years: int | None = Field(default=None, ge=0, le=10, description="Years of seniority as an assistant already acquired.")
     region_bonus: bool | None = Field(default=None, description="The Région pays its bonus (ATP, « dans certains cas »).")
+    acts_per_month: Decimal | None = Field(default=None, ge=0, le=2000, description="Docteur junior MG: acts or consultations a month, on average over the semester (the activity bonus is due from the threshold in force).", examples=[220])
+    zip_placement: bool | None = Field(default=None, description="Docteur junior MG: ambulatory placement in a zone d'intervention prioritaire (monthly allowance, not cumulable with the transport and housing allowances).")
     tax: Literal["none", "neutral", "personal"] = Field(default="none", description="Income tax withheld at source: none, the taux neutre grid in force, or a personal rate.")
     tax_rate: Decimal | None = Field(default=None, ge=0, le=60, description="Personal withholding rate (%), with tax=personal.", examples=[7.5])
 

@@ -14,12 +14,13 @@ class TestRegions:
         assert len(regions) == 18
         assert regions["11"]["name"] == "Île-de-France"
         assert regions["93"]["name"] == "Provence-Alpes-Côte d'Azur"
-        assert (regions["28"]["scheme_count"], regions["32"]["scheme_count"], regions["94"]["scheme_count"]) == (6, 9, 0)
+        # The docteur junior year of general practice is national: every region lists it (Corse: it alone).
+        assert (regions["28"]["scheme_count"], regions["32"]["scheme_count"], regions["94"]["scheme_count"]) == (7, 10, 1)
 
     def test_region_detail(self, client: TestClient) -> None:
         region = client.get("/regions/28").json()
         assert region["name"] == "Normandie"
-        assert len(region["schemes"]) == 6
+        assert len(region["schemes"]) == 7
         assert {c["id"] for c in region["contacts"]} == {"ars-normandie-post-internat"}
         assert "2024-02-16" in {e["date"] for e in region["calendar"]}
 

@@ -8,10 +8,12 @@ from fastapi.testclient import TestClient
 ALL_SLUGS = {
     "ccu-mg", "chef-clinique-region", "aumg", "mg-400", "ccu-ah", "ahu", "atp-regional", "assistant-bachelot",
     "assistant-ambulatoire", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital",
-    "assistant-douleur-soins-palliatifs",
+    "assistant-douleur-soins-palliatifs", "docteur-junior-mg",
 }
 OPEN_TO_ALL = {"chef-clinique-region", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital", "assistant-douleur-soins-palliatifs"}
-MG_ONLY = {"ccu-mg", "aumg", "mg-400"}
+# The docteur junior year is the last year of the general-practice DES, listed nationally (not a post-internat post).
+DES_YEAR = {"docteur-junior-mg"}
+MG_ONLY = {"ccu-mg", "aumg", "mg-400"} | DES_YEAR
 SPECIALIST_ONLY = {"ccu-ah", "atp-regional", "assistant-bachelot", "assistant-ambulatoire"}
 
 
@@ -38,14 +40,14 @@ class TestListSchemes:
 
     def test_page_shape(self, client: TestClient) -> None:
         body = client.get("/schemes?limit=5&offset=2").json()
-        assert (body["total"], body["limit"], body["offset"], len(body["items"])) == (13, 5, 2, 5)
+        assert (body["total"], body["limit"], body["offset"], len(body["items"])) == (14, 5, 2, 5)
         item = body["items"][0]
         for key in ("slug", "name", "category", "audience", "regions", "duration", "headline_pay", "url"):
             assert key in item
 
     def test_pages_cover_everything_once(self, client: TestClient) -> None:
         seen = []
-        for offset in range(0, 13, 4):
+        for offset in range(0, 14, 4):
             seen += [i["slug"] for i in client.get(f"/schemes?limit=4&offset={offset}").json()["items"]]
         assert sorted(seen) == sorted(ALL_SLUGS)
 
@@ -58,15 +60,21 @@ class TestListSchemes:
     def test_region_normandie(self, client: TestClient) -> None:
         assert slugs(client, "region=28") == {
             "aumg", "mg-400", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital",
-            "assistant-douleur-soins-palliatifs",
+            "assistant-douleur-soins-palliatifs", "docteur-junior-mg",
         }
 
     def test_region_hauts_de_france_mg(self, client: TestClient) -> None:
-        assert slugs(client, "audience=mg&region=32") == {"ccu-mg", "chef-clinique-region", "aumg", "mg-400"}
+        assert slugs(client, "audience=mg&region=32") == {"ccu-mg", "chef-clinique-region", "aumg", "mg-400"} | DES_YEAR
 
     def test_region_without_known_scheme_is_empty_not_an_error(self, client: TestClient) -> None:
-        body = client.get("/schemes?region=94").json()
+        body = client.get("/schemes?region=94&category=hospitalier").json()
         assert {k: v for k, v in body.items() if k != "as_of"} == {"items": [], "total": 0, "limit": 50, "offset": 0}
+
+    def test_national_des_year_is_listed_in_every_region_as_national_text(self, client: TestClient) -> None:
+        assert slugs(client, "region=94") == DES_YEAR
+        detail = client.get("/schemes/docteur-junior-mg").json()
+        assert detail["category"] == "des" and len(detail["availability"]) == 18
+        assert {a["evidence"] for a in detail["availability"]} == {"national_text"}
 
     def test_specialty_general_practice(self, client: TestClient) -> None:
         assert slugs(client, "specialty=medecine-generale") == slugs(client, "audience=mg")

@@ -17,7 +17,7 @@ from app.embed import colors
 from app.embed.router import SCRIPT, SCRIPT_BUDGET
 from app.main import create_app
 
-MG_HDF = {"ccu-mg", "chef-clinique-region", "aumg", "mg-400"}
+MG_HDF = {"ccu-mg", "chef-clinique-region", "aumg", "mg-400", "docteur-junior-mg"}
 
 
 class Page(HTMLParser):
@@ -67,7 +67,7 @@ def test_list_shows_the_mg_schemes_of_a_region_without_javascript(client: TestCl
     assert any("selected" in a for a in page.all("option", value="32"))
     # The only script is our own, deferred; the page is complete without it.
     assert [a["src"] for a in page.all("script")] == ["/static/embed/frame.js"]
-    assert "4 dispositifs" in page.plain
+    assert "5 dispositifs" in page.plain
 
 
 @pytest.mark.parametrize(
