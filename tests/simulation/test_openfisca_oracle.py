@@ -1,6 +1,6 @@
 """OpenFisca-France as an oracle for our gross → net computation (contractual public employee).
 
-For every month of 2024 and 2025 (the period our seeded contribution parameters cover) and a set of gross
+For every month of 2024, 2025 and 2026 (the years our seeded contribution parameters give values for; OpenFisca-France 176.1.8 carries 2026 too) and a set of gross
 monthly salaries (hand-picked amounts around the PMSS, 4 PMSS and 8 PMSS ceilings, plus a deterministic
 pseudo-random sweep), our engine (`app.simulation.contributions.gross_to_net`, fed with the parameters the seed
 loaded into the test database) must give, to the cent, OpenFisca-France 176.1.8's `salaire_net` as `net` and its
@@ -53,7 +53,7 @@ from app.simulation.contributions import NetPay, gross_to_net
 from app.simulation.parameters import ParameterSet
 from app.simulation.repository import load_parameters
 
-MONTHS = tuple(dt.date(year, month, 1) for year in (2024, 2025) for month in range(1, 13))
+MONTHS = tuple(dt.date(year, month, 1) for year in (2024, 2025, 2026) for month in range(1, 13))
 
 FIXED_AMOUNTS = tuple(
     Decimal(a)

@@ -222,7 +222,7 @@ class TestTax:
         grids = {p["valid_from"] for p in result["parameters"] if p["code"] == "taux-neutre-mensuel"}
         assert grids == {"2024-01-01", "2025-05-01"}
         projected = [m["month"] for m in result["months"] if m["projected"]]
-        assert projected[0] == "2026-01"  # IRCANTEC rates are known until 31 December 2025
+        assert projected[0] == "2026-05"  # the 1 May 2026 grid was not found: the 2025 grid is carried
         assert "taux-neutre-mensuel" in {v["code"] for v in result["projection"]["values"]}
 
 
@@ -242,8 +242,8 @@ class TestLinksAndExports:
             rows = response.text.strip().split("\r\n")
             assert rows[0].startswith("month,contract_year,projected,gross,contributions,net_salary,other_income,net")
             assert len(rows) == 25 and rows[1].startswith("2024-11,1,false,,,3882.00,0.00,3882.00")
-        statutory = client.get("/simulate?scheme=ccu-ah&region=32&start=2025-11-01&months=3&format=csv").text.split("\r\n")
-        assert [row[:14] for row in statutory[1:4]] == ["2025-11,1,fals", "2025-12,1,fals", "2026-01,1,true"]
+        statutory = client.get("/simulate?scheme=ccu-ah&region=32&start=2026-11-01&months=3&format=csv").text.split("\r\n")
+        assert [row[:14] for row in statutory[1:4]] == ["2026-11,1,fals", "2026-12,1,fals", "2027-01,1,true"]
 
     def test_compare_side_by_side(self, client: TestClient) -> None:
         response = client.post("/simulate/compare", json={"start": "2024-11-01", "months": 12, "items": [
@@ -271,9 +271,9 @@ class TestLinksAndExports:
             "name": "hospital_share", "type": "integer", "default": 50, "minimum": 40, "maximum": 60, "description": ""}
         assert body["max_months"] == 24 and body["regions"] == ["28", "32"]
         coverage = body["coverage"]
-        # PMSS 2026 is the newest value (1 January 2026): starts to 36 months later; IRCANTEC known to 2025.
+        # PMSS 2026 is the newest value (1 January 2026): starts to 36 months later; the PMSS is known to 2026.
         assert (coverage["first_start"], coverage["last_start"], coverage["known_until"]) == (
-            "2024-01-01", "2029-01-01", "2025-12-31")
+            "2024-01-01", "2029-01-01", "2026-12-31")
         assert "projected" in coverage["text"]
         assert "periphery_share" not in options
         atp = {o["name"]: o for o in client.get("/schemes/atp-regional/simulation").json()["options"]}
