@@ -20,6 +20,10 @@ from sqlalchemy.exc import TimeoutError as TimeoutError_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from app.messages import Message
+from app.messages import Message as M
+from app.messages import render
+
 logger = logging.getLogger("app.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -51,13 +55,14 @@ class ApiError(Exception):
     def __init__(
         self,
         status: int,
-        detail: str,
+        detail: str | Message,
         *,
         field: str | None = None,
         location: str = "query",
         allowed: list[str] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        detail = render(detail)  # in the language of the request being answered
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -67,6 +72,9 @@ class ApiError(Exception):
         )
 
 
+UNEXPECTED = M("Le serveur n'a pas pu répondre à cette requête ; l'erreur est journalisée.",
+               "The server could not answer this request; the error was logged.")
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -75,15 +83,18 @@ def reject_control_characters(request: Request) -> None:
     for location, params in (("path", request.path_params), ("query", request.query_params)):
         for name, value in params.items():
             if isinstance(value, str) and _CONTROL.search(value):
-                raise ApiError(422, f"Parameter '{name}' contains a control character.", field=name, location=location)
+                raise ApiError(422, M(f"Le paramètre « {name} » contient un caractère de contrôle.",
+                                      f"Parameter '{name}' contains a control character."), field=name, location=location)
 
 
 def not_found(what: str, value: str, *, field: str, allowed: list[str] | None = None) -> ApiError:
-    return ApiError(404, f"No {what} '{value}'.", field=field, location="path", allowed=allowed)
+    return ApiError(404, M(f"Aucun élément « {value} » ({what}).", f"No {what} '{value}'."), field=field, location="path",
+                    allowed=allowed)
 
 
 def unknown_filter(what: str, value: str, *, field: str, allowed: list[str]) -> ApiError:
-    return ApiError(422, f"Unknown {what} '{value}' for query parameter '{field}'.", field=field, allowed=allowed)
+    return ApiError(422, M(f"Valeur inconnue « {value} » ({what}) pour le paramètre de requête « {field} ».",
+                           f"Unknown {what} '{value}' for query parameter '{field}'."), field=field, allowed=allowed)
 
 
 _TITLES = {
@@ -125,6 +136,62 @@ def _allowed_from(error: dict[str, Any]) -> list[str] | None:
     return [part.strip().strip("'") for part in expected.replace(" or ", ",").split(",") if part.strip()]
 
 
+# French for pydantic's error types (its own messages are English, kept with lang=en).
+_FRENCH = {
+    "missing": "Champ obligatoire.",
+    "extra_forbidden": "Champ inconnu.",
+    "int_parsing": "Un nombre entier est attendu.",
+    "int_type": "Un nombre entier est attendu.",
+    "int_from_float": "Un nombre entier est attendu.",
+    "float_parsing": "Un nombre est attendu.",
+    "float_type": "Un nombre est attendu.",
+    "decimal_parsing": "Un nombre est attendu.",
+    "decimal_type": "Un nombre est attendu.",
+    "finite_number": "Un nombre fini est attendu.",
+    "bool_parsing": "true ou false est attendu.",
+    "bool_type": "true ou false est attendu.",
+    "string_type": "Une chaîne de caractères est attendue.",
+    "dict_type": "Un objet est attendu.",
+    "model_type": "Un objet est attendu.",
+    "model_attributes_type": "Un objet est attendu.",
+    "list_type": "Une liste est attendue.",
+    "json_invalid": "JSON invalide.",
+    "date_parsing": "Une date AAAA-MM-JJ est attendue.",
+    "date_type": "Une date AAAA-MM-JJ est attendue.",
+    "date_from_datetime_parsing": "Une date AAAA-MM-JJ est attendue.",
+    "date_from_datetime_inexact": "Une date AAAA-MM-JJ est attendue.",
+    "greater_than_equal": "Doit être supérieur ou égal à {ge}.",
+    "greater_than": "Doit être supérieur à {gt}.",
+    "less_than_equal": "Doit être inférieur ou égal à {le}.",
+    "less_than": "Doit être inférieur à {lt}.",
+    "literal_error": "Valeur attendue : {expected}.",
+    "enum": "Valeur attendue : {expected}.",
+    "string_too_long": "Au plus {max_length} caractères.",
+    "string_too_short": "Au moins {min_length} caractères.",
+    "string_pattern_mismatch": "Format attendu : {pattern}.",
+    "too_long": "Au plus {max_length} éléments.",
+    "too_short": "Au moins {min_length} éléments.",
+    "decimal_max_places": "Au plus {decimal_places} décimales.",
+    "decimal_max_digits": "Au plus {max_digits} chiffres.",
+    "decimal_whole_digits": "Au plus {whole_digits} chiffres avant la virgule.",
+}
+_WHERE = {"query": ("paramètre de requête", "query parameter"), "body": ("champ du corps", "body parameter"),
+          "path": ("paramètre de chemin", "path parameter"), "header": ("en-tête", "header parameter")}
+
+
+def validation_message(error: dict[str, Any]) -> str:
+    """A pydantic error in the request's language (French by default)."""
+    english = error.get("msg", "invalid")
+    template = _FRENCH.get(error.get("type", ""))
+    if template is None:
+        return english
+    try:
+        french = template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return english
+    return render(M(french, english))
+
+
 def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
     problems = []
     for error in exc.errors():
@@ -132,7 +199,7 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
         location = loc[0] if loc else "request"
         field = ".".join(loc[1:]) or location
         problems.append(
-            FieldProblem(field=field, location=location, message=error.get("msg", "invalid"), allowed=_allowed_from(error))
+            FieldProblem(field=field, location=location, message=validation_message(error), allowed=_allowed_from(error))
         )
     return problems
 
@@ -164,33 +231,38 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = _validation_problems(exc)
-        names = ", ".join(f"{p.location} parameter '{p.field}'" for p in problems)
-        return problem_response(request, 422, f"Invalid value for {names}.", problems)
+        fr = ", ".join(f"{_WHERE.get(p.location, (p.location,) * 2)[0]} « {p.field} »" for p in problems)
+        en = ", ".join(f"{_WHERE.get(p.location, (None, p.location + ' parameter'))[1]} '{p.field}'" for p in problems)
+        return problem_response(request, 422, render(M(f"Valeur invalide pour : {fr}.", f"Invalid value for {en}.")),
+                                problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 404 and detail == "Not Found":
-            detail = f"No resource at {request.url.path}. See /docs for the available endpoints."
+            detail = render(M(f"Aucune ressource à {request.url.path}. Voir /docs pour les adresses disponibles.",
+                              f"No resource at {request.url.path}. See /docs for the available endpoints."))
         if exc.status_code == 405:
             # Starlette names the methods of one matching route; a path served by several routes takes them all.
             allowed = _allowed_methods(request)
             headers["Allow"] = ", ".join(allowed)
-            detail = f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}."
+            detail = render(M(f"{request.method} n'est pas permis sur {request.url.path} ; permis : {', '.join(allowed)}.",
+                              f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}."))
         return problem_response(request, exc.status_code, detail, headers=headers or None)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if not isinstance(exc, (OperationalError, InterfaceError, DisconnectionError, TimeoutError_)):
             logger.exception("database error on %s %s", request.method, request.url.path)
-            return problem_response(request, 500, "The server could not answer this request; the error was logged.")
+            return problem_response(request, 500, render(UNEXPECTED))
         logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
         return problem_response(
-            request, 503, "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}
+            request, 503, render(M("La base de données est indisponible ; réessayez dans un instant.",
+                                   "The database is unavailable; try again shortly.")), headers={"Retry-After": "5"}
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, 500, "The server could not answer this request; the error was logged.")
+        return problem_response(request, 500, render(UNEXPECTED))

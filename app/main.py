@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, docs, errors, openapi_doc
 from app.http_cache import HttpCache
+from app.language import Language
 from app.observability import RateLimit, RequestContext, configure_logging
 from app.snapshot import Snapshot
 from app.catalogue.router import router as catalogue_router
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     # Starlette runs the last added middleware first. From the outside in: CORS (per-origin headers, so it must
     # stay outside anything replayed from memory), HTTP validators (ETag/304), then the in-memory snapshot.
+    # Innermost: the language every message of the answer is written in.
+    app.add_middleware(Language)
     if settings.snapshot_entries:
         app.add_middleware(
             Snapshot, engine=engine, max_entries=settings.snapshot_entries, max_bytes=settings.snapshot_max_bytes

@@ -130,7 +130,8 @@ class Snapshot:
         digest = hashlib.blake2b(digest_size=20)
         # Host: pages such as /embed write absolute links to the address they were asked on.
         for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
-                     headers.get("accept", ""), headers.get("content-type", ""), headers.get("host", "")):
+                     headers.get("accept", ""), headers.get("content-type", ""), headers.get("host", ""),
+                     headers.get("accept-language", "")):
             digest.update(part.encode() + b"\0")
         # Without `as_of`, answers show the catalogue as of today (and yearly events relative to today).
         digest.update(today().isoformat().encode())

@@ -27,7 +27,7 @@ from app.catalogue import service as catalogue
 from app.embed import chart as charts
 from app.embed.colors import Theme
 from app.embed.i18n import OPTION_LABELS, Lang, date_label, money, month_label, t
-from app.errors import ApiError
+from app.errors import ApiError, validation_message
 from app.simulation import schemas as SS
 from app.simulation import service as simulation
 
@@ -122,12 +122,12 @@ def _clean(value: str | None) -> str | None:
 
 
 def _problem(frame: Frame, name: str, label_key: str | None, exc: ApiError | str, *, hints: list[str] | None = None) -> Problem:
-    """A message for the page: ours (a string, in the page's language) or a service's (English, marked as such)."""
+    """A message for the page: ours, or a service's (written in the page's language, see router._frame)."""
     extra = list(hints or [])
     if isinstance(exc, str):
         message, message_lang = exc, None
     else:
-        message, message_lang = exc.detail, "en" if frame.lang != "en" else None
+        message, message_lang = exc.detail, None
         allowed = exc.errors[0].allowed if exc.errors else None
         if allowed and len(allowed) <= 20:
             extra.append(t("allowed", frame.lang, values=", ".join(allowed)))
@@ -400,9 +400,9 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
         except ValidationError as exc:
             for error in exc.errors():
                 name = str(error["loc"][-1]) if error.get("loc") else "options"
-                # pydantic's message is English: passed as a service message, marked lang="en" on French pages
+                # pydantic's message, in the page's language as the API gives it
                 problems.append(_problem(frame, name, name if name in ("start", "months") else None,
-                                         ApiError(422, error["msg"])))
+                                         ApiError(422, validation_message(error))))
         except ApiError as exc:
             name = exc.errors[0].field.removeprefix("options.") if exc.errors else "scheme"
             hints = [coverage_hint] if name == "start" else [t("max_months", lang, n=max_months)] if name == "months" else []

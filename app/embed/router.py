@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
+from app.messages import LANG
 from app.embed import pages
 from app.embed.colors import theme
 from app.embed.i18n import pick_lang
@@ -49,7 +50,10 @@ AudienceQuery = Annotated[
 
 
 def _frame(lang: str | None, color: str | None) -> pages.Frame:
-    return pages.Frame(lang=pick_lang(lang), theme=theme(color))
+    frame = pages.Frame(lang=pick_lang(lang), theme=theme(color))
+    # The services' messages shown on the page (errors, notes) are written in the page's language.
+    LANG.set(frame.lang)  # type: ignore[arg-type]
+    return frame
 
 
 def _csp(request: Request, frame: pages.Frame) -> str:

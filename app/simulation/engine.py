@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
+from app.messages import Message as M
 from app.money import round_cents
 from app.simulation.contributions import CONTRIBUTION_PARAMETERS, NetPay, UsedValue, gross_to_net
 from app.simulation.parameters import DatedValue, MissingParameter, Parameter, ParameterSet
@@ -27,8 +28,8 @@ SALARY = ("salary", "allowance", "bonus", "garde")
 class SimulationError(ValueError):
     """Contract terms the engine cannot simulate: a 422 for the API, naming the field."""
 
-    def __init__(self, field: str, message: str, allowed: list[str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, field: str, message: M, allowed: list[str] | None = None) -> None:
+        super().__init__(str(message))
         self.field, self.message, self.allowed = field, message, allowed
 
 
@@ -109,7 +110,7 @@ class Brochure:
     basis: str
     approximate: bool
     sources: tuple[str, ...]
-    text: str
+    text: M
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ class Month:
 @dataclass(frozen=True)
 class MissingInput:
     option: str
-    effect: str
+    effect: M
     typical_range: str | None = None
     sources: tuple[str, ...] = ()
 
@@ -191,7 +192,7 @@ class BrochureTotal:
     official_gross: Decimal | None
     difference: Decimal  # official net − brochure
     sources: tuple[str, ...]
-    text: str
+    text: M
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,7 @@ class Result:
     method: Method
     options: Options
     months: tuple[Month, ...]
-    notes: tuple[str, ...]
+    notes: tuple[M, ...]
     used: tuple[UsedValue, ...]
     missing_inputs: tuple[MissingInput, ...] = ()
     brochure: BrochureTotal | None = None
@@ -304,7 +305,8 @@ def resolve_options(scheme: SchemeData, model: PayModel, options: Options, param
             continue
         if value is not None and name not in specs:
             raise SimulationError(
-                f"options.{name}", f"Option '{name}' does not apply to scheme '{scheme.slug}'.",
+                f"options.{name}", M(f"L'option « {name} » ne s'applique pas au dispositif « {scheme.slug} ».",
+                                     f"Option '{name}' does not apply to scheme '{scheme.slug}'."),
                 allowed=sorted(specs),
             )
     for name, spec in specs.items():
@@ -315,17 +317,24 @@ def resolve_options(scheme: SchemeData, model: PayModel, options: Options, param
             values[name] = spec.default
             continue
         if spec.minimum is not None and spec.maximum is not None and not spec.minimum <= Decimal(value) <= spec.maximum:
+            split = name == "hospital_share"
             raise SimulationError(
                 f"options.{name}",
-                f"Option '{name}' must be between {spec.minimum} and {spec.maximum} for scheme '{scheme.slug}'"
-                + (" (répartition autorisée par le dispositif)" if name == "hospital_share" else "") + ".",
+                M(f"L'option « {name} » doit être comprise entre {spec.minimum} et {spec.maximum} pour le dispositif "
+                  f"« {scheme.slug} »" + (" (répartition autorisée par le dispositif)" if split else "") + ".",
+                  f"Option '{name}' must be between {spec.minimum} and {spec.maximum} for scheme '{scheme.slug}'"
+                  + (" (the split the scheme allows)" if split else "") + "."),
             )
     if values.get("acts_per_week") and values.get("liberal_fees_monthly") is not None:
-        raise SimulationError("options.liberal_fees_monthly", "Give acts_per_week or liberal_fees_monthly, not both.")
+        raise SimulationError("options.liberal_fees_monthly", M(
+            "Donnez acts_per_week ou liberal_fees_monthly, pas les deux.",
+            "Give acts_per_week or liberal_fees_monthly, not both."))
     if options.tax == "personal" and options.tax_rate is None:
-        raise SimulationError("options.tax_rate", "tax=personal needs tax_rate (a percentage).")
+        raise SimulationError("options.tax_rate", M("tax=personal demande tax_rate (un pourcentage).",
+                                                    "tax=personal needs tax_rate (a percentage)."))
     if options.tax != "personal" and options.tax_rate is not None:
-        raise SimulationError("options.tax_rate", "tax_rate is only used with tax=personal.")
+        raise SimulationError("options.tax_rate", M("tax_rate ne sert qu'avec tax=personal.",
+                                                    "tax_rate is only used with tax=personal."))
     return Options(**values)
 
 
@@ -350,19 +359,22 @@ class _Collector:
 
     def __init__(self) -> None:
         self.used: dict[tuple[str, dt.date], UsedValue] = {}
-        self.notes: dict[str, None] = {}
+        self.notes: dict[M, None] = {}
 
     def use(self, parameter: Parameter, value: DatedValue, carried: bool) -> UsedValue:
         used = UsedValue(parameter.code, parameter.label, value, carried)
         self.used.setdefault((parameter.code, value.valid_from), used)
         if carried:
-            self.note(f"« {parameter.label} » : aucune valeur connue après le {value.valid_to:%d/%m/%Y} ; "
-                      f"la dernière valeur connue est reprise.")
+            self.note(M(f"« {parameter.label} » : aucune valeur connue après le {value.valid_to:%d/%m/%Y} ; "
+                        "la dernière valeur connue est reprise.",
+                        f"« {parameter.label} »: no value known after {value.valid_to:%d/%m/%Y}; the last known value "
+                        "is carried forward."))
         if not value.confirmed:
-            self.note(f"« {parameter.label} » : valeur non confirmée par un texte officiel (voir sa source).")
+            self.note(M(f"« {parameter.label} » : valeur non confirmée par un texte officiel (voir sa source).",
+                        f"« {parameter.label} »: a value no official text confirms (see its source)."))
         return used
 
-    def note(self, text: str) -> None:
+    def note(self, text: M) -> None:
         self.notes.setdefault(text, None)
 
 
@@ -463,40 +475,52 @@ def simulate(
 ) -> Result:
     """Month-by-month income over a contract, every figure with its formula and sources."""
     if region not in scheme.regions:
+        where = ", ".join(scheme.regions)
         raise SimulationError(
-            "region", f"Scheme '{scheme.slug}' is not offered in region '{region}'; it is documented in: "
-            + ", ".join(scheme.regions) + ".", allowed=list(scheme.regions),
+            "region", M(f"Le dispositif « {scheme.slug} » n'est pas proposé dans la région « {region} » ; il l'est dans : "
+                        f"{where}.", f"Scheme '{scheme.slug}' is not offered in region '{region}'; it is documented in: "
+                        f"{where}."), allowed=list(scheme.regions),
         )
     if start.day != 1:
-        raise SimulationError("start", "A contract starts on the first day of a month (posts start on 1 November or 1 May).")
+        raise SimulationError("start", M(
+            "Un contrat commence le premier jour d'un mois (les prises de fonction ont lieu le 1er novembre ou le 1er mai).",
+            "A contract starts on the first day of a month (posts start on 1 November or 1 May)."))
     if months < 1:
-        raise SimulationError("months", "months must be at least 1.")
+        raise SimulationError("months", M("months doit valoir au moins 1.", "months must be at least 1."))
     if scheme.max_months is not None and months > scheme.max_months:
-        raise SimulationError(
-            "months", f"'{scheme.slug}' lasts {scheme.max_months} months at most: {scheme.duration_text} "
-            f"(source: {'; '.join(scheme.duration_sources)})",
-        )
+        cited = "; ".join(scheme.duration_sources)
+        raise SimulationError("months", M(
+            f"« {scheme.slug} » dure {scheme.max_months} mois au plus : {scheme.duration_text} (source : {cited})",
+            f"'{scheme.slug}' lasts {scheme.max_months} months at most: {scheme.duration_text} (source: {cited})"))
     given = options
     options = resolve_options(scheme, model, options, parameters, region)
     codes = required_parameters(model, options, parameters)
     missing = [c for c in codes if c not in parameters]
     if missing:
-        raise SimulationError("scheme", f"The catalogue lacks the parameters {', '.join(missing)} for this scheme.")
+        raise SimulationError("scheme", M(f"Il manque au catalogue les paramètres {', '.join(missing)} pour ce dispositif.",
+                                          f"The catalogue lacks the parameters {', '.join(missing)} for this scheme."))
     span = window(parameters, codes)
     if start < span.first_start or start > span.last_start:
-        raise SimulationError(
-            "start", f"No pay data for a start on {start:%Y-%m-%d}: starts are accepted from {span.first_start:%Y-%m-%d} "
-            f"to {span.last_start:%Y-%m-%d} ({PROJECTION_MONTHS} months past the newest official value; values known "
-            f"until {span.known_until:%Y-%m-%d} are carried forward after it, and marked projected)."
-            if span.known_until else f"No pay data for a start on {start:%Y-%m-%d}: starts are accepted from "
-            f"{span.first_start:%Y-%m-%d} to {span.last_start:%Y-%m-%d}.")
+        fr = (f"Pas de données de rémunération pour un début le {start:%Y-%m-%d} : les débuts sont acceptés du "
+              f"{span.first_start:%Y-%m-%d} au {span.last_start:%Y-%m-%d} ({PROJECTION_MONTHS} mois après la valeur "
+              "officielle la plus récente")
+        en = (f"No pay data for a start on {start:%Y-%m-%d}: starts are accepted from {span.first_start:%Y-%m-%d} "
+              f"to {span.last_start:%Y-%m-%d} ({PROJECTION_MONTHS} months past the newest official value")
+        if span.known_until:
+            fr += (f" ; les valeurs connues jusqu'au {span.known_until:%Y-%m-%d} sont reprises au-delà, et les mois "
+                   "marqués projected")
+            en += f"; values known until {span.known_until:%Y-%m-%d} are carried forward after it, and marked projected"
+        raise SimulationError("start", M(fr + ").", en + ")."))
 
     collector = _Collector()
     for note in model.notes:
         collector.note(note)
     if model.hospital_share and not split_stated(scheme, region):
-        collector.note("La répartition du temps de travail publiée pour ce dispositif vient d'une autre région ("
-                       + ", ".join(scheme.split_regions or ()) + ") ; aucune source de cette région ne la fixe.")
+        others = ", ".join(scheme.split_regions or ())
+        collector.note(M(f"La répartition du temps de travail publiée pour ce dispositif vient d'une autre région "
+                         f"({others}) ; aucune source de cette région ne la fixe.",
+                         f"The work split published for this scheme comes from another region ({others}); no source "
+                         "of this region sets one."))
     built = [
         _month(scheme, model, parameters, region, add_months(start, i), i, months, method, options, collector)
         for i in range(months)
@@ -557,7 +581,9 @@ def _month(
             continue
         option = model.optional_components.get(c.code)
         if option is not None and not getattr(options, option):
-            collector.note(f"« {c.label} » n'est comptée qu'avec l'option {option}=true ({'; '.join(c.conditions)}).")
+            conditions = "; ".join(c.conditions)
+            collector.note(M(f"« {c.label} » n'est comptée qu'avec l'option {option}=true ({conditions}).",
+                             f"« {c.label} » is counted only with the option {option}=true ({conditions})."))
             continue
         if c.periphery_share_pct is not None and options.periphery_share != c.periphery_share_pct:
             continue
@@ -575,7 +601,8 @@ def _month(
         category = _category(c)
         applied.add(c.code)
         if c.derivation:
-            collector.note(f"« {c.label} » : montant dérivé, qu'aucun document ne publie ({c.derivation})")
+            collector.note(M(f"« {c.label} » : montant dérivé, qu'aucun document ne publie ({c.derivation})",
+                             f"« {c.label} »: a derived amount, which no document publishes ({c.derivation})"))
         if amount:
             lines.append(Line(c.code, c.label, category, round_cents(amount), c.basis, c.payer,
                               "derived" if c.derivation else "published", formula, c.sources,
@@ -651,12 +678,16 @@ def _month(
                                   "fees", "Patients / Assurance maladie", "input",
                                   f"{options.acts_per_week} actes/semaine × {days}/7 semaines × {_fmt(tariff)} €",
                                   _sources(used), used)))
-        collector.note("Les honoraires sont comptés avant charges et cotisations sociales libérales (non modélisées).")
+        collector.note(FEES_NOTE)
     elif model.liberal and options.liberal_fees_monthly:
         lines.append(Line("honoraires", "Honoraires (montant saisi)", "liberal", round_cents(options.liberal_fees_monthly),
                           "fees", "Patients / Assurance maladie", "input", "montant mensuel saisi", ()))
-        collector.note("Les honoraires sont comptés avant charges et cotisations sociales libérales (non modélisées).")
+        collector.note(FEES_NOTE)
     return Month(month, year, tuple(lines), None, None, ZERO, ZERO, ZERO, None, None, None, None)
+
+
+FEES_NOTE = M("Les honoraires sont comptés avant charges et cotisations sociales libérales (non modélisées).",
+              "Fees are counted before practice costs and liberal social contributions (not modelled).")
 
 
 def _category(c: PublishedComponent) -> str:
@@ -706,8 +737,10 @@ def _grid_line(line: StatutoryLine, parameters: ParameterSet, month: dt.date, ye
         amount = amount * share / 100
         formula += f" × {share} % (part hospitalière)"
     if method == "published":
-        collector.note(f"« {line.label} » : aucun chiffre publié ne couvre certains mois ; la grille officielle "
-                       f"est utilisée pour ceux-là (origin: statutory_fallback).")
+        collector.note(M(f"« {line.label} » : aucun chiffre publié ne couvre certains mois ; la grille officielle "
+                         "est utilisée pour ceux-là (origin: statutory_fallback).",
+                         f"« {line.label} »: no published figure covers some months; the official grid is used for "
+                         "them (origin: statutory_fallback)."))
     if line.note:
         collector.note(line.note)
     return _traced(Line(line.code, line.label, "salary", round_cents(amount), "gross", line.payer, _origin(method),
@@ -725,8 +758,10 @@ def _semester_bonus(model: PayModel, parameters: ParameterSet, month: dt.date, i
     acts = options.acts_per_month or ZERO
     assert threshold.value is not None
     if acts < threshold.value:
-        collector.note(f"Prime à l'activité non due : {_fmt(acts)} actes par mois, sous le seuil de "
-                       f"{_fmt(threshold.value)} actes ou consultations par mois en moyenne sur le semestre.")
+        collector.note(M(f"Prime à l'activité non due : {_fmt(acts)} actes par mois, sous le seuil de "
+                         f"{_fmt(threshold.value)} actes ou consultations par mois en moyenne sur le semestre.",
+                         f"Activity bonus not due: {_fmt(acts)} acts a month, under the threshold of "
+                         f"{_fmt(threshold.value)} acts or consultations a month on average over the semester."))
         return []
     parameter = parameters[amount_code]
     value, carried = parameter.at(max(month, parameter.first_day))
@@ -775,21 +810,26 @@ def _astreinte_rate(parameters: ParameterSet, month: dt.date, options: Options,
     return total / last.day, tuple(used), how
 
 
-def _brochure_text(amount: Decimal, basis: str, approximate: bool, official: Line) -> str:
-    words = {"net": "net", "gross": "brut", "unspecified": ""}.get(basis, "")
-    announced = f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{' ' + words if words else ''}"
-    official_words = f"la grille officielle donne {_fmt(official.amount)} € brut"
+def _brochure_text(amount: Decimal, basis: str, approximate: bool, official: Line) -> M:
+    fr_basis = {"net": " net", "gross": " brut"}.get(basis, "")
+    en_basis = {"net": " net", "gross": " gross"}.get(basis, "")
+    fr = f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{fr_basis} ; la grille officielle " \
+         f"donne {_fmt(official.amount)} € brut"
+    en = f"The brochure announces {'about ' if approximate else ''}{_fmt(amount)} €{en_basis}; the official grid gives " \
+         f"{_fmt(official.amount)} € gross"
+    gap = official.amount - amount
     if basis == "net":
-        gap = official.amount - amount
-        closeness = (" : le montant « net » de la brochure est proche du brut officiel, sans les cotisations"
-                     if abs(gap) <= official.amount * Decimal("0.10") else "")
-        return f"{announced} ; {official_words}, avant cotisations salariales{closeness}."
+        close = abs(gap) <= official.amount * Decimal("0.10")
+        return M(fr + ", avant cotisations salariales" + (" : le montant « net » de la brochure est proche du brut "
+                                                          "officiel, sans les cotisations" if close else "") + ".",
+                 en + ", before employee contributions" + (": the brochure's “net” figure is close to the official "
+                                                           "gross, without the contributions" if close else "") + ".")
     if basis == "gross":
-        gap = official.amount - amount
         if abs(gap) < Decimal("0.01"):
-            return f"{announced} ; {official_words} : les deux concordent."
-        return f"{announced} ; {official_words}, soit {_fmt(abs(gap))} € de {'plus' if gap > 0 else 'moins'}."
-    return f"{announced} (brut ou net non précisé) ; {official_words}."
+            return M(fr + " : les deux concordent.", en + ": they agree.")
+        return M(fr + f", soit {_fmt(abs(gap))} € de {'plus' if gap > 0 else 'moins'}.",
+                 en + f", {_fmt(abs(gap))} € {'more' if gap > 0 else 'less'}.")
+    return M(fr + " (la brochure ne dit pas brut ou net).", en + " (the brochure does not say gross or net).")
 
 
 def _with_brochure(line: Line, scheme: SchemeData, codes: tuple[str, ...] | None, region: str, year: int,
@@ -849,19 +889,26 @@ def _brochure_total(scheme: SchemeData, region: str, months: tuple[Month, ...]) 
         what = "somme des montants publiés"
     official = first.net_salary
     difference = official - amount
-    words = {"net": " net", "gross": " brut"}.get(basis, "")
     pct = (abs(difference) / amount * 100).quantize(Decimal("0.1")) if amount else ZERO
     pct_text = f"{pct}".replace(".", ",")
-    text = (f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{words} par mois ({what}). "
-            f"Selon les grilles officielles et les cotisations salariales en vigueur, le premier mois "
-            f"({first.month:%m/%Y}) donne {_fmt(official)} € net")
+    fr_basis, en_basis = {"net": (" net", " net"), "gross": (" brut", " gross")}.get(basis, ("", ""))
+    fr = (f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{fr_basis} par mois ({what}). "
+          f"Selon les grilles officielles et les cotisations salariales en vigueur, le premier mois "
+          f"({first.month:%m/%Y}) donne {_fmt(official)} € net")
+    en = (f"The brochure announces {'about ' if approximate else ''}{_fmt(amount)} €{en_basis} a month ({what}). "
+          f"By the official grids and the employee contributions in force, the first month ({first.month:%m/%Y}) "
+          f"gives {_fmt(official)} € net")
     if abs(difference) < 1:
-        text += " : les deux concordent."
+        fr, en = fr + " : les deux concordent.", en + ": they agree."
     else:
-        text += f", soit {_fmt(abs(difference))} € de {'plus' if difference > 0 else 'moins'} ({_fmt(pct)} %)."
+        fr += f", soit {_fmt(abs(difference))} € de {'plus' if difference > 0 else 'moins'} ({pct_text} %)."
+        en += f", {_fmt(abs(difference))} € {'more' if difference > 0 else 'less'} ({pct} %)."
     if basis == "net" and first.gross is not None and abs(first.gross - amount) < abs(official - amount):
-        text += (f" Le montant de la brochure est plus proche du brut officiel ({_fmt(first.gross)} €) que du net : "
-                 "il ne déduit pas les cotisations salariales.")
+        fr += (f" Le montant de la brochure est plus proche du brut officiel ({_fmt(first.gross)} €) que du net : "
+               "il ne déduit pas les cotisations salariales.")
+        en += (f" The brochure's figure is closer to the official gross ({_fmt(first.gross)} €) than to the net: it "
+               "does not deduct the employee contributions.")
+    text = M(fr, en)
     return BrochureTotal(month=first.month, amount=amount, basis=basis, approximate=approximate, official_net=official,
                          official_gross=first.gross, difference=difference, sources=sources, text=text)
 
@@ -871,42 +918,57 @@ def _missing_inputs(scheme: SchemeData, model: PayModel, given: Options, resolve
     """Inputs left at their default that drive a large part of the income: named, with what they change."""
     out: list[MissingInput] = []
     if model.liberal and given.acts_per_week is None and given.liberal_fees_monthly is None:
-        effect = ("acts_per_week non renseigné : la part soins (honoraires) est comptée à 0 €, alors qu'elle fait une "
-                  "grande partie du revenu ; donnez le nombre d'actes par semaine (ou liberal_fees_monthly).")
+        effect = M("acts_per_week non renseigné : la part soins (honoraires) est comptée à 0 €, alors qu'elle fait une "
+                   "grande partie du revenu ; donnez le nombre d'actes par semaine (ou liberal_fees_monthly).",
+                   "acts_per_week not given: the care part (fees) counts for 0 €, though it makes a large part of "
+                   "the income; give the number of acts a week (or liberal_fees_monthly).")
         if model.cpam:
-            effect += " Le complément de rémunération CPAM (cpam_contract) se calcule aussi à partir de ce nombre."
+            effect += M(" Le complément de rémunération CPAM (cpam_contract) se calcule aussi à partir de ce nombre.",
+                        " The CPAM complement (cpam_contract) is computed from that number too.")
         out.append(MissingInput("acts_per_week", effect))
     if model.garde is not None and given.gardes_per_month is None and model.garde in parameters:
         value, _ = parameters[model.garde].at(start)
-        out.append(MissingInput(
-            "gardes_per_month", f"gardes_per_month non renseigné : aucune garde n'est comptée (une garde complète est "
-            f"payée {_fmt(value.value or ZERO)} € brut).", sources=value.sources))
+        rate = _fmt(value.value or ZERO)
+        out.append(MissingInput("gardes_per_month", M(
+            f"gardes_per_month non renseigné : aucune garde n'est comptée (une garde complète est payée {rate} € brut).",
+            f"gardes_per_month not given: no garde is counted (a full garde is paid {rate} € gross)."),
+            sources=value.sources))
     if model.astreinte and given.astreintes_per_month is None:
-        out.append(MissingInput("astreintes_per_month",
-                                "astreintes_per_month non renseigné : aucune astreinte n'est comptée."))
+        out.append(MissingInput("astreintes_per_month", M(
+            "astreintes_per_month non renseigné : aucune astreinte n'est comptée.",
+            "astreintes_per_month not given: no astreinte is counted.")))
     if (model.astreinte and resolved.astreintes_per_month and given.astreinte_rate is None
             and ASTREINTE_FLOOR in parameters and ASTREINTE_CEILING in parameters):
-        floor, ceiling = parameters[ASTREINTE_FLOOR].newest, parameters[ASTREINTE_CEILING].newest
-        out.append(MissingInput(
-            "astreinte_rate", f"astreinte_rate non renseigné : le forfait de nuit est compté au plancher de "
-            f"{_fmt(floor.value or ZERO)} € ; chaque établissement le fixe entre {_fmt(floor.value or ZERO)} et "
-            f"{_fmt(ceiling.value or ZERO)} €.", typical_range=f"{_fmt(floor.value or ZERO)}–{_fmt(ceiling.value or ZERO)} € par nuit",
-            sources=floor.sources))
+        floor = _fmt(parameters[ASTREINTE_FLOOR].newest.value or ZERO)
+        ceiling = _fmt(parameters[ASTREINTE_CEILING].newest.value or ZERO)
+        out.append(MissingInput("astreinte_rate", M(
+            f"astreinte_rate non renseigné : le forfait de nuit est compté au plancher de {floor} € ; chaque "
+            f"établissement le fixe entre {floor} et {ceiling} €.",
+            f"astreinte_rate not given: the night forfait is counted at its floor of {floor} €; each establishment "
+            f"sets it between {floor} and {ceiling} €."), typical_range=f"{floor}–{ceiling} € par nuit",
+            sources=parameters[ASTREINTE_FLOOR].newest.sources))
     if model.semester_bonus is not None and given.acts_per_month is None:
         threshold = parameters[model.semester_bonus[1]].newest
-        out.append(MissingInput(
-            "acts_per_month", f"acts_per_month non renseigné : la prime à l'activité (due à partir de "
-            f"{_fmt(threshold.value or ZERO)} actes ou consultations par mois en moyenne sur le semestre) n'est pas comptée.",
-            sources=threshold.sources))
+        acts = _fmt(threshold.value or ZERO)
+        out.append(MissingInput("acts_per_month", M(
+            f"acts_per_month non renseigné : la prime à l'activité (due à partir de {acts} actes ou consultations par "
+            "mois en moyenne sur le semestre) n'est pas comptée.",
+            f"acts_per_month not given: the activity bonus (due from {acts} acts or consultations a month on average "
+            "over the semester) is not counted."), sources=threshold.sources))
     if model.zone_allowance is not None and given.zip_placement is None:
         allowance = parameters[model.zone_allowance].newest
-        out.append(MissingInput(
-            "zip_placement", f"zip_placement non renseigné : l'indemnité de stage en zone d'intervention prioritaire "
-            f"({_fmt(allowance.value or ZERO)} € brut par mois) n'est pas comptée.", sources=allowance.sources))
+        amount = _fmt(allowance.value or ZERO)
+        out.append(MissingInput("zip_placement", M(
+            f"zip_placement non renseigné : l'indemnité de stage en zone d'intervention prioritaire ({amount} € brut "
+            "par mois) n'est pas comptée.",
+            f"zip_placement not given: the allowance for a placement in a zone d'intervention prioritaire ({amount} € "
+            "gross a month) is not counted."), sources=allowance.sources))
     if model.hospital_share and given.hospital_share is None and not split_stated(scheme, region):
-        out.append(MissingInput(
-            "hospital_share", f"hospital_share non renseigné : {resolved.hospital_share} % de temps hospitalier est "
-            "supposé, aucune source de cette région ne fixant la répartition."))
+        out.append(MissingInput("hospital_share", M(
+            f"hospital_share non renseigné : {resolved.hospital_share} % de temps hospitalier est supposé, aucune "
+            "source de cette région ne fixant la répartition.",
+            f"hospital_share not given: {resolved.hospital_share} % hospital time is assumed, no source of this "
+            "region setting the split.")))
     return tuple(out)
 
 
@@ -917,11 +979,14 @@ def _cpam_guarantee(scheme: SchemeData, model: PayModel, months: list[Month], op
     if not (model.cpam and options.cpam_contract and top_up is not None):
         return months
     if not options.acts_per_week:
-        collector.note("Le complément de rémunération CPAM se calcule à partir de acts_per_week (moins de 38 actes "
-                       "par semaine) : donnez ce nombre pour le compter.")
+        collector.note(M("Le complément de rémunération CPAM se calcule à partir de acts_per_week (moins de 38 actes "
+                         "par semaine) : donnez ce nombre pour le compter.",
+                         "The CPAM complement is computed from acts_per_week (under 38 acts a week): give that "
+                         "number to count it."))
         return months
     if options.acts_per_week >= 38:
-        collector.note("Complément de rémunération CPAM non dû : 38 actes par semaine ou plus.")
+        collector.note(M("Complément de rémunération CPAM non dû : 38 actes par semaine ou plus.",
+                         "CPAM complement not due: 38 acts a week or more."))
         return months
     out = list(months)
     for end in range(2, len(months) + 2, 3):
@@ -951,10 +1016,13 @@ def _reconcile_totals(scheme: SchemeData, region: str, months: tuple[Month, ...]
             continue
         published = sum((line.amount for line in month.lines if line.origin == "published" and line.basis == total.basis
                          and line.category in SALARY), ZERO)
-        words = "de l'ordre de " if total.approximate else ""
-        agreement = "concorde" if abs(published - total.amount) <= (1 if total.approximate else 0) else "diffère"
-        collector.note(f"Le document publie un total {words}{_fmt(total.amount)} € ({total.label}) ; la somme des "
-                       f"montants publiés fait {_fmt(published)} € : le total {agreement}.")
+        words, words_en = ("de l'ordre de ", "of about ") if total.approximate else ("", "")
+        agrees = abs(published - total.amount) <= (1 if total.approximate else 0)
+        collector.note(M(f"Le document publie un total {words}{_fmt(total.amount)} € ({total.label}) ; la somme des "
+                         f"montants publiés fait {_fmt(published)} € : le total {'concorde' if agrees else 'diffère'}.",
+                         f"The document publishes a total {words_en}{_fmt(total.amount)} € ({total.label}); the "
+                         f"published amounts add up to {_fmt(published)} €: the total "
+                         f"{'agrees' if agrees else 'differs'}."))
 
 
 def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Options, collector: _Collector) -> Month:
@@ -975,15 +1043,19 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
             gap = without.net - pay.net
             pay = replace(pay, deductions=tuple(
                 replace(d, unconfirmed=True) if d.code.startswith("ircantec") else d for d in pay.deductions))
-            if not any(n.startswith(why) for n in collector.notes):  # once, with the first month's figure
-                collector.note(f"{why} Sans IRCANTEC sur cette part, le net serait plus élevé de {_fmt(gap)} € "
-                               f"(premier mois, {month.month:%m/%Y}).")
+            if not any(isinstance(n, M) and n.startswith(why) for n in collector.notes):  # once: the first month
+                collector.note(why + M(f" Sans IRCANTEC sur cette part, le net serait plus élevé de {_fmt(gap)} € "
+                                       f"(premier mois, {month.month:%m/%Y}).",
+                                       f" Without IRCANTEC on that part, the net would be {_fmt(gap)} € higher "
+                                       f"(first month, {month.month:%m/%Y})."))
     if pay is not None:
         for used in pay.used:
             collector.use(parameters[used.code], used.value, used.carried_forward)
     if gross_lines and net_lines:
-        collector.note("Chiffres publiés en net et en brut dans le même mois : les cotisations sont calculées sur la "
-                       "seule part brute (approximation : le plafond de la sécurité sociale est appliqué à cette part).")
+        collector.note(M("Chiffres publiés en net et en brut dans le même mois : les cotisations sont calculées sur la "
+                         "seule part brute (approximation : le plafond de la sécurité sociale est appliqué à cette part).",
+                         "Net and gross published figures in the same month: contributions are computed on the gross "
+                         "part alone (an approximation: the social security ceiling is applied to that part)."))
     net_salary = sum((line.amount for line in net_lines), ZERO) + (pay.net if pay else ZERO)
     gross = gross_total if salary and not net_lines else None
     net = net_salary + other
@@ -993,8 +1065,10 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
     if options.tax != "none":
         tax_base = sum((line.amount for line in net_lines), ZERO) + (pay.taxable if pay else ZERO)
         if net_lines:
-            collector.note("Base de l'impôt : les montants publiés en net sont pris comme imposables (la CSG non "
-                           "déductible et la CRDS qu'ils contiennent ne sont pas connues).")
+            collector.note(M("Base de l'impôt : les montants publiés en net sont pris comme imposables (la CSG non "
+                             "déductible et la CRDS qu'ils contiennent ne sont pas connues).",
+                             "Tax base: amounts published net are taken as taxable (the non-deductible CSG and the "
+                             "CRDS they contain are not known)."))
         if options.tax == "personal":
             tax_rate = (options.tax_rate or ZERO) / 100
         else:
@@ -1004,8 +1078,10 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
             except MissingParameter:
                 value, carried = None, False
             if value is None or parameter is None:
-                collector.note("Taux neutre : grille inconnue pour certains mois ; l'impôt n'y est pas calculé "
-                               "(donnez un taux personnel avec tax=personal).")
+                collector.note(M("Taux neutre : grille inconnue pour certains mois ; l'impôt n'y est pas calculé "
+                                 "(donnez un taux personnel avec tax=personal).",
+                                 "Taux neutre: no known grid for some months; the tax is not computed there (give a "
+                                 "personal rate with tax=personal)."))
             else:
                 tax_used = (collector.use(parameter, value, carried),)
                 tax_rate = value.lookup(tax_base)
@@ -1013,8 +1089,10 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
             tax = round_cents(tax_base * tax_rate)
             after = net - tax
         if other:
-            collector.note("L'impôt prélevé à la source porte sur le salaire ; les honoraires et versements CPAM "
-                           "relèvent d'acomptes, non calculés ici.")
+            collector.note(M("L'impôt prélevé à la source porte sur le salaire ; les honoraires et versements CPAM "
+                             "relèvent d'acomptes, non calculés ici.",
+                             "Tax withheld at source applies to the salary; fees and CPAM payments fall under "
+                             "instalments, not computed here."))
     return replace(month, gross=gross, pay=pay, net_salary=net_salary, other_income=other, net=net,
                    tax_base=tax_base, tax_rate=tax_rate, tax=tax, net_after_tax=after, tax_used=tax_used)
 

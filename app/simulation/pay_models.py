@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.messages import Message as M
+
 
 @dataclass(frozen=True)
 class StatutoryLine:
@@ -22,7 +24,7 @@ class StatutoryLine:
     by_hospital_share: bool = False  # multiplied by the hospital share of working time
     # Published pay components stating this line: in the `published` method they take precedence.
     published: tuple[str, ...] = ()
-    note: str | None = None
+    note: M | None = None
 
 
 @dataclass(frozen=True)
@@ -39,11 +41,11 @@ class PayModel:
     share_components: frozenset[str] = frozenset()
     # Published components paid only when an option says the doctor qualifies.
     optional_components: dict[str, str] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
+    notes: tuple[M, ...] = ()
     # Line codes a statute leaves out of the IRCANTEC base (the astreintes of CCU-AH/AHU).
     ircantec_excluded: frozenset[str] = frozenset()
     # Set when no official text says whether the IRCANTEC applies to a line: the codes of those lines and why.
-    ircantec_unconfirmed: tuple[tuple[str, ...], str] | None = None
+    ircantec_unconfirmed: tuple[tuple[str, ...], M] | None = None
     # Docteur junior MG: a bonus per semester when the acts per month reach a threshold (amount, threshold codes).
     semester_bonus: tuple[str, str] | None = None
     # A monthly allowance paid when the placement is in a zone (ZIP): its parameter code.
@@ -60,7 +62,7 @@ CCU_AH_UNIVERSITY = ((1, "ccu-ah-universitaire-annuel-avant-2-ans"), (3, "ccu-ah
 CCU_AH_HOSPITAL = ((1, "ccu-ah-hospitalier-annuel-avant-2-ans"), (3, "ccu-ah-hospitalier-annuel-apres-2-ans"))
 
 
-def _assistant(slug: str, *, pet: bool = False, share: bool = False, notes: tuple[str, ...] = ()) -> PayModel:
+def _assistant(slug: str, *, pet: bool = False, share: bool = False, notes: tuple[M, ...] = ()) -> PayModel:
     return PayModel(
         lines=(
             StatutoryLine(
@@ -77,16 +79,22 @@ def _assistant(slug: str, *, pet: bool = False, share: bool = False, notes: tupl
     )
 
 
-HU_IRCANTEC_NOTE = (
+HU_IRCANTEC_NOTE = M(
     "IRCANTEC des CCU-AH/AHU (site de l'Ircantec) : sans activité libérale, sur toute la rémunération universitaire et "
     "les émoluments hospitaliers, gardes comprises, à l'exclusion des astreintes ; avec une activité libérale, sur la "
-    "seule rémunération universitaire (cas non simulé)."
+    "seule rémunération universitaire (cas non simulé).",
+    "IRCANTEC of CCU-AH/AHU (Ircantec's site): without private practice, on all the university pay and the hospital "
+    "emoluments, gardes included, astreintes excluded; with private practice, on the university pay alone (not "
+    "simulated).",
 )
 CCU_MG_IRCANTEC = (
     ("universitaire",),
-    "Aucun texte officiel lu ne dit si la rémunération universitaire des CCU-MG (et des AUMG, payés sur cette base) est "
-    "soumise à l'IRCANTEC ; l'arrêté du 30 décembre 2008 la dit seulement « non soumise à retenue pour pension civile ». "
-    "L'IRCANTEC y est appliquée, comme pour les CCU-AH/AHU (non confirmé).",
+    M("Aucun texte officiel lu ne dit si la rémunération universitaire des CCU-MG (et des AUMG, payés sur cette base) "
+      "est soumise à l'IRCANTEC ; l'arrêté du 30 décembre 2008 la dit seulement « non soumise à retenue pour pension "
+      "civile ». L'IRCANTEC y est appliquée, comme pour les CCU-AH/AHU (non confirmé).",
+      "No official text read says whether the university pay of CCU-MG (and of AUMG, paid on that basis) is subject to "
+      "IRCANTEC; the arrêté of 30 December 2008 only says it is « non soumise à retenue pour pension civile ». IRCANTEC "
+      "is applied, as for CCU-AH/AHU (unconfirmed)."),
 )
 
 
@@ -122,14 +130,19 @@ PAY_MODELS: dict[str, PayModel] = {
         zone_allowance="docteur-junior-mg-indemnite-zip-mensuelle",
         ircantec_unconfirmed=(
             ("emoluments", "autonomie-supervisee", "prime-activite", "indemnite-zip"),
-            "Aucun texte lu ne précise les cotisations des docteurs juniors : celles des agents publics contractuels "
-            "(régime général et IRCANTEC) sont appliquées (non confirmé).",
+            M("Aucun texte lu ne précise les cotisations des docteurs juniors : celles des agents publics contractuels "
+              "(régime général et IRCANTEC) sont appliquées (non confirmé).",
+              "No text read sets the contributions of docteurs juniors: those of public contract staff (régime général "
+              "and IRCANTEC) are applied (unconfirmed)."),
         ),
         notes=(
-            "Dernière année du DES de médecine générale, pas un poste de post-internat ; elle commence le "
-            "2 novembre 2026 (simulée à partir du 1er novembre, la prime et l'indemnité comptées à partir du 2).",
-            "Les indemnités forfaitaires de transport et d'hébergement ne sont pas simulées ; l'indemnité ZIP n'est pas "
-            "cumulable avec elles.",
+            M("Dernière année du DES de médecine générale, pas un poste de post-internat ; elle commence le "
+              "2 novembre 2026 (simulée à partir du 1er novembre, la prime et l'indemnité comptées à partir du 2).",
+              "The last year of the general-practice DES, not a post-internship post; it starts on 2 November 2026 "
+              "(simulated from 1 November, the bonus and the allowance counted from the 2nd)."),
+            M("Les indemnités forfaitaires de transport et d'hébergement ne sont pas simulées ; l'indemnité ZIP n'est pas "
+              "cumulable avec elles.",
+              "The transport and housing allowances are not simulated; the ZIP allowance cannot be combined with them."),
         ),
     ),
     "ccu-mg": PayModel(
@@ -141,7 +154,8 @@ PAY_MODELS: dict[str, PayModel] = {
         ),
         liberal=True,
         cpam=True,
-        notes=("La part soins est libérale (honoraires) ou salariée ; les honoraires sont comptés avant charges.",),
+        notes=(M("La part soins est libérale (honoraires) ou salariée ; les honoraires sont comptés avant charges.",
+                 "The care part is liberal (fees) or salaried; fees are counted before practice costs."),),
         ircantec_unconfirmed=CCU_MG_IRCANTEC,
     ),
     "aumg": PayModel(
@@ -153,7 +167,8 @@ PAY_MODELS: dict[str, PayModel] = {
             ),
         ),
         liberal=True,
-        notes=("Les AUMG ne reçoivent pas le complément de rémunération CPAM des CCU-MG.",),
+        notes=(M("Les AUMG ne reçoivent pas le complément de rémunération CPAM des CCU-MG.",
+                 "AUMG do not receive the CCU-MG's CPAM complement."),),
         ircantec_unconfirmed=CCU_MG_IRCANTEC,
     ),
     "chef-clinique-region": PayModel(
@@ -161,14 +176,18 @@ PAY_MODELS: dict[str, PayModel] = {
             StatutoryLine(
                 "universitaire", "Salaire universitaire", "UFR de médecine", CCU_AH_UNIVERSITY,
                 published=("chef-clinique-region-salaire-universitaire",),
-                note="Grille universitaire des chefs de clinique-assistants (« comme tout chef de clinique »).",
+                note=M("Grille universitaire des chefs de clinique-assistants (« comme tout chef de clinique »).",
+                       "The chefs de clinique-assistants' university grid (« comme tout chef de clinique »)."),
             ),
             StatutoryLine(
                 "hospitalier", "Rémunération hospitalière (valence hospitalière de 50 % en CH)", "Centre hospitalier (CH)",
                 CCU_AH_HOSPITAL,
-                note="Valence hospitalière (50 %, en centre hospitalier) : la grille hospitalière des chefs de clinique-"
-                "assistants est appliquée, le document disant « comme tout chef de clinique » ; aucune source ne publie "
-                "le montant versé par le CH.",
+                note=M("Valence hospitalière (50 %, en centre hospitalier) : la grille hospitalière des chefs de "
+                       "clinique-assistants est appliquée, le document disant « comme tout chef de clinique » ; aucune "
+                       "source ne publie le montant versé par le CH.",
+                       "Hospital half (50 %, in a general hospital): the chefs de clinique-assistants' hospital grid is "
+                       "applied, the document saying « comme tout chef de clinique »; no source publishes what the CH "
+                       "pays."),
             ),
         ),
         ircantec_excluded=frozenset({"astreintes"}),
@@ -185,7 +204,8 @@ PAY_MODELS: dict[str, PayModel] = {
         liberal=True,
         hospital_share=True,
         share_components=frozenset({"mg-400-remuneration-hospitaliere"}),
-        notes=("La rémunération libérale dépend du nombre d'actes ; l'exercice salarié se négocie avec l'employeur.",),
+        notes=(M("La rémunération libérale dépend du nombre d'actes ; l'exercice salarié se négocie avec l'employeur.",
+                 "Liberal pay depends on the number of acts; salaried practice is negotiated with the employer."),),
     ),
     "ccu-ah": _hospital_university("ccu-ah"),
     "ahu": _hospital_university("ahu"),
@@ -202,13 +222,17 @@ PAY_MODELS: dict[str, PayModel] = {
     "asr": _assistant("asr"),
     "astp-ville-hopital": _assistant(
         "astp-ville-hopital",
-        notes=("Le partage de la rémunération entre l'hôpital et la structure ambulatoire n'est pas publié : "
-               "la grille d'assistant est comptée à temps plein.",),
+        notes=(M("Le partage de la rémunération entre l'hôpital et la structure ambulatoire n'est pas publié : "
+                 "la grille d'assistant est comptée à temps plein.",
+                 "How pay is shared between the hospital and the ambulatory practice is not published: the "
+                 "assistant grid is counted full time."),),
     ),
     "assistant-mixte-ville-hopital": _assistant(
         "assistant-mixte-ville-hopital",
         share=True,
-        notes=("La part libérale (contrat de collaboration salariée) n'est pas publiée : seule la part hospitalière est comptée.",),
+        notes=(M("La part libérale (contrat de collaboration salariée) n'est pas publiée : seule la part hospitalière est "
+                 "comptée.", "The liberal part (salaried collaboration contract) is not published: only the hospital "
+                 "part is counted."),),
     ),
     "assistant-douleur-soins-palliatifs": _assistant("assistant-douleur-soins-palliatifs"),
 }

@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from app.catalogue.history import today
 from app.errors import ApiError, not_found
+from app.messages import Message as M
+from app.messages import render, render_all
 from app.simulation import engine
 from app.simulation import schemas as S
 from app.simulation.engine import Options, Result, SimulationError
@@ -29,13 +31,16 @@ def _scheme(session: Session, slug: str, *, field: str, location: str, on: dt.da
     if data is None and slug in PAY_MODELS:
         # Known, but not in the catalogue that day (retired, or not yet in force).
         day = on or today()
-        raise ApiError(422, f"Scheme '{slug}' is not in the catalogue on {day}: see GET /records/schemes/{slug} for "
-                       "the dates it is in force.", field="start" if on else field, location=location)
+        raise ApiError(422, render(M(
+            f"Le dispositif « {slug} » n'est pas au catalogue le {day} : voir GET /records/schemes/{slug} pour ses dates.",
+            f"Scheme '{slug}' is not in the catalogue on {day}: see GET /records/schemes/{slug} for the dates it is in "
+            "force.")), field="start" if on else field, location=location)
     if data is None or slug not in PAY_MODELS:
         allowed = sorted(PAY_MODELS)
         if location == "path":
             raise not_found("scheme", slug, field=field, allowed=allowed)
-        raise ApiError(422, f"Unknown scheme '{slug}'.", field=field, location=location, allowed=allowed)
+        raise ApiError(422, render(M(f"Dispositif inconnu : « {slug} ».", f"Unknown scheme '{slug}'.")),
+                       field=field, location=location, allowed=allowed)
     return data
 
 
@@ -51,7 +56,8 @@ def _run(session: Session, request: S.SimulationRequest, parameters: ParameterSe
             start=request.start, months=request.months, method=request.method, options=_options(request.options),
         )
     except SimulationError as exc:
-        raise ApiError(422, exc.message, field=f"{prefix}{exc.field}", location="body", allowed=exc.allowed) from None
+        raise ApiError(422, render(exc.message), field=f"{prefix}{exc.field}", location="body",
+                       allowed=exc.allowed) from None
 
 
 def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
@@ -78,7 +84,7 @@ def _brochure_line(line: engine.Line) -> S.BrochureLine | None:
     if b is None:
         return None
     return S.BrochureLine(codes=list(b.codes), amount=b.amount, basis=b.basis, approximate=b.approximate,  # type: ignore[arg-type]
-                          difference=line.amount - b.amount, text=b.text, sources=list(b.sources))
+                          difference=line.amount - b.amount, text=render(b.text), sources=list(b.sources))
 
 
 def _deduction_known_until(d: object, pay: object) -> dt.date | None:
@@ -160,7 +166,8 @@ def _method_check(session: Session, request: S.SimulationRequest, result: Result
     except ApiError as exc:
         return S.MethodCheck(method=request.method, other_method=other_method, total_net=total, other_total_net=None,
                              difference=None, agree=None,
-                             detail=f"La méthode {other_method} ne peut pas être calculée : {exc.detail}")
+                             detail=render(M(f"La méthode {other_method} ne peut pas être calculée : {exc.detail}",
+                                             f"The {other_method} method cannot run: {exc.detail}")))
     other_total = sum((m.net for m in other.months), ZERO)
     difference = total - other_total
     published = result if request.method == "published" else other
@@ -170,15 +177,18 @@ def _method_check(session: Session, request: S.SimulationRequest, result: Result
         return S.MethodCheck(
             method=request.method, other_method=other_method, total_net=total, other_total_net=other_total,
             difference=difference, agree=None,
-            detail="Aucun document ne publie de montant de salaire pour ce dispositif : les deux méthodes reposent sur "
-            "les mêmes grilles officielles (ou des montants dérivés), il n'y a rien à comparer.")
+            detail=render(M("Aucun document ne publie de montant de salaire pour ce dispositif : les deux méthodes "
+                            "reposent sur les mêmes grilles officielles (ou des montants dérivés), il n'y a rien à comparer.",
+                            "No document publishes a salary figure for this scheme: both methods rest on the same "
+                            "official grids (or derived amounts); there is nothing to compare.")))
     agree = abs(difference) <= abs(other_total) / 100 if other_total else difference == 0
-    detail = (
-        f"La méthode {other_method} donne le même total net, à 1 % près."
-        if agree
-        else f"La méthode {other_method} donne {engine._fmt(other_total)} € au total, soit {engine._fmt(abs(difference))} € "
-        f"de {'moins' if difference > 0 else 'plus'} : les montants publiés et les grilles officielles divergent."
-    )
+    other_text, gap = engine._fmt(other_total), engine._fmt(abs(difference))
+    detail = render(M(f"La méthode {other_method} donne le même total net, à 1 % près.",
+                      f"The {other_method} method gives the same total net within 1 %.") if agree else M(
+        f"La méthode {other_method} donne {other_text} € au total, soit {gap} € de {'moins' if difference > 0 else 'plus'} : "
+        "les montants publiés et les grilles officielles divergent.",
+        f"The {other_method} method gives {other_text} € in total, {gap} € {'less' if difference > 0 else 'more'}: "
+        "the published figures and the official grids disagree."))
     return S.MethodCheck(method=request.method, other_method=other_method, total_net=total,
                          other_total_net=other_total, difference=difference, agree=agree, detail=detail)
 
@@ -196,9 +206,9 @@ def simulate(session: Session, request: S.SimulationRequest) -> S.SimulationResu
         monthly_average=_totals(months, divisor=len(months)),
         years=_years(result),
         parameters=_parameters(result),
-        notes=list(result.notes),
+        notes=render_all(result.notes),
         projection=_projection(result),
-        missing_inputs=[S.MissingInput(option=m.option, effect=m.effect, typical_range=m.typical_range,
+        missing_inputs=[S.MissingInput(option=m.option, effect=render(m.effect), typical_range=m.typical_range,
                                        sources=list(m.sources)) for m in result.missing_inputs],
         brochure=_brochure_total(result),
         method_check=_method_check(session, request, result, parameters),
@@ -214,9 +224,13 @@ def _projection(result: Result) -> S.Projection | None:
         (S.ProjectedValue(code=u.code, label=u.label, valid_from=u.value.valid_from, known_until=u.value.valid_to)  # type: ignore[arg-type]
          for u in carried.values()), key=lambda v: (v.known_until, v.code))
     first = projected[0].month
-    text = (f"{len(projected)} mois sur {len(result.months)}, à partir de {first:%m/%Y}, utilisent des valeurs au-delà "
-            "de la date jusqu'à laquelle un texte les donne : la dernière valeur connue est reprise — "
-            + " ; ".join(f"{v.label} (connue jusqu'au {v.known_until:%d/%m/%Y})" for v in values) + ".")
+    text = render(M(
+        f"{len(projected)} mois sur {len(result.months)}, à partir de {first:%m/%Y}, utilisent des valeurs au-delà de la "
+        "date jusqu'à laquelle un texte les donne : la dernière valeur connue est reprise — "
+        + " ; ".join(f"{v.label} (connue jusqu'au {v.known_until:%d/%m/%Y})" for v in values) + ".",
+        f"{len(projected)} of {len(result.months)} months, from {first:%m/%Y}, use values past the date a text gives "
+        "them for: the last known value is carried forward — "
+        + "; ".join(f"{v.label} (known until {v.known_until:%d/%m/%Y})" for v in values) + "."))
     return S.Projection(first_month=f"{first:%Y-%m}", months=len(projected), values=values, text=text)
 
 
@@ -226,7 +240,7 @@ def _brochure_total(result: Result) -> S.BrochureTotal | None:
         return None
     return S.BrochureTotal(month=f"{b.month:%Y-%m}", amount=b.amount, basis=b.basis, approximate=b.approximate,  # type: ignore[arg-type]
                            official_net=b.official_net, official_gross=b.official_gross, difference=b.difference,
-                           text=b.text, sources=list(b.sources))
+                           text=render(b.text), sources=list(b.sources))
 
 
 def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
@@ -245,7 +259,7 @@ def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
             totals=_totals(list(result.months)),
             monthly_average=_totals(list(result.months), divisor=len(result.months)),
             net_by_month=[m.net for m in result.months],
-            notes=list(result.notes),
+            notes=render_all(result.notes),
         ))
     return S.CompareResult(start=request.start, months=months, items=columns)
 
@@ -270,10 +284,15 @@ def options(session: Session, slug: str) -> S.SimulationOptionsOut:
         ],
         coverage=S.Coverage(
             first_start=span.first_start, last_start=span.last_start, known_until=span.known_until,
-            text=f"Débuts acceptés du {span.first_start:%d/%m/%Y} au {span.last_start:%d/%m/%Y} "
-            f"({engine.PROJECTION_MONTHS} mois après la valeur officielle la plus récente)"
-            + (f" ; après le {span.known_until:%d/%m/%Y}, certaines valeurs sont reprises de la dernière connue et "
-               "les mois concernés sont marqués projected." if span.known_until else "."),
+            text=render(M(
+                f"Débuts acceptés du {span.first_start:%d/%m/%Y} au {span.last_start:%d/%m/%Y} "
+                f"({engine.PROJECTION_MONTHS} mois après la valeur officielle la plus récente)"
+                + (f" ; après le {span.known_until:%d/%m/%Y}, certaines valeurs sont reprises de la dernière connue et "
+                   "les mois concernés sont marqués projected." if span.known_until else "."),
+                f"Starts accepted from {span.first_start:%d/%m/%Y} to {span.last_start:%d/%m/%Y} "
+                f"({engine.PROJECTION_MONTHS} months past the newest official value)"
+                + (f"; after {span.known_until:%d/%m/%Y}, some values are carried forward from the last known one and "
+                   "the months concerned are marked projected." if span.known_until else "."))),
         ),
     )
 

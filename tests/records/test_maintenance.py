@@ -203,7 +203,7 @@ def test_retiring_hides_a_scheme_from_that_day_and_as_of_brings_it_back(
                     headers={**keys["writer"], "If-Match": etag}).status_code == 200
     late = api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2025-01-01", "months": 12})
     assert late.status_code == 422 and late.json()["errors"][0]["field"] == "start"
-    assert "not in the catalogue on 2025-01-01" in late.json()["detail"]
+    assert "n'est pas au catalogue le 2025-01-01" in late.json()["detail"]
     assert api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2024-01-01", "months": 12}).status_code == 200
 
 

@@ -303,8 +303,40 @@ class TestErrors:
     )
     def test_clear_422(self, client: TestClient, body: dict, field: str, words: str) -> None:
         payload = {"region": "32", "start": "2024-11-01", "months": 24} | body
-        found = problem(client.post("/simulate", json=payload), 422, field)
-        assert words in found["detail"], found["detail"]
+        english = problem(client.post("/simulate", json=payload, headers={"Accept-Language": "en"}), 422, field)
+        assert words in english["detail"], english["detail"]
+        # French by default, with the same field named, and the same with lang=fr on an English Accept-Language.
+        french = problem(client.post("/simulate", json=payload), 422, field)
+        assert french["detail"] != english["detail"]
+        forced = client.post("/simulate?lang=fr", json=payload, headers={"Accept-Language": "en;q=1"})
+        assert forced.json()["detail"] == french["detail"]
+
+    def test_messages_follow_accept_language_q_values(self, client: TestClient) -> None:
+        payload = {"scheme": "ccu-ah", "region": "32", "start": "2024-11-15", "months": 24}
+        prefers_french = client.post("/simulate", json=payload, headers={"Accept-Language": "en;q=0.3, fr;q=0.9"})
+        assert "premier jour d'un mois" in prefers_french.json()["detail"]
+        assert prefers_french.headers["content-language"] == "fr" and "Accept-Language" in prefers_french.headers["vary"]
+        prefers_english = client.post("/simulate", json=payload, headers={"Accept-Language": "de, en-GB;q=0.8"})
+        assert "first day of a month" in prefers_english.json()["detail"]
+
+    def test_notes_and_method_check_in_both_languages(self, client: TestClient) -> None:
+        query = "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24"
+        french, english = client.get(query).json(), client.get(query + "&lang=en").json()
+        assert "La méthode published" in french["method_check"]["detail"]
+        assert "The published method" in english["method_check"]["detail"]
+        assert french["brochure"]["text"].startswith("La brochure annonce")
+        assert english["brochure"]["text"].startswith("The brochure announces")
+        assert any("la dernière valeur connue est reprise" in n for n in french["notes"])
+        assert any("carried forward" in n for n in english["notes"])
+        assert english["months"] == french["months"] or all(
+            e["net"] == f["net"] for e, f in zip(english["months"], french["months"]))
+
+    def test_request_validation_errors_in_french_by_default(self, client: TestClient) -> None:
+        payload = {"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 0}
+        french = problem(client.post("/simulate", json=payload), 422, "months")
+        assert french["errors"][0]["message"] == "Doit être supérieur ou égal à 1."
+        english = problem(client.post("/simulate", json=payload, headers={"Accept-Language": "en"}), 422, "months")
+        assert english["errors"][0]["message"] == "Input should be greater than or equal to 1"
 
     def test_maximum_length_cites_its_source(self, client: TestClient) -> None:
         found = problem(client.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2024-11-01", "months": 100}), 422, "months")
