@@ -363,7 +363,9 @@ class _Collector:
 
     def use(self, parameter: Parameter, value: DatedValue, carried: bool) -> UsedValue:
         used = UsedValue(parameter.code, parameter.label, value, carried)
-        self.used.setdefault((parameter.code, value.valid_from), used)
+        key = (parameter.code, value.valid_from)
+        if carried or key not in self.used:  # carried in any month: the trace says so
+            self.used[key] = used
         if carried:
             self.note(M(f"« {parameter.label} » : aucune valeur connue après le {value.valid_to:%d/%m/%Y} ; "
                         "la dernière valeur connue est reprise.",

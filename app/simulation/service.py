@@ -277,7 +277,7 @@ def options(session: Session, slug: str) -> S.SimulationOptionsOut:
         max_months=scheme.max_months,
         methods=["published", "statutory"],
         options=[
-            S.OptionOut(name=s.name, type=s.kind, default=s.default,
+            S.OptionOut(name=s.name, type=s.kind, default=float(s.default) if isinstance(s.default, Decimal) else s.default,
                         minimum=float(s.minimum) if s.minimum is not None else None,
                         maximum=float(s.maximum) if s.maximum is not None else None, description=s.description)
             for s in specs
