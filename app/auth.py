@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import ApiError, Problem
 from app.models import ApiKey
+from app.messages import Message as M
 
 logger = logging.getLogger("app.auth")
 
@@ -190,7 +191,7 @@ def _challenge(error: str | None = None, scope: str | None = None) -> dict[str, 
     return {"WWW-Authenticate": value}
 
 
-def _unauthorized(detail: str, error: str | None = None) -> ApiError:
+def _unauthorized(detail: M, error: str | None = None) -> ApiError:
     # The detail never repeats what was presented: a key sent by mistake must not travel back or into logs.
     return ApiError(401, detail, field="Authorization", location="header", headers=_challenge(error))
 
@@ -214,23 +215,27 @@ def require_scope(scope: str) -> Callable[..., Actor]:
     ) -> Actor:
         if credentials is None:
             if "authorization" in request.headers:
-                raise _unauthorized("The Authorization header must carry an API key as 'Bearer <key>'.")
-            raise _unauthorized(f"This operation needs an API key with the '{scope}' scope, sent as "
-                                "'Authorization: Bearer <key>'.")
+                raise _unauthorized(M("L'en-tête Authorization doit porter une clé d'API sous la forme « Bearer <clé> ».",
+                                      "The Authorization header must carry an API key as 'Bearer <key>'."))
+            raise _unauthorized(M(f"Cette opération demande une clé d'API de portée « {scope} », envoyée sous la forme "
+                                  "« Authorization: Bearer <clé> ».",
+                                  f"This operation needs an API key with the '{scope}' scope, sent as "
+                                  "'Authorization: Bearer <key>'."))
         key = credentials.credentials
         found = _find(request.app.state.engine, key) if _KEY.fullmatch(key) else None
         if found is None:
             logger.warning("request refused: unknown API key")
-            raise _unauthorized("This API key is not known.", "invalid_token")
+            raise _unauthorized(M("Cette clé d'API est inconnue.", "This API key is not known."), "invalid_token")
         name, scopes, revoked_at = found
         if revoked_at is not None:
             logger.warning("request refused: API key %r is revoked", name)
-            raise _unauthorized(f"This API key ({name}) has been revoked.", "invalid_token")
+            # The owner's name stays in the log: an answer to whoever holds the key must not say whose it was.
+            raise _unauthorized(M("Cette clé d'API a été révoquée.", "This API key has been revoked."), "invalid_token")
         if scope not in scopes:
             logger.warning("request refused: API key %r lacks the %r scope", name, scope)
             raise ApiError(
                 403,
-                f"This API key ({name}) does not have the '{scope}' scope.",
+                M(f"Cette clé d'API n'a pas la portée « {scope} ».", f"This API key does not have the '{scope}' scope."),
                 field="Authorization",
                 location="header",
                 headers=_challenge("insufficient_scope", scope),

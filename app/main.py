@@ -25,6 +25,7 @@ from app.simulation.router import router as simulation_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import make_engine
 from app.migrate import pending_migrations
+from app.messages import Message as M
 
 DESCRIPTION = """
 The reference API for French post-internship schemes (*dispositifs de post-internat*): chef de clinique,
@@ -123,9 +124,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         try:
             pending = pending_migrations(engine)
         except SQLAlchemyError as exc:
-            raise errors.ApiError(503, f"The database does not answer ({exc.__class__.__name__}).") from None
+            raise errors.ApiError(503, M(f"La base de données ne répond pas ({exc.__class__.__name__}).",
+                                       f"The database does not answer ({exc.__class__.__name__}).")) from None
         if pending:
-            raise errors.ApiError(503, f"The database schema is not up to date: {pending}.")
+            raise errors.ApiError(503, M(f"Le schéma de la base n'est pas à jour : {pending}.",
+                                       f"The database schema is not up to date: {pending}."))
         return Readiness(status="ready", database="ok", migrations="head")
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")

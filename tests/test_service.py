@@ -77,7 +77,7 @@ class TestReadiness:
         fresh = new_database()
         with TestClient(create_app(Settings(database_url="sqlite://"), engine=fresh)) as unmigrated:
             response = unmigrated.get("/ready")
-        assert response.status_code == 503 and "not up to date" in response.json()["detail"]
+        assert response.status_code == 503 and "n'est pas à jour" in response.json()["detail"]
 
 
 def test_sqlite_runs_in_wal_mode(engine: Engine) -> None:

@@ -28,6 +28,7 @@ from app.records import service
 from app.records.export import export_seed, seed_data, to_yaml
 from app.records.service import ENTITIES, Entity
 from app.seed.loader import SeedInvalid, parse_seed
+from app.messages import Message as M
 
 router = APIRouter()
 
@@ -99,7 +100,8 @@ def offer_key(
 def _check_key(entity: Entity, record: Any, key: str) -> None:
     if entity.key_of(record) != key:
         field = service.key_field(entity) if entity.name != "availability" else "scheme"
-        raise ApiError(422, f"The body is for '{entity.key_of(record)}' but the URL names '{key}'.", field=field,
+        raise ApiError(422, M(f"Le corps décrit « {entity.key_of(record)} » mais l'adresse nomme « {key} ».",
+                         f"The body is for '{entity.key_of(record)}' but the URL names '{key}'."), field=field,
                        location="body")
 
 
@@ -203,7 +205,8 @@ def add_pay_parameter_value(request: Request, actor: WriteActor, key: ParameterC
         values = list(parameter.values)
         last = values[-1]
         if value.valid_from <= last.valid_from:
-            raise ApiError(422, f"valid_from must be after the start of the latest value ({last.valid_from}).",
+            raise ApiError(422, M(f"valid_from doit suivre le début de la dernière valeur ({last.valid_from}).",
+                             f"valid_from must be after the start of the latest value ({last.valid_from})."),
                            field="valid_from", location="body")
         if last.valid_to is None or last.valid_to >= value.valid_from:
             values[-1] = last.model_copy(update={"valid_to": value.valid_from - dt.timedelta(days=1)})
@@ -227,7 +230,8 @@ def retire_pay_parameter(request: Request, actor: WriteActor, key: ParameterCode
         (parameter,) = before
         values = list(parameter.values)
         if last_day < values[-1].valid_from:
-            raise ApiError(422, f"valid_to is before the start of the latest value ({values[-1].valid_from}).",
+            raise ApiError(422, M(f"valid_to précède le début de la dernière valeur ({values[-1].valid_from}).",
+                             f"valid_to is before the start of the latest value ({values[-1].valid_from})."),
                            field="valid_to", location="body")
         values[-1] = values[-1].model_copy(update={"valid_to": last_day})
         return [_revalidated_parameter(parameter, values)]
@@ -312,7 +316,8 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            raise ApiError(422, "YAML aliases (*name) are not accepted in an import.", field="body", location="body")
+            raise ApiError(422, M("Les alias YAML (*nom) ne sont pas acceptés dans un import.",
+                                  "YAML aliases (*name) are not accepted in an import."), field="body", location="body")
         return super().compose_node(parent, index)
 
 
@@ -336,7 +341,8 @@ async def import_catalogue(
     declared = request.headers.get("content-length", "")
     body = b"" if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES else await request.body()
     if not body and declared.isdigit() and int(declared) > MAX_IMPORT_BYTES or len(body) > MAX_IMPORT_BYTES:
-        raise ApiError(413, "The import is larger than 20 MB: load it on the server with `python -m app.seed --file`.",
+        raise ApiError(413, M("L'import dépasse 20 Mo : chargez-le sur le serveur avec `python -m app.seed --file`.",
+                         "The import is larger than 20 MB: load it on the server with `python -m app.seed --file`."),
                        field="body", location="body")
     try:
         text = body.decode("utf-8")
@@ -346,14 +352,15 @@ async def import_catalogue(
             data = yaml.load(text, Loader=_NoAliasLoader) if text.strip() else None  # noqa: S506 - a SafeLoader
         json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")  # no lone surrogate (\ud800) inside
     except (UnicodeDecodeError, UnicodeEncodeError):
-        raise ApiError(422, "The body is not valid UTF-8 text.", field="body", location="body") from None
+        raise ApiError(422, M("Le corps n'est pas un texte UTF-8 valide.", "The body is not valid UTF-8 text."), field="body", location="body") from None
     except json.JSONDecodeError as exc:
-        raise ApiError(422, f"The body is not valid JSON (line {exc.lineno}, column {exc.colno}).", field="body",
+        raise ApiError(422, M(f"Le corps n'est pas du JSON valide (ligne {exc.lineno}, colonne {exc.colno}).",
+                                f"The body is not valid JSON (line {exc.lineno}, column {exc.colno})."), field="body",
                        location="body") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ApiError(422, f"The body is not valid YAML or JSON{where}.", field="body", location="body") from None
+        raise ApiError(422, M(f"Le corps n'est ni du YAML ni du JSON valide{where}.", f"The body is not valid YAML or JSON{where}."), field="body", location="body") from None
     try:
         seed = parse_seed(data, origin="body")
     except SeedInvalid as exc:
@@ -435,5 +442,5 @@ def get_audit(session: SessionDep, actor: WriteActor,
     """One audit entry in full (for an import, the whole catalogue as it was before)."""
     entry = session.get(AuditEntry, audit_id)
     if entry is None:
-        raise ApiError(404, f"No audit entry {audit_id}.", field="audit_id", location="path")
+        raise ApiError(404, M(f"Aucune entrée du journal d'audit {audit_id}.", f"No audit entry {audit_id}."), field="audit_id", location="path")
     return JSONResponse(_audit_out(entry, full=True).model_dump(mode="json"), headers={"Cache-Control": NO_STORE})

@@ -29,6 +29,7 @@ from app.http_cache import etag_of as http_etag
 from app.models import AuditEntry
 from app.records.export import export_seed, record_data, seed_data
 from app.seed.loader import Seed, SeedError, SeedInvalid, SyncReport, _check_references, apply_seed, version_overlaps
+from app.messages import Message as M
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,8 @@ def _versions(seed: Seed, entity: Entity, key: str) -> list[Any]:
 def read_record(session: Session, entity: Entity, key: str) -> RecordState:
     state = RecordState(entity, key, _versions(export_seed(session, only=entity.file), entity, key))
     if not state.versions:
-        raise ApiError(404, f"No {entity.label} '{key}'.", field="key", location="path")
+        raise ApiError(404, M(f"Aucun enregistrement « {key} » ({entity.label}).", f"No {entity.label} '{key}'."),
+                       field="key", location="path")
     return state
 
 
@@ -101,15 +103,19 @@ class Outcome:
 def _check_precondition(state_etag: str | None, if_match: str | None) -> None:
     if if_match is None:
         raise ApiError(
-            428, "This change needs an If-Match header with the record's ETag (from GET /records/…), so that it "
-            "cannot overwrite a change you have not seen.", field="If-Match", location="header",
+            428, M("Cette modification demande un en-tête If-Match portant l'ETag de l'enregistrement (lu par GET "
+                   "/records/…), pour ne pas écraser une modification que vous n'avez pas vue.",
+                   "This change needs an If-Match header with the record's ETag (from GET /records/…), so that it "
+                   "cannot overwrite a change you have not seen."), field="If-Match", location="header",
         )
     candidates = {tag.strip() for tag in if_match.split(",")}
     if "*" in candidates:
         return
     if state_etag not in candidates:
         raise ApiError(
-            412, f"The record has changed since you read it (its ETag is now {state_etag}): read it again, then retry.",
+            412, M(f"L'enregistrement a changé depuis votre lecture (son ETag est maintenant {state_etag}) : relisez-le, "
+                   "puis recommencez.",
+                   f"The record has changed since you read it (its ETag is now {state_etag}): read it again, then retry."),
             field="If-Match", location="header",
         )
 
@@ -123,7 +129,8 @@ def _check_whole(seed: Seed) -> None:
 
 
 def invalid_seed_problem(exc: SeedInvalid, *, location: str = "body") -> ApiError:
-    error = ApiError(422, f"The change was refused: {len(exc.errors)} problem(s); nothing was written.")
+    error = ApiError(422, M(f"Modification refusée : {len(exc.errors)} problème(s) ; rien n'a été écrit.",
+                            f"The change was refused: {len(exc.errors)} problem(s); nothing was written."))
     error.errors = [
         FieldProblem(field=_field_name(e), location=location, message=str(e)) for e in exc.errors[:100]
     ]
@@ -159,11 +166,13 @@ def write(
             before = _versions(seed, entity, key)
             if must_exist:
                 if not before:
-                    raise ApiError(404, f"No {entity.label} '{key}'.", field="key", location="path")
+                    raise ApiError(404, M(f"Aucun enregistrement « {key} » ({entity.label}).",
+                                          f"No {entity.label} '{key}'."), field="key", location="path")
                 _check_precondition(etag_of(entity, key, before), if_match)
             elif before:
                 raise ApiError(
-                    409, f"A {entity.label} '{key}' already exists: change it with PUT (and If-Match).",
+                    409, M(f"« {key} » ({entity.label}) existe déjà : modifiez-le avec PUT (et If-Match).",
+                           f"A {entity.label} '{key}' already exists: change it with PUT (and If-Match)."),
                     field=key_field(entity), location="body",
                 )
             after = change(seed, before)
@@ -212,8 +221,10 @@ def new_version(record: Any, before: list[Any], *, starts: dt.date | None) -> li
         return before  # nothing new: no empty version, no audit entry
     if last.valid_from is not None and day < last.valid_from:
         raise ApiError(
-            422, f"valid_from {day} is before the start of the latest version ({last.valid_from}): a change can "
-            "only start on or after it.", field="valid_from", location="body",
+            422, M(f"valid_from {day} précède le début de la dernière version ({last.valid_from}) : une modification "
+                   "ne peut commencer qu'à cette date ou après.",
+                   f"valid_from {day} is before the start of the latest version ({last.valid_from}): a change can "
+                   "only start on or after it."), field="valid_from", location="body",
         )
     added = with_validity(record, valid_from=day, valid_to=record.valid_to)
     if last.valid_from == day:
@@ -233,7 +244,8 @@ def retired(before: list[Any], *, last_day: dt.date | None) -> list[Any]:
     last = before[-1]
     if last.valid_from is not None and day < last.valid_from:
         raise ApiError(
-            422, f"valid_to {day} is before the start of the latest version ({last.valid_from}).",
+            422, M(f"valid_to {day} précède le début de la dernière version ({last.valid_from}).",
+                   f"valid_to {day} is before the start of the latest version ({last.valid_from})."),
             field="valid_to", location="body",
         )
     return [*before[:-1], with_validity(last, valid_from=last.valid_from, valid_to=day)]
