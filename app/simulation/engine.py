@@ -492,8 +492,9 @@ def simulate(
     if scheme.max_months is not None and months > scheme.max_months:
         cited = "; ".join(scheme.duration_sources)
         raise SimulationError("months", M(
-            f"« {scheme.slug} » dure {scheme.max_months} mois au plus : {scheme.duration_text} (source : {cited})",
-            f"'{scheme.slug}' lasts {scheme.max_months} months at most: {scheme.duration_text} (source: {cited})"))
+            f"« {scheme.slug} » est simulé sur {scheme.max_months} mois au plus : {scheme.duration_text} (source : {cited})",
+            f"'{scheme.slug}' is simulated over {scheme.max_months} months at most: {scheme.duration_text} "
+            f"(source: {cited})"))
     given = options
     options = resolve_options(scheme, model, options, parameters, region)
     codes = required_parameters(model, options, parameters)
