@@ -331,7 +331,7 @@ def test_simulator_keeps_the_region_it_can(client: TestClient) -> None:
         ({"scheme": "ccu-ah", "gardes_per_month": "40"}, "gardes_per_month"),
         ({"scheme": "ccu-ah", "tax": "personal"}, "tax_rate"),
         ({"scheme": "ccu-ah", "tax": "everything"}, "tax"),
-        ({"scheme": "mg-400", "region": "28", "hospital_share": "10"}, "hospital_share"),
+        ({"scheme": "mg-400", "region": "32", "hospital_share": "10"}, "hospital_share"),
         ({"scheme": "aumg", "acts_per_week": "10", "liberal_fees_monthly": "1000"}, "liberal_fees_monthly"),
     ],
 )
