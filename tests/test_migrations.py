@@ -61,7 +61,7 @@ def test_upgrading_to_versioned_records_carries_the_data_over(new_database: Call
         after = seed_data(export_seed(session))
     for scheme in before["schemes"]:
         scheme.pop("verified", None)  # 0003 had no place for it
-    assert after == _without_0005(before)
+    assert after == _without_0005(_without_0006(before))
 
 
 def _without_0005(data: dict) -> dict:
@@ -78,6 +78,45 @@ def _without_0005(data: dict) -> dict:
         for value in parameter["values"]:
             value.pop("derivation", None)
     return out
+
+
+def _without_0006(data: dict) -> dict:
+    """The seed's data as a catalogue before 0006 holds it: no unconfirmed specialty, links as plain codes."""
+    out = copy.deepcopy(data)
+    for scheme in out["schemes"]:
+        if "eligible_specialties" in scheme:
+            scheme["eligible_specialties"] = [
+                e if isinstance(e, str) else e["code"]
+                for e in scheme["eligible_specialties"]
+                if isinstance(e, str) or e.get("confirmed", True)
+            ]
+    return out
+
+
+def test_downgrading_0006_loses_only_its_own_facts(new_database: Callable[[], Engine]) -> None:
+    """Down to 0005 and back: unconfirmed specialties are deleted (never left as plain eligible ones), the rest stays."""
+    from sqlmodel import Session
+
+    from app.records.export import export_seed, seed_data
+    from app.seed.loader import load_seed
+    from tests.conftest import SEED_DIR
+
+    engine = new_database()
+    upgrade(engine)
+    load_seed(engine, SEED_DIR)
+    with Session(engine) as session:
+        before = seed_data(export_seed(session))
+    (ahu,) = [s for s in before["schemes"] if s["slug"] == "ahu"]
+    assert any(isinstance(e, dict) and e.get("confirmed") is False for e in ahu["eligible_specialties"])
+    downgrade(engine, "0005")
+    with engine.connect() as connection:
+        assert "confirmed" not in {c["name"] for c in inspect(connection).get_columns("scheme_specialty")}
+    upgrade(engine)
+    with Session(engine) as session:
+        after = seed_data(export_seed(session))
+    (ahu_after,) = [s for s in after["schemes"] if s["slug"] == "ahu"]
+    assert ahu_after["eligible_specialties"] == ["biologie-medicale"]
+    assert after == _without_0006(before)
 
 
 def test_downgrading_0005_loses_only_its_own_facts(new_database: Callable[[], Engine]) -> None:
@@ -98,4 +137,4 @@ def test_downgrading_0005_loses_only_its_own_facts(new_database: Callable[[], En
     upgrade(engine)
     with Session(engine) as session:
         after = seed_data(export_seed(session))
-    assert after == _without_0005(before)
+    assert after == _without_0005(_without_0006(before))

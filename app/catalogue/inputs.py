@@ -216,6 +216,30 @@ class RuleIn(Record):
     sources: Sources
 
 
+class EligibleSpecialtyIn(Record):
+    """A specialty of a scheme open to listed disciplines, with what the link rests on.
+
+    `confirmed: false` marks a lead: no text read places the DES in the scheme's disciplines. It is shown apart from
+    the eligible specialties, and a `specialty=` filter marks the match unconfirmed, so that it is neither silently
+    included nor silently excluded. A plain code in `eligible_specialties` is a confirmed link without citations.
+    """
+
+    code: Slug
+    confirmed: bool = True
+    note: Text | None = None
+    sources: Sources
+
+    @model_validator(mode="after")
+    def _lead_says_why(self) -> EligibleSpecialtyIn:
+        if not self.confirmed and not self.note:
+            raise ValueError("an unconfirmed specialty needs a note saying why")
+        return self
+
+
+def specialty_code(entry: str | EligibleSpecialtyIn) -> str:
+    return entry if isinstance(entry, str) else entry.code
+
+
 class VerifiedIn(Record):
     """When the scheme's data was last checked against its sources, by whom, against which ones."""
 
@@ -232,7 +256,7 @@ class SchemeIn(Versioned):
     scope: Scope
     audience: Audience
     audience_text: Text
-    eligible_specialties: list[Slug] = []
+    eligible_specialties: list[Slug | EligibleSpecialtyIn] = []
     description: Text
     duration: DurationIn
     work_split: WorkSplitIn | None = None
@@ -246,6 +270,11 @@ class SchemeIn(Versioned):
             raise ValueError("audience 'disciplines' needs eligible_specialties")
         if self.audience != "disciplines" and self.eligible_specialties:
             raise ValueError("eligible_specialties is only for audience 'disciplines'")
+        codes = [specialty_code(e) for e in self.eligible_specialties]
+        if len(set(codes)) != len(codes):
+            raise ValueError("a specialty is listed twice in eligible_specialties")
+        if self.eligible_specialties and not any(isinstance(e, str) or e.confirmed for e in self.eligible_specialties):
+            raise ValueError("audience 'disciplines' needs at least one confirmed specialty")
         return self
 
 

@@ -49,7 +49,7 @@ def list_schemes(
     ] = None,
     specialty: Annotated[
         str | None,
-        Query(max_length=80, description="Specialty code from `GET /specialties`: schemes open to it.", examples=["biologie-medicale"]),
+        Query(max_length=80, description="Specialty code from `GET /specialties`: schemes open to it. A scheme that lists the DES only as an unconfirmed lead (AHU) is included with `specialty_match.confirmed: false`.", examples=["biologie-medicale"]),
     ] = None,
     region: RegionCodeQuery = None,
     category: Annotated[Category | None, Query(description="`universitaire` or `hospitalier` (post-internat), or `des`: the last year of a DES (docteur junior), not a post-internat post.")] = None,

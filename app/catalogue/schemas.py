@@ -73,6 +73,28 @@ class SpecialtyOut(Out):
     sources: list[Citation]
 
 
+class EligibleSpecialty(SpecialtyOut):
+    """A specialty of a scheme open to listed disciplines (AHU), and what the link rests on."""
+
+    confirmed: bool = Field(
+        description="True: a text places this DES in the scheme's disciplines. False: a lead no text read confirms "
+        "(listed in `specialties_unconfirmed`, never in `eligible_specialties`).")
+    note: str | None = Field(
+        default=None, examples=["Aucun texte lu ne classe ce DES parmi les disciplines biologiques, mixtes ou pharmaceutiques."])
+    eligibility_sources: list[Citation] = Field(
+        default=[], description="Citations of the link itself (`sources` cite the DES list).")
+
+
+class SpecialtyMatch(BaseModel):
+    """How a scheme matches the `specialty=` filter of `GET /schemes`."""
+
+    specialty: str = Field(examples=["hematologie"])
+    confirmed: bool = Field(
+        description="False when the scheme lists this DES only as an unconfirmed lead (AHU): not a plain match.")
+    note: str | None = Field(
+        default=None, examples=["Aucun texte lu ne classe ce DES parmi les disciplines biologiques, mixtes ou pharmaceutiques."])
+
+
 class DurationSummary(Out):
     initial_months: int | None = Field(description="Length of the first appointment; null when the documents do not say.", examples=[24])
     max_months: int | None = Field(description="Longest total length allowed.", examples=[96])
@@ -133,6 +155,10 @@ class SchemeSummary(Out):
     headline_pay: HeadlinePay | None
     url: str = Field(examples=["/schemes/ccu-ah"])
     last_verified: Verified | None = Field(description="When this scheme's data was last verified, and against which sources.")
+    specialty_match: SpecialtyMatch | None = Field(
+        default=None,
+        description="With `specialty=` in `GET /schemes`: whether the scheme is open to that DES (`confirmed: true`) or "
+        "lists it only as an unconfirmed lead (`confirmed: false`, with a note). Null otherwise.")
 
 
 class Page(BaseModel):
@@ -239,7 +265,11 @@ class CalendarEventOut(Out):
 class SchemeDetail(SchemeSummary):
     description: str
     audience_text: str
-    eligible_specialties: list[SpecialtyOut]
+    eligible_specialties: list[EligibleSpecialty] = Field(
+        description="For audience `disciplines`: the DES a text places in the scheme's disciplines.")
+    specialties_unconfirmed: list[EligibleSpecialty] = Field(
+        default=[], description="DES named as leads that no text read places in the scheme's disciplines (AHU): "
+        "neither included nor excluded; each with a note.")
     duration: Duration
     work_split: WorkSplit | None
     rules: list[Rule]

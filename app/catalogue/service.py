@@ -221,9 +221,31 @@ def list_schemes(
         order.insert(0, col(Scheme.duration_initial_months).is_(None))
     order.append(col(Scheme.slug))
     page = session.exec(select(Scheme).where(*conditions).order_by(*order).offset(offset).limit(limit)).all()
-    return S.Page(
-        items=_summaries(session, page, day, region=region), total=total, limit=limit, offset=offset, as_of=day
-    )
+    items = _summaries(session, page, day, region=region)
+    if specialty is not None:
+        items = _mark_specialty_match(session, page, items, specialty)
+    return S.Page(items=items, total=total, limit=limit, offset=offset, as_of=day)
+
+
+def _mark_specialty_match(
+    session: Session, page: Sequence[Scheme], items: list[S.SchemeSummary], specialty: str
+) -> list[S.SchemeSummary]:
+    """Say how each scheme matches `specialty=`: a DES a scheme lists only as a lead is not a plain match."""
+    links = {
+        link.scheme_id: link
+        for link in session.exec(
+            select(SchemeSpecialty).where(
+                col(SchemeSpecialty.scheme_id).in_([s.id for s in page]), SchemeSpecialty.specialty_code == specialty
+            )
+        ).all()
+    }
+    out = []
+    for scheme, item in zip(page, items):
+        link = links.get(scheme.id)
+        confirmed = link is None or link.confirmed  # open through the audience, or a confirmed listed DES
+        note = None if link is None else link.note
+        out.append(item.model_copy(update={"specialty_match": S.SpecialtyMatch(specialty=specialty, confirmed=confirmed, note=note)}))
+    return out
 
 
 def _scheme_or_404(session: Session, slug: str, day: dt.date) -> Scheme:
@@ -269,7 +291,7 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
         select(SchemeRule).where(SchemeRule.scheme_id == scheme.id).order_by(col(SchemeRule.position))
     ).all()
     specialties = session.exec(
-        select(Specialty)
+        select(Specialty, SchemeSpecialty)
         .join(SchemeSpecialty, col(SchemeSpecialty.specialty_code) == col(Specialty.code))
         .where(SchemeSpecialty.scheme_id == scheme.id)
         .order_by(col(Specialty.code))
@@ -295,6 +317,8 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
         cited.update(r["doc"] for r in refs)
     for item in [*rules, *availability, *components, *scheduled]:
         cited.update(r["doc"] for r in item.sources)
+    for _, link in specialties:
+        cited.update(r["doc"] for r in link.sources or [])
     for block in [*contacts, *calendar]:
         cited.update(c.doc for c in block.sources)
 
@@ -303,7 +327,8 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
         **summary.model_dump(exclude={"duration"}),
         description=scheme.description,
         audience_text=scheme.audience_text,
-        eligible_specialties=[_specialty_out(s, docs) for s in specialties],
+        eligible_specialties=[_eligible_out(s, link, docs) for s, link in specialties if link.confirmed],
+        specialties_unconfirmed=[_eligible_out(s, link, docs) for s, link in specialties if not link.confirmed],
         duration=S.Duration(
             initial_months=scheme.duration_initial_months, max_months=scheme.duration_max_months,
             text=scheme.duration_text, renewals=scheme.duration_renewals,
@@ -352,6 +377,13 @@ def _source_out(doc: SourceDocument) -> S.SourceOut:
 def _specialty_out(spec: Specialty, docs: dict[str, SourceDocument]) -> S.SpecialtyOut:
     return S.SpecialtyOut(
         code=spec.code, name=spec.name, is_mg=spec.is_mg, discipline=spec.discipline, sources=_cite(spec.sources, docs)
+    )
+
+
+def _eligible_out(spec: Specialty, link: SchemeSpecialty, docs: dict[str, SourceDocument]) -> S.EligibleSpecialty:
+    return S.EligibleSpecialty(
+        **_specialty_out(spec, docs).model_dump(), confirmed=link.confirmed, note=link.note,
+        eligibility_sources=_cite(link.sources or [], docs),
     )
 
 

@@ -71,6 +71,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "back_list": {"fr": "Retour à la liste", "en": "Back to the list"},
     "eligibility": {"fr": "Qui peut candidater", "en": "Who may apply"},
     "eligible_specialties": {"fr": "Spécialités éligibles", "en": "Eligible specialties"},
+    "specialties_unconfirmed": {"fr": "Spécialités non confirmées", "en": "Unconfirmed specialties"},
+    "specialty_unconfirmed": {"fr": "DES non confirmé", "en": "DES not confirmed"},
     "pay_components": {"fr": "Éléments de rémunération", "en": "Pay components"},
     "published_total": {"fr": "Total publié", "en": "Published total"},
     "contacts": {"fr": "Contacts", "en": "Contacts"},

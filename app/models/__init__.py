@@ -144,7 +144,11 @@ class SchemeRule(SQLModel, table=True):
 
 
 class SchemeSpecialty(SQLModel, table=True):
-    """Specialties eligible for a scheme whose audience is a list of disciplines (AHU)."""
+    """Specialties eligible for a scheme whose audience is a list of disciplines (AHU).
+
+    `confirmed` is False for a lead: a specialty no text read places in the scheme's disciplines, listed so that it is
+    neither silently included nor silently excluded (`note` says why, `sources` cite the link; None: not recorded).
+    """
 
     __tablename__ = "scheme_specialty"
 
@@ -152,6 +156,9 @@ class SchemeSpecialty(SQLModel, table=True):
     specialty_code: str = Field(
         sa_column=Column(String(80), ForeignKey("specialty.code", ondelete="CASCADE"), primary_key=True)
     )
+    confirmed: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    note: str | None = Field(default=None, sa_type=Text)
+    sources: list[dict[str, Any]] | None = json_column(nullable=True)
 
 
 class SchemeRegion(SQLModel, table=True):

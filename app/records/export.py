@@ -101,9 +101,9 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
         rules: dict[int, list[SchemeRule]] = defaultdict(list)
         for rule in session.exec(select(SchemeRule).order_by(col(SchemeRule.position))).all():
             rules[rule.scheme_id].append(rule)
-        eligible: dict[int, list[str]] = defaultdict(list)
+        eligible: dict[int, list[str | I.EligibleSpecialtyIn]] = defaultdict(list)
         for link in session.exec(select(SchemeSpecialty).order_by(col(SchemeSpecialty.specialty_code))).all():
-            eligible[link.scheme_id].append(link.specialty_code)
+            eligible[link.scheme_id].append(_eligible_in(link))
         seed.schemes = [_scheme_in(s, rules[s.id], eligible[s.id]) for s in _grouped(
             list(session.exec(select(Scheme)).all()), key=lambda s: s.slug
         )]
@@ -162,7 +162,15 @@ def _schemes_of(session: Session, link: Any, owner: str) -> dict[int, list[str]]
     return out
 
 
-def _scheme_in(s: Scheme, rules: list[SchemeRule], eligible: list[str]) -> I.SchemeIn:
+def _eligible_in(link: SchemeSpecialty) -> str | I.EligibleSpecialtyIn:
+    """A plain code for a confirmed link with nothing recorded about it (as before 0006), else the full entry."""
+    if link.confirmed and link.note is None and not link.sources:
+        return link.specialty_code
+    return _make(I.EligibleSpecialtyIn, code=link.specialty_code, confirmed=link.confirmed, note=link.note,
+                 sources=_refs(link.sources or []))
+
+
+def _scheme_in(s: Scheme, rules: list[SchemeRule], eligible: list[str | I.EligibleSpecialtyIn]) -> I.SchemeIn:
     split = s.work_split
     return _make(I.SchemeIn,
         slug=s.slug, name=s.name, short_name=s.short_name, category=s.category, scope=s.scope, audience=s.audience,

@@ -189,8 +189,9 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
     for i, s in enumerate(seed.sources, 1):
         check("sources", i, s.id, "region", s.region, regions, "region")
     for i, scheme in enumerate(seed.schemes, 1):
-        for j, code in enumerate(scheme.eligible_specialties):
-            check("schemes", i, scheme.slug, f"eligible_specialties[{j}]", code, specialties, "specialty")
+        for j, entry in enumerate(scheme.eligible_specialties):
+            field_name = f"eligible_specialties[{j}]" + ("" if isinstance(entry, str) else ".code")
+            check("schemes", i, scheme.slug, field_name, I.specialty_code(entry), specialties, "specialty")
         if scheme.verified is not None:
             for j, doc in enumerate(scheme.verified.sources):
                 check("schemes", i, scheme.slug, f"verified.sources[{j}]", doc, sources, "source")
@@ -442,8 +443,11 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
         ("scheme_id", "specialty_code"),
         [
             {"scheme_id": version_id[(s.slug, s.valid_from)], "specialty_code": c}
+            | ({"confirmed": True, "note": None, "sources": None} if isinstance(e, str)
+               else {"confirmed": e.confirmed, "note": e.note, "sources": _dump(e.sources)})
             for s in seed.schemes
-            for c in s.eligible_specialties
+            for e in s.eligible_specialties
+            for c in [I.specialty_code(e)]
         ],
     )
     sync.table(

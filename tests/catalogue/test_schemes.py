@@ -221,6 +221,7 @@ class TestGetScheme:
         scheme = client.get("/schemes/ahu").json()
         assert scheme["audience"] == "disciplines"
         assert [s["code"] for s in scheme["eligible_specialties"]] == ["biologie-medicale"]
+        assert all(s["confirmed"] is False for s in scheme["specialties_unconfirmed"])
 
     def test_work_split_of_400_mg(self, client: TestClient) -> None:
         split = client.get("/schemes/mg-400").json()["work_split"]
