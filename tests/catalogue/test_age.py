@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from app.catalogue.history import today
+from app.catalogue.history import seconds_left_today, today
 from app.config import Settings
 from app.main import create_app
 from app.migrate import upgrade
@@ -189,3 +189,21 @@ class TestExpectedDates:
         assert "STATUS:CONFIRMED" in stated[0] and "Date attendue" not in stated[0]
         once = [b for b in unfolded.split("BEGIN:VEVENT")[1:] if "RRULE" not in b and "RECURRENCE-ID" not in b]
         assert once and all("STATUS:CONFIRMED" in b for b in once)
+
+
+class TestCachesEndWithTheDay:
+    def test_seconds_left_today_count_to_midnight_in_france(self) -> None:
+        paris = ZoneInfo("Europe/Paris")
+        assert seconds_left_today(dt.datetime(2026, 12, 1, 23, 58, 20, tzinfo=paris)) == 100
+        assert seconds_left_today(dt.datetime(2026, 12, 1, 22, 58, 20, tzinfo=dt.UTC)) == 100  # 23:58:20 in Paris
+        assert seconds_left_today(dt.datetime(2026, 12, 1, 0, 0, 0, tzinfo=paris)) == 86_400
+
+    def test_clients_may_not_reuse_an_answer_past_midnight(self, client: TestClient) -> None:
+        for path in ("/schemes", "/schemes/asr", "/calendar", "/embed/schemes"):
+            before = seconds_left_today()
+            response = client.get(path)
+            max_age = int(response.headers["cache-control"].split("max-age=")[1])
+            assert max_age <= min(300, before), (path, max_age, before)
+            again = client.get(path, headers={"If-None-Match": response.headers["etag"]})
+            assert again.status_code == 304
+            assert int(again.headers["cache-control"].split("max-age=")[1]) <= min(300, before)
