@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 
 from starlette.datastructures import Headers, MutableHeaders
+
+from app.catalogue.history import seconds_left_today
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -30,7 +32,12 @@ def _matches(if_none_match: str, etag: str) -> bool:
 class HttpCache:
     def __init__(self, app: ASGIApp, *, max_age: int = 300) -> None:
         self.app = app
-        self.cache_control = f"public, max-age={max_age}"
+        self.max_age = max_age
+
+    @property
+    def cache_control(self) -> str:
+        # Answers without `as_of` are about today (stale warnings, next dates): never reused past midnight in France.
+        return f"public, max-age={min(self.max_age, seconds_left_today())}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):

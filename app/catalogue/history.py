@@ -20,6 +20,13 @@ def today() -> dt.date:
     return dt.datetime.now(_PARIS).date()
 
 
+def seconds_left_today(now: dt.datetime | None = None) -> int:
+    """Seconds until the next midnight in France (at least 1): how long an answer about "today" stays true."""
+    current = (now or dt.datetime.now(_PARIS)).astimezone(_PARIS)
+    midnight = dt.datetime.combine(current.date() + dt.timedelta(days=1), dt.time(), tzinfo=_PARIS)
+    return max(1, int((midnight - current).total_seconds()))
+
+
 def in_force(model: Any, day: dt.date) -> ColumnElement[bool]:
     """SQL condition: the row's version is in force on `day` (bounds inclusive, None open)."""
     return and_(

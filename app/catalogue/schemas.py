@@ -8,6 +8,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from app.catalogue.age import STALE_MONTHS
 from app.catalogue.inputs import Audience, Basis, Calculation, Category, EventKind, Frequency, PayKind, Precision
 
 
@@ -159,6 +160,35 @@ class SchemeSummary(Out):
         default=None,
         description="With `specialty=` in `GET /schemes`: whether the scheme is open to that DES (`confirmed: true`) or "
         "lists it only as an unconfirmed lead (`confirmed: false`, with a note). Null otherwise.")
+    sources_as_of: dt.date | None = Field(
+        description="Date of the newest source this scheme cites (see `sources`): its `published_on`, or, for a source "
+        "dated only by a text such as « 2022 », 31 December of the latest year that text names. Null when no cited "
+        "source is dated.",
+        examples=["2023-12-22"],
+    )
+    sources_as_of_precision: Literal["date", "year"] | None = Field(
+        description="`date`: the newest source has a `published_on` (known at least to the month); `year`: only a year "
+        "dates it, and `sources_as_of` is 31 December of that year."
+    )
+    stale: bool = Field(
+        description=f"True when `sources_as_of` is more than {STALE_MONTHS} months before today (in France): the "
+        "documents may no longer describe the scheme as it is."
+    )
+    stale_message: str | None = Field(
+        description="The warning to show when `stale` (French), else null.",
+        examples=["Sources datées de plus de 24 mois : la plus récente date de décembre 2023."],
+    )
+
+
+class RegionFacet(RegionRef):
+    count: int = Field(description="Schemes matching every filter but `region` that are offered in this region.", examples=[3])
+
+
+class Facets(BaseModel):
+    regions: list[RegionFacet] = Field(
+        description="Every region, with the number of schemes it would list under the other filters in force "
+        "(audience, specialty, category, q): what choosing that region would give."
+    )
 
 
 class Page(BaseModel):
@@ -167,6 +197,7 @@ class Page(BaseModel):
     limit: int = Field(examples=[50])
     offset: int = Field(examples=[0])
     as_of: dt.date = Field(description="The day the catalogue is shown as of (`as_of`, default today in France).")
+    facets: Facets
 
 
 class Rule(Out):
@@ -256,6 +287,14 @@ class CalendarEventOut(Out):
     recurrence: Literal["none", "yearly"]
     next_date: dt.date | None = Field(
         description="For yearly events, the first occurrence on or after `from` (or today); otherwise the date itself."
+    )
+    status: Literal["announced", "expected"] = Field(
+        description="`announced`: a source states this date (`next_date` is the source's own date); `expected`: "
+        "`next_date` is projected from a yearly event of an earlier year's calendar, which no source has announced."
+    )
+    status_note: str | None = Field(
+        description="For `expected` dates, which year's calendar the date is projected from (French), else null.",
+        examples=["Date attendue, projetée depuis le calendrier 2024 de la source."],
     )
     sources: list[Citation]
     valid_from: dt.date | None = Field(description="First day this version of the event is in force (None: since the start).")

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from sqlalchemy import and_, exists, func, or_
 from sqlmodel import Session, col, select
 
+from app.catalogue import age
 from app.catalogue import schemas as S
 from app.catalogue.history import covers, in_force, today
 from app.errors import ApiError, not_found, unknown_filter
@@ -115,12 +116,79 @@ def headline_pay(components: Sequence[PayComponent], region: str | None = None) 
     )
 
 
+def _cited_by(session: Session, schemes: Sequence[Scheme], day: dt.date) -> dict[str, set[str]]:
+    """The ids of the sources each scheme cites on `day`: what `sources` lists in `GET /schemes/{slug}`."""
+    slugs = [s.slug for s in schemes]
+    cited: dict[str, set[str]] = defaultdict(set)
+
+    def add(slug: str, refs: Iterable[dict[str, Any]]) -> None:
+        cited[slug].update(r["doc"] for r in refs)
+
+    slug_of = {s.id: s.slug for s in schemes}
+    for scheme in schemes:
+        for refs in [scheme.sources, scheme.duration_sources, (scheme.work_split or {}).get("sources", [])]:
+            add(scheme.slug, refs)
+    for rule in session.exec(select(SchemeRule).where(col(SchemeRule.scheme_id).in_(list(slug_of)))).all():
+        # A note of context (the four-year DES, cited from 2026 pages) says nothing of how recent the offer's own
+        # description is: it does not date the scheme.
+        if rule.kind != "note":
+            add(slug_of[rule.scheme_id], rule.sources)
+    for offer in session.exec(
+        select(SchemeRegion).where(col(SchemeRegion.scheme_slug).in_(slugs), in_force(SchemeRegion, day))
+    ).all():
+        add(offer.scheme_slug, offer.sources)
+    # Amounts in force, and those already recorded for a later date (`scheduled_changes`).
+    for component in session.exec(
+        select(PayComponent).where(
+            col(PayComponent.scheme_slug).in_(slugs),
+            or_(in_force(PayComponent, day), col(PayComponent.valid_from) > day),
+        )
+    ).all():
+        add(component.scheme_slug, component.sources)
+    for slug, refs in session.exec(
+        select(ContactScheme.scheme_slug, Contact.sources)
+        .join(Contact, col(Contact.id) == col(ContactScheme.contact_id))
+        .where(col(ContactScheme.scheme_slug).in_(slugs), in_force(Contact, day))
+    ).all():
+        add(slug, refs)
+    for slug, refs in session.exec(
+        select(CalendarEventScheme.scheme_slug, CalendarEvent.sources)
+        .join(CalendarEvent, col(CalendarEvent.id) == col(CalendarEventScheme.event_id))
+        .where(col(CalendarEventScheme.scheme_slug).in_(slugs), in_force(CalendarEvent, day))
+    ).all():
+        add(slug, refs)
+    return cited
+
+
+def _age_fields(cited: set[str], docs: dict[str, SourceDocument], now: dt.date) -> dict[str, Any]:
+    newest = age.newest(docs[key] for key in cited)
+    as_of = age.source_date(newest) if newest else None
+    stale = age.is_stale(as_of, now)
+    precision = age.precision(newest) if newest else None
+    return {
+        "sources_as_of": as_of,
+        "sources_as_of_precision": precision,
+        "stale": stale,
+        "stale_message": age.stale_message(as_of, precision) if stale and as_of and precision else None,
+    }
+
+
 def _summaries(
-    session: Session, schemes: Sequence[Scheme], day: dt.date, *, region: str | None = None
+    session: Session,
+    schemes: Sequence[Scheme],
+    day: dt.date,
+    *,
+    region: str | None = None,
+    cited_of: dict[str, set[str]] | None = None,
 ) -> list[S.SchemeSummary]:
     slugs = [s.slug for s in schemes]
     if not slugs:
         return []
+    if cited_of is None:
+        cited_of = _cited_by(session, schemes, day)
+    docs = _sources(session)
+    # Staleness is about the reader's today, whatever day the catalogue is shown as of.
+    now = today()
     regions_of: dict[str, list[S.RegionRef]] = defaultdict(list)
     rows = session.exec(
         select(SchemeRegion.scheme_slug, Region)
@@ -148,7 +216,7 @@ def _summaries(
                 initial_months=s.duration_initial_months, max_months=s.duration_max_months, text=s.duration_text
             ),
             headline_pay=headline_pay(pay_of[s.slug], region), url=f"/schemes/{s.slug}",
-            last_verified=_verified(s),
+            last_verified=_verified(s), **_age_fields(cited_of[s.slug], docs, now),
         )
         for s in schemes
     ]
@@ -194,19 +262,21 @@ def list_schemes(
             conditions.append(
                 or_(col(Scheme.audience).in_(("specialist", "all")), and_(Scheme.audience == "disciplines", listed))
             )
+    if category is not None:
+        conditions.append(Scheme.category == category)
+    for term in terms(q or ""):
+        conditions.append(col(Scheme.search_text).like(_like_pattern(term), escape="\\"))
+    if region is not None and (not REGION_CODE.match(region) or session.get(Region, region) is None):
+        codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
+        raise unknown_filter("region code", region, field="region", allowed=codes)
+    # Region facet: what each region would list under every other filter.
+    facets = _region_facets(session, conditions, day)
     if region is not None:
-        if not REGION_CODE.match(region) or session.get(Region, region) is None:
-            codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
-            raise unknown_filter("region code", region, field="region", allowed=codes)
         conditions.append(
             exists().where(
                 SchemeRegion.scheme_slug == Scheme.slug, SchemeRegion.region_code == region, in_force(SchemeRegion, day)
             )
         )
-    if category is not None:
-        conditions.append(Scheme.category == category)
-    for term in terms(q or ""):
-        conditions.append(col(Scheme.search_text).like(_like_pattern(term), escape="\\"))
 
     total = session.exec(select(func.count()).select_from(Scheme).where(*conditions)).one()
     descending = sort.startswith("-")
@@ -224,7 +294,7 @@ def list_schemes(
     items = _summaries(session, page, day, region=region)
     if specialty is not None:
         items = _mark_specialty_match(session, page, items, specialty)
-    return S.Page(items=items, total=total, limit=limit, offset=offset, as_of=day)
+    return S.Page(items=items, total=total, limit=limit, offset=offset, as_of=day, facets=S.Facets(regions=facets))
 
 
 def _mark_specialty_match(
@@ -246,6 +316,22 @@ def _mark_specialty_match(
         note = None if link is None else link.note
         out.append(item.model_copy(update={"specialty_match": S.SpecialtyMatch(specialty=specialty, confirmed=confirmed, note=note)}))
     return out
+
+
+def _region_facets(session: Session, conditions: list[Any], day: dt.date) -> list[S.RegionFacet]:
+    """Every region with the number of schemes meeting `conditions` that are offered there on `day`."""
+    counts = dict(
+        session.exec(
+            select(SchemeRegion.region_code, func.count(func.distinct(Scheme.slug)))
+            .join(Scheme, col(Scheme.slug) == col(SchemeRegion.scheme_slug))
+            .where(in_force(SchemeRegion, day), *conditions)
+            .group_by(col(SchemeRegion.region_code))
+        ).all()
+    )
+    return [
+        S.RegionFacet(code=r.code, name=r.name, count=counts.get(r.code, 0))
+        for r in session.exec(select(Region).order_by(col(Region.code))).all()
+    ]
 
 
 def _scheme_or_404(session: Session, slug: str, day: dt.date) -> Scheme:
@@ -286,7 +372,6 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
     scheme = _scheme_or_404(session, slug, day)
     docs = _sources(session)
     regions = _regions(session)
-    (summary,) = _summaries(session, [scheme], day)
     rules = session.exec(
         select(SchemeRule).where(SchemeRule.scheme_id == scheme.id).order_by(col(SchemeRule.position))
     ).all()
@@ -315,12 +400,16 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
     cited: set[str] = set()
     for refs in [scheme.sources, scheme.duration_sources, (scheme.work_split or {}).get("sources", [])]:
         cited.update(r["doc"] for r in refs)
-    for item in [*rules, *availability, *components, *scheduled]:
+    for item in [*availability, *components, *scheduled, *(r for r in rules if r.kind != "note")]:
         cited.update(r["doc"] for r in item.sources)
     for _, link in specialties:
         cited.update(r["doc"] for r in link.sources or [])
     for block in [*contacts, *calendar]:
         cited.update(c.doc for c in block.sources)
+    dating = set(cited)  # notes of context do not date the offer (see _cited_by)
+    for rule in rules:
+        cited.update(r["doc"] for r in rule.sources)
+    (summary,) = _summaries(session, [scheme], day, cited_of={scheme.slug: dating})
 
     split = scheme.work_split
     return S.SchemeDetail(
@@ -538,15 +627,18 @@ def _events(
     events = session.exec(stmt).all()
     slugs = _slugs_by(session, CalendarEventScheme, "event_id", [e.id for e in events], day)
     reference = start or today()
-    out = [
-        S.CalendarEventOut(
+    out = []
+    for e in events:
+        next_date = next_occurrence(e.date, e.recurrence, reference) if e.recurrence == "yearly" else e.date
+        # A yearly event moved past the date its source states is our projection, not an announcement.
+        projected = next_date != e.date
+        out.append(S.CalendarEventOut(
             id=e.key, region=_region_ref(regions[e.region_code]), schemes=slugs[e.id], kind=e.kind, label=e.label,
-            date=e.date, precision=e.precision, when_text=e.when_text, recurrence=e.recurrence,
-            next_date=next_occurrence(e.date, e.recurrence, reference) if e.recurrence == "yearly" else e.date,
+            date=e.date, precision=e.precision, when_text=e.when_text, recurrence=e.recurrence, next_date=next_date,
+            status="expected" if projected else "announced",
+            status_note=age.expected_note(e.date.year) if projected else None,
             sources=_cite(e.sources, docs), valid_from=e.valid_from, valid_to=e.valid_to,
-        )
-        for e in events
-    ]
+        ))
     # With `from`, the agenda order (next occurrence); without, the documents' chronology.
     out.sort(key=lambda e: ((e.next_date or e.date) if start else e.date, e.id))
     return out

@@ -94,6 +94,11 @@ TEXT: dict[str, dict[Lang, str]] = {
     "sources": {"fr": "Sources", "en": "Sources"},
     "verified_on": {"fr": "Données vérifiées le {date} contre leurs sources.",
                     "en": "Data checked against its sources on {date}."},
+    "sources_as_of": {"fr": "Source la plus récente : {when}.", "en": "Newest source: {when}."},
+    "stale": {"fr": "Sources datées de plus de 24 mois : la plus récente date de {when}.",
+              "en": "Sources more than 24 months old: the newest dates from {when}."},
+    "expected": {"fr": "date attendue, projetée depuis le calendrier {year} de la source",
+                 "en": "expected date, projected from the source's {year} calendar"},
     "per_month": {"fr": "par mois", "en": "a month"},
     "years_range": {"fr": "années {a} à {b}", "en": "years {a} to {b}"},
     "year_n": {"fr": "année {a}", "en": "year {a}"},
@@ -167,6 +172,10 @@ TEXT: dict[str, dict[Lang, str]] = {
     "max_months": {"fr": "Durée maximale : {n} mois.", "en": "Longest length: {n} months."},
     "coverage": {"fr": "Débuts couverts : de {first} à {last}.", "en": "Starts covered: {first} to {last}."},
     "coverage_open": {"fr": "Débuts couverts : à partir de {first}.", "en": "Starts covered: from {first}."},
+    "start_uncovered": {
+        "fr": "Les montants connus ne couvrent pas un début en {asked} : calcul pour {used}.",
+        "en": "The known amounts do not cover a start in {asked}: calculated for {used}.",
+    },
     "region_switched": {
         "fr": "Ce dispositif n'est pas documenté dans la région {asked} : calcul pour {used}.",
         "en": "This scheme is not documented in region {asked}: calculated for {used}.",

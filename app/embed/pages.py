@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from app.catalogue import schemas as CS
 from app.catalogue import service as catalogue
+from app.catalogue.history import today as france_today
 from app.embed import chart as charts
 from app.embed.colors import Theme
 from app.embed.i18n import OPTION_LABELS, Lang, date_label, money, month_label, t
@@ -109,6 +110,7 @@ def render(page: Page, frame: Frame) -> str:
         "money": lambda amount, cents=True: money(amount, lang, cents=cents),
         "month_label": lambda value, long=False: month_label(value, lang, long=long),
         "date_label": lambda value: date_label(value, lang),
+        "sources_when": lambda summary: sources_when(summary, lang),
         **page.context,
     }
     return ENV.get_template(page.template).render(context)
@@ -183,7 +185,9 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
         "invalid": {p.field for p in problems},
         "items": items,
         "total": page.total if page else 0,
-        "regions": catalogue.list_regions(session),
+        # Counts under the filters in force (what choosing each region would list); totals when a filter is invalid.
+        "regions": [{"code": f.code, "name": f.name, "count": f.count} for f in page.facets.regions] if page else
+                   [{"code": r.code, "name": r.name, "count": r.scheme_count} for r in catalogue.list_regions(session)],
         "specialties": catalogue.list_specialties(session),
         "simulator_href": frame.url("/embed/simulator", audience=values["audience"] if values["audience"] in AUDIENCES else None,
                                     region=values["region"] if page else None),
@@ -191,6 +195,15 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
 
 
 # --- one scheme ----------------------------------------------------------------------------------------------------
+
+
+def sources_when(summary: CS.SchemeSummary, lang: Lang) -> str | None:
+    """The newest source's date as known: « 2022 », « décembre 2023 » (a published_on may be known to the month only)."""
+    if summary.sources_as_of is None:
+        return None
+    if summary.sources_as_of_precision == "year":
+        return str(summary.sources_as_of.year)
+    return month_label(summary.sources_as_of, lang, long=True)
 
 
 def _component_amount(c: CS.PayComponentOut, lang: Lang) -> str:
@@ -277,12 +290,24 @@ def parse_start(value: str) -> dt.date | None:
     return None
 
 
-def default_start(coverage: SS.Coverage) -> dt.date:
-    """1 November (when posts start) of the first covered year if covered, else the first covered month."""
+def next_intake(today: dt.date) -> dt.date:
+    """The next 1 May or 1 November after `today` (posts start on those days): 2026-12-01 → 2027-05-01."""
+    for candidate in (dt.date(today.year, 5, 1), dt.date(today.year, 11, 1), dt.date(today.year + 1, 5, 1)):
+        if candidate > today:
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def default_start(coverage: SS.Coverage, wanted: dt.date) -> dt.date:
+    """`wanted` (the next intake) when the pay data covers it; else the covered 1 May or 1 November nearest to it;
+    else the first covered month."""
     first, last = coverage.first_start, coverage.last_start
-    november = dt.date(first.year, 11, 1)
-    if november >= first and (last is None or november <= last):
-        return november
+    if first <= wanted and (last is None or wanted <= last):
+        return wanted
+    years = range(first.year, max((last or wanted).year, first.year) + 1)
+    covered = [d for d in (dt.date(y, m, 1) for y in years for m in (5, 11)) if first <= d and (last is None or d <= last)]
+    if covered:
+        return min(covered, key=lambda d: abs((d - wanted).days))
     if first.day == 1:
         return first
     return dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
@@ -352,7 +377,11 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
     start_text = get.get("start")
     start: dt.date | None
     if start_text is None:
-        start = default_start(spec.coverage)
+        wanted = next_intake(france_today())
+        start = default_start(spec.coverage, wanted)
+        if start != wanted:
+            notices.append(t("start_uncovered", lang, asked=month_label(wanted, lang, long=True),
+                             used=month_label(start, lang, long=True)))
     else:
         start = parse_start(start_text)
         if start is None:

@@ -7,13 +7,13 @@ Pages send `Content-Security-Policy` with `frame-ancestors` from the FRAME_ANCES
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.catalogue.history import today
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.messages import LANG
@@ -152,7 +152,7 @@ def embed_scheme(
 ) -> HTMLResponse:
     """One scheme: pay, duration, eligibility, contacts and next deadlines (works without JavaScript)."""
     frame = _frame(lang, color)
-    return _respond(request, pages.scheme_page(session, frame, slug, _query(request), dt.date.today()), frame)
+    return _respond(request, pages.scheme_page(session, frame, slug, _query(request), today()), frame)
 
 
 @router.get("/embed/simulator", response_class=HTMLResponse, responses=HTML)

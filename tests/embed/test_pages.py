@@ -3,6 +3,7 @@ the HTTP headers (CSP on embed pages only, ETag/304), embed.js's size, and no 50
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 from html.parser import HTMLParser
@@ -12,8 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from app.catalogue.history import today as france_today
 from app.config import Settings
 from app.embed import colors
+from app.embed.i18n import month_label
+from app.embed.pages import next_intake
 from app.embed.router import SCRIPT, SCRIPT_BUDGET
 from app.main import create_app
 
@@ -398,3 +402,83 @@ def test_no_input_gives_a_500_or_reaches_the_page_unescaped(client: TestClient, 
 def test_control_characters_are_refused_not_a_500(client: TestClient) -> None:
     response = client.get("/embed/schemes?q=a%00b")
     assert response.status_code == 422
+
+
+# --- how old the sources are, expected dates, counts that follow the filters, the simulator's start -------------
+
+
+def _intake_after(day: dt.date) -> dt.date:
+    """The next 1 May or 1 November strictly after `day`."""
+    return min(d for d in (dt.date(day.year + k, m, 1) for k in (0, 1) for m in (5, 11)) if d > day)
+
+
+def test_next_intake_follows_today() -> None:
+    assert next_intake(dt.date(2026, 12, 1)) == dt.date(2027, 5, 1)
+    assert next_intake(dt.date(2027, 4, 30)) == dt.date(2027, 5, 1)
+    assert next_intake(dt.date(2027, 5, 1)) == dt.date(2027, 11, 1)
+    assert next_intake(dt.date(2027, 11, 1)) == dt.date(2028, 5, 1)
+
+
+def test_simulator_opens_on_the_next_intake_after_today(client: TestClient) -> None:
+    page = Page(get_html(client, "/embed/simulator"))
+    slugs = {item["slug"] for item in client.get("/schemes?limit=200").json()["items"]}
+    (scheme,) = [a["value"] for a in page.all("option") if "selected" in a and a.get("value") in slugs]
+    coverage = client.get(f"/schemes/{scheme}/simulation").json()["coverage"]
+    wanted = _intake_after(france_today())
+    value = page.all("input", name="start")[0]["value"] or ""
+    first, last = dt.date.fromisoformat(coverage["first_start"]), coverage["last_start"]
+    if first <= wanted and (last is None or wanted <= dt.date.fromisoformat(last)):
+        assert value == f"{wanted:%Y-%m}"
+        assert "ne couvrent pas" not in page.plain
+    else:
+        # The pay data stops before the next intake: the page says so and uses the covered intake nearest to it.
+        assert month_label(wanted, "fr", long=True) in page.plain and "ne couvrent pas un début en" in page.plain
+        assert last is not None and wanted > dt.date.fromisoformat(last)
+        end = dt.date.fromisoformat(last)
+        latest = max(d for d in (dt.date(end.year - k, m, 1) for k in (0, 1) for m in (5, 11)) if d <= end)
+        assert value == f"{latest:%Y-%m}"
+
+
+@pytest.mark.parametrize("query", ["audience=mg", "audience=specialist", "category=universitaire", "q=ville", ""])
+def test_region_counts_in_the_list_follow_the_other_filters(client: TestClient, query: str) -> None:
+    page = Page(get_html(client, f"/embed/schemes?{query}&region=28"))
+    texts = re.findall(r'<option value="(\d\d)"[^>]*>([^<]*)</option>', get_html(client, f"/embed/schemes?{query}"))
+    assert len(texts) == 18 and page.all("option", value="28")
+    for code, text in texts:
+        shown = int(re.fullmatch(r".* \((\d+)\)", text).group(1))  # type: ignore[union-attr]
+        assert shown == len(cards(get_html(client, f"/embed/schemes?{query}&region={code}"))), (query, code, text)
+
+
+def test_region_count_is_not_the_total(client: TestClient) -> None:
+    html = get_html(client, "/embed/schemes?audience=mg")
+    assert re.search(r'<option value="32"[^>]*>Hauts-de-France \(5\)</option>', html)  # 10 schemes in all
+    assert re.search(r'<option value="32"[^>]*>Hauts-de-France \(10\)</option>', get_html(client, "/embed/schemes"))
+
+
+def test_list_cards_say_how_old_their_sources_are(client: TestClient) -> None:
+    items = {i["slug"]: i for i in client.get("/schemes?limit=200").json()["items"]}
+    html = get_html(client, "/embed/schemes")
+    for block in html.split('<li class="card" data-slug="')[1:]:
+        slug = block.split('"', 1)[0]
+        assert ('class="notice stale"' in block) is items[slug]["stale"], slug
+    asr = html.split('data-slug="asr"')[1].split("</li>")[0]
+    assert "décembre 2023" in asr  # « Caen, le 22 décembre 2023 »
+    if items["asr"]["stale"]:
+        assert "Sources datées de plus de 24 mois : la plus récente date de décembre 2023." in asr
+
+
+def test_scheme_page_says_how_old_its_sources_are_in_both_languages(client: TestClient) -> None:
+    api = client.get("/schemes/mg-400").json()
+    fr = Page(get_html(client, "/embed/schemes/mg-400")).plain
+    en = Page(get_html(client, "/embed/schemes/mg-400?lang=en")).plain
+    # The PH grid, dated only by its text (2023), is the newest source: only its year is shown.
+    assert "Source la plus récente : 2023." in fr and "Newest source: 2023." in en
+    assert ("Sources datées de plus de 24 mois : la plus récente date de 2023." in fr) is api["stale"]
+    assert ("Sources more than 24 months old: the newest dates from 2023." in en) is api["stale"]
+
+
+def test_scheme_page_marks_projected_dates_as_expected(client: TestClient) -> None:
+    fr = Page(get_html(client, "/embed/schemes/aumg?region=93")).plain
+    en = Page(get_html(client, "/embed/schemes/aumg?region=93&lang=en")).plain
+    assert "date attendue, projetée depuis le calendrier 2019 de la source" in fr
+    assert "expected date, projected from the source's 2019 calendar" in en
