@@ -15,6 +15,7 @@ from app.catalogue import age
 from app.catalogue import schemas as S
 from app.catalogue.history import covers, in_force, today
 from app.errors import ApiError, not_found, unknown_filter
+from app.messages import Message as M
 from app.models import (
     CalendarEvent,
     CalendarEventScheme,
@@ -345,7 +346,8 @@ def _scheme_or_404(session: Session, slug: str, day: dt.date) -> Scheme:
     if versions:
         spans = ", ".join(f"{v.valid_from or '…'} → {v.valid_to or '…'}" for v in versions)
         raise ApiError(
-            404, f"Scheme '{slug}' is not in the catalogue on {day} (its versions: {spans}).", field="as_of",
+            404, M(f"Le dispositif « {slug} » n'est pas au catalogue le {day} (ses versions : {spans}).",
+                   f"Scheme '{slug}' is not in the catalogue on {day} (its versions: {spans})."), field="as_of",
         )
     slugs = list(session.exec(select(Scheme.slug).where(in_force(Scheme, day)).distinct().order_by(col(Scheme.slug))).all())
     raise not_found("scheme", slug, field="slug", allowed=slugs)
