@@ -12,7 +12,10 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+
+from app.messages import Message as M
+from app.messages import render
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
@@ -447,4 +450,16 @@ def _iso_date(value: object) -> object:
     raise ValueError("dates are written YYYY-MM-DD")
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+# Every date a client sends stays in a range where a year can still be added (yearly events project into the next
+# year: 9999-12-31 would overflow) and that any catalogue can mean.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _bounded(value: dt.date) -> dt.date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(render(M(f"la date doit être comprise entre {EARLIEST} et {LATEST}",
+                                  f"the date must be between {EARLIEST} and {LATEST}")))
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_bounded)]

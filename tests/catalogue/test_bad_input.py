@@ -80,3 +80,29 @@ def test_control_characters_are_named(client: TestClient) -> None:
 def test_repeated_and_unknown_parameters(client: TestClient) -> None:
     assert_clean(client.get("/schemes?region=28&region=32"))
     assert client.get("/schemes?colour=blue").status_code == 200
+
+
+class TestDatesAtTheEdges:
+    """A date near the end of the calendar (yearly events are projected one year on) is a 422, never a 500."""
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            "/calendar?from=9999-12-01",
+            "/calendar?from=9999-12-31&format=ics",
+            "/calendar?from=0001-01-01",
+            "/schemes?as_of=9999-12-31",
+            "/simulate?scheme=ccu-ah&region=32&start=9999-12-01&months=1",
+        ],
+    )
+    def test_out_of_range_dates_are_422_naming_the_field(self, client: TestClient, path: str) -> None:
+        response = client.get(path)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        field = path.split("?")[1].split("&")[0].split("=")[0] if "simulate" not in path else "start"
+        assert field in {e["field"] for e in response.json()["errors"]}
+        assert "2999-12-31" in response.json()["errors"][0]["message"]
+
+    def test_the_last_accepted_day_answers(self, client: TestClient) -> None:
+        assert client.get("/calendar?from=2999-12-31").status_code == 200
+        assert client.get("/calendar?from=2999-12-31&format=ics").status_code == 200
