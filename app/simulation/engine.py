@@ -360,6 +360,7 @@ class _Collector:
     def __init__(self) -> None:
         self.used: dict[tuple[str, dt.date], UsedValue] = {}
         self.notes: dict[M, None] = {}
+        self.ircantec_gap_noted = False
 
     def use(self, parameter: Parameter, value: DatedValue, carried: bool) -> UsedValue:
         used = UsedValue(parameter.code, parameter.label, value, carried)
@@ -1042,11 +1043,12 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
         codes, why = model.ircantec_unconfirmed
         part = sum((line.amount for line in gross_lines if line.code in codes), ZERO)
         if part:
-            without = gross_to_net(gross_total, month.month, parameters, ircantec_base=gross_total - part)
-            gap = without.net - pay.net
             pay = replace(pay, deductions=tuple(
                 replace(d, unconfirmed=True) if d.code.startswith("ircantec") else d for d in pay.deductions))
-            if not any(isinstance(n, M) and n.startswith(why) for n in collector.notes):  # once: the first month
+            if not collector.ircantec_gap_noted:  # once, with the first month's figure: a second net only then
+                collector.ircantec_gap_noted = True
+                without = gross_to_net(gross_total, month.month, parameters, ircantec_base=gross_total - part)
+                gap = without.net - pay.net
                 collector.note(why + M(f" Sans IRCANTEC sur cette part, le net serait plus élevé de {_fmt(gap)} € "
                                        f"(premier mois, {month.month:%m/%Y}).",
                                        f" Without IRCANTEC on that part, the net would be {_fmt(gap)} € higher "
