@@ -41,8 +41,14 @@ class Settings(BaseSettings):
     snapshot_entries: int = Field(default=2048, ge=0, description="Answers kept in memory per worker (0: none).")
     snapshot_max_bytes: int = Field(default=16 << 20, ge=0, description="Bytes of answers kept in memory per worker.")
     log_format: Literal["json", "text"] = "json"
-    rate_limit_per_minute: int = Field(default=0, ge=0, description="Requests a minute per client address and worker (0: off).")
-    rate_limit_burst: int | None = Field(default=None, ge=1, description="Requests allowed at once (default: a tenth of a minute's).")
+    rate_limit_per_minute: int = Field(default=0, ge=0, description="Requests a minute per client address (0: off).")
+    rate_limit_burst: int | None = Field(default=None, ge=1, description="Requests a second per client address, on top (default: none).")
+    rate_limit_storage: str = Field(
+        default="memory://", description="Where requests are counted: memory:// (per worker) or redis://host:port/db (shared)."
+    )
+    rate_limit_key_prefix: str = Field(
+        default="post-internat", pattern=r"^[A-Za-z0-9._:-]{1,64}$", description="Prefix of the counters' keys in the storage."
+    )
 
     @field_validator("cors_origins", "frame_ancestors", mode="before")
     @classmethod
@@ -62,6 +68,16 @@ class Settings(BaseSettings):
             if not _CSP_SOURCE.fullmatch(source):
                 raise ValueError(f"not a CSP source expression: {source!r} (e.g. https://site.fr, https://*.site.fr, 'self', *)")
         return value or ["'none'"]
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _limits_storage(cls, value: str) -> str:
+        # The async storages of the `limits` library, under the scheme a user writes (redis://) or its own (async+redis://).
+        scheme, sep, rest = value.partition("://")
+        scheme = scheme.lower().removeprefix("async+")
+        if not sep or scheme not in ("memory", "redis", "rediss", "redis+unix"):
+            raise ValueError(f"unknown rate-limit storage {scheme!r}: memory://, redis://host:6379/0, rediss://… or redis+unix://…")
+        return f"async+{scheme}://{rest}"
 
     @field_validator("database_url")
     @classmethod

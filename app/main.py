@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.from_thread
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
@@ -15,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import __version__, docs, errors, openapi_doc
 from app.http_cache import HttpCache
 from app.language import Language
-from app.observability import RateLimit, RequestContext, configure_logging
+from app.observability import ClientLimits, RateLimit, RequestContext, configure_logging
 from app.snapshot import Snapshot
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health, Readiness
@@ -94,17 +95,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Snapshot, engine=engine, max_entries=settings.snapshot_entries, max_bytes=settings.snapshot_max_bytes
         )
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
+    # Inside CORS, so that a browser on another origin can read a 429 and the RateLimit headers.
+    limits = None
+    if settings.rate_limit_per_minute:
+        limits = ClientLimits(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst,
+                              storage=settings.rate_limit_storage, prefix=settings.rate_limit_key_prefix)
+        app.add_middleware(RateLimit, limits=limits)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "HEAD", "POST", "PUT", "OPTIONS"],
         allow_headers=["*"],
         # A maintainers' page on another origin must read the ETag it sends back as If-Match.
-        expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After", "WWW-Authenticate"],
+        expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After", "WWW-Authenticate",
+                        "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
         max_age=3600,
     )
-    if settings.rate_limit_per_minute:
-        app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
     app.add_middleware(RequestContext)
     errors.install(app)
     app.include_router(catalogue_router)
@@ -117,10 +123,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         """The process is up (no database access: for liveness probes)."""
         return Health(status="ok", version=__version__)
 
-    @app.get("/ready", response_model=Readiness, tags=["service"],
+    @app.get("/ready", response_model=Readiness, tags=["service"], response_model_exclude_none=True,
              responses={503: {"model": errors.Problem, "description": "Database unreachable or not migrated."}})
     def ready() -> Readiness:
-        """The database answers and its schema is at the latest migration (for readiness probes)."""
+        """The database answers and its schema is at the latest migration (for readiness probes).
+
+        With rate limiting on, `rate_limit` says whether its storage answers; when it does not, requests are served
+        without limits, so the service stays ready."""
         try:
             pending = pending_migrations(engine)
         except SQLAlchemyError as exc:
@@ -129,7 +138,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if pending:
             raise errors.ApiError(503, M(f"Le schéma de la base n'est pas à jour : {pending}.",
                                        f"The database schema is not up to date: {pending}."))
-        return Readiness(status="ready", database="ok", migrations="head")
+        rate_limit = None if limits is None else "ok" if anyio.from_thread.run(limits.check) else "unavailable"
+        return Readiness(status="ready", database="ok", migrations="head", rate_limit=rate_limit)
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")
     docs.install(app)

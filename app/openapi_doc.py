@@ -8,14 +8,24 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.errors import Problem
+from app.observability import EXEMPT
 
 PROBLEM = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 COMMON = {
-    "429": "Too many requests from this address (only when RATE_LIMIT_PER_MINUTE is set); see Retry-After.",
+    "429": "Too many requests from this address (only when RATE_LIMIT_PER_MINUTE is set); see Retry-After. Every "
+           "limited answer carries RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.",
     "503": "The database is unavailable; see Retry-After.",
 }
 NO_DATABASE = {"/health"}
+_SECONDS = {"type": "integer", "minimum": 0}
+TOO_MANY = {"$ref": "#/components/responses/TooManyRequests"}  # one definition, referred to by every limited path
+RATE_LIMIT_HEADERS = {
+    "Retry-After": {"description": "Seconds to wait before the next request is accepted.", "schema": _SECONDS},
+    "RateLimit-Limit": {"description": "Requests allowed in the window.", "schema": _SECONDS},
+    "RateLimit-Remaining": {"description": "Requests left in the window.", "schema": _SECONDS},
+    "RateLimit-Reset": {"description": "Seconds until the window frees a request.", "schema": _SECONDS},
+}
 
 
 def install(app: FastAPI) -> None:
@@ -35,16 +45,20 @@ def build(app: FastAPI) -> dict[str, Any]:
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
     schemas.update(problem.pop("$defs", {}))
     schemas["Problem"] = problem
+    document["components"]["responses"] = {"TooManyRequests": {
+        "description": COMMON["429"], "headers": RATE_LIMIT_HEADERS, "content": {PROBLEM: {"schema": PROBLEM_REF}},
+    }}
     for path, item in document.get("paths", {}).items():
         for operation in item.values():
             responses = operation.setdefault("responses", {})
-            for status, description in COMMON.items():
-                if path not in NO_DATABASE or status == "429":
-                    responses.setdefault(status, {"description": description})
+            if not path.startswith(EXEMPT):
+                responses.setdefault("429", TOO_MANY)
+            if path not in NO_DATABASE:
+                responses.setdefault("503", {"description": COMMON["503"]})
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "The body is not valid JSON."})
             for status, response in responses.items():
-                if status[0] in "45":
+                if status[0] in "45" and response is not TOO_MANY:
                     response["content"] = {PROBLEM: {"schema": PROBLEM_REF}}
                     if status == "422":
                         response["description"] = "Invalid input: the problem names each field and why."

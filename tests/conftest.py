@@ -107,3 +107,21 @@ def seed_copy(tmp_path: Path) -> Path:
 
 def url_quote(value: str) -> str:
     return quote(value, safe="")
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The real Redis the shared rate limit is tested on (`.ci/run` starts it); skipped without it, except in CI."""
+    import redis
+
+    try:
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2) as client:
+            client.ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs Redis at {REDIS_URL} (.ci/run starts it): {exc}")
+        pytest.skip(f"no Redis answers at {REDIS_URL} (TEST_REDIS_URL): {exc}")
+    return REDIS_URL

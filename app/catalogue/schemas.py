@@ -343,6 +343,9 @@ class Readiness(BaseModel):
     status: Literal["ready"]
     database: Literal["ok"]
     migrations: Literal["head"]
+    rate_limit: Literal["ok", "unavailable"] | None = Field(
+        default=None, description="With RATE_LIMIT_PER_MINUTE set: whether its storage answers (unavailable: not limiting)."
+    )
 
 
 T = TypeVar("T")
