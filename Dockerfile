@@ -32,6 +32,7 @@ VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
     CMD python -c "import urllib.request, os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"PORT\"]}/ready', timeout=2)"
 
-# The app writes its own JSON access log (with request ids), hence --no-access-log; on SIGTERM uvicorn stops
-# accepting, finishes requests in flight for up to 20 s, then exits.
-CMD ["sh", "-c", "alembic upgrade head && python -m app.seed --if-empty && exec uvicorn app.main:app --host \"$HOST\" --port \"$PORT\" --workers \"$WORKERS\" --log-level \"$LOG_LEVEL\" --no-access-log --proxy-headers --timeout-graceful-shutdown 20"]
+# The app writes its own JSON access log (with request ids), hence --no-access-log; app/log_config.json puts
+# uvicorn's own lines, the parent process's too, in LOG_FORMAT; on SIGTERM uvicorn stops accepting, finishes
+# requests in flight for up to 20 s, then exits.
+CMD ["sh", "-c", "alembic upgrade head && python -m app.seed --if-empty && exec uvicorn app.main:app --host \"$HOST\" --port \"$PORT\" --workers \"$WORKERS\" --log-level \"$LOG_LEVEL\" --log-config app/log_config.json --no-access-log --proxy-headers --timeout-graceful-shutdown 20"]

@@ -9,8 +9,10 @@ export HOST PORT LOG_LEVEL
 
 .PHONY: run test install install-test migrate seed openapi openapi-check lock vendor clean bench
 
+# Every line on stderr in LOG_FORMAT (uvicorn's too, through app/log_config.json); the app writes its own access lines.
 run: seed ## Serve the API with the seeded catalogue on http://$(HOST):$(PORT)
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --log-level $(shell echo $(LOG_LEVEL) | tr A-Z a-z)
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --log-level $(shell echo $(LOG_LEVEL) | tr A-Z a-z) \
+	  --log-config app/log_config.json --no-access-log
 
 # The browser tests' npm packages (playwright-core, axe-core), installed from their lock when npm is there.
 NPM := $(shell command -v npm 2>/dev/null)

@@ -2,8 +2,8 @@
 
 - Every answer carries `X-Request-ID` (the caller's, when it is a sane token, or a new one), and every log line
   written while serving the request carries it too.
-- Logs are one JSON object per line (`LOG_FORMAT=text` for humans): one `request` line per answer with method,
-  path, status and duration.
+- Logs are one JSON object per line (`LOG_FORMAT=text` for humans), uvicorn's own lines included, each with the
+  worker's pid: one `request` line per answer with method, path, status and duration (uvicorn's access log is off).
 - `RATE_LIMIT_PER_MINUTE` (0: off) limits each client address with the `limits` library (moving window), counted
   in `RATE_LIMIT_STORAGE`: in each worker's memory, or in Redis, shared by every worker of every machine. Every
   limited answer says `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; past the limit it is a 429
@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.config import get_settings
 from app.errors import PROBLEM_JSON, Problem
 from app.language import Language
 from app.messages import Message as M
@@ -56,6 +57,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,
         }
         for name in self.FIELDS:
             value = getattr(record, name, None)
@@ -68,12 +70,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def make_formatter(fmt: str | None = None) -> logging.Formatter:
+    """The formatter of every log line: LOG_FORMAT's (also named by app/log_config.json, for uvicorn's own process)."""
+    if (fmt or get_settings().log_format) == "json":
+        return JsonFormatter()
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
 def configure_logging(level: str, fmt: str) -> None:
+    """One handler on stderr for everything: the app's lines, uvicorn's own, and Python warnings."""
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(make_formatter(fmt))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # uvicorn's lines (startup, errors) go through the same handler; its access log is off: the app writes its own
+    # `request` line, with the request id (uvicorn only formats access lines when that logger has a handler).
+    for name, propagate in (("uvicorn", True), ("uvicorn.error", True), ("uvicorn.access", False)):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers[:] = []
+        uvicorn_logger.propagate = propagate
+    logging.captureWarnings(True)
 
 
 class RequestContext:

@@ -1,4 +1,5 @@
-"""Real processes, real failures: a seed import killed with SIGKILL, load on several workers, PostgreSQL restarted.
+"""Real processes, real failures: a seed import killed with SIGKILL, load on several workers, PostgreSQL restarted;
+and `make run`'s logs all in LOG_FORMAT.
 
 These tests start the app with uvicorn (as `make run` does) or the seed command in subprocesses, on loopback
 only, and bound every loop in time and count.
@@ -7,7 +8,9 @@ only, and bound every loop in time and count.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -15,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -63,14 +66,18 @@ def free_port() -> int:
 
 
 class Server:
-    """uvicorn serving app.main:app in a subprocess."""
+    """uvicorn serving app.main:app in a subprocess (`command(port)` to start it otherwise), stdout and stderr in `log`."""
 
-    def __init__(self, database_url: str, workers: int, log: Path) -> None:
+    def __init__(self, database_url: str, workers: int, log: Path, *, env: dict[str, str] | None = None,
+                 command: Callable[[int], list[str]] | None = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "warning", "PYTHONPATH": str(PROJECT_ROOT)}
+        env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "warning", "PYTHONPATH": str(PROJECT_ROOT),
+               **(env or {})}
+        self.log_path = log
         self.log = log.open("w")
         self.process = subprocess.Popen(
+            command(self.port) if command else
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(workers), "--no-access-log", "--timeout-graceful-shutdown", "5"],
             cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -98,8 +105,8 @@ class Server:
 def server_factory(tmp_path: Path) -> Iterator:
     servers: list[Server] = []
 
-    def start(database_url: str, workers: int = 2) -> Server:
-        server = Server(database_url, workers, tmp_path / f"server-{len(servers)}.log")
+    def start(database_url: str, workers: int = 2, **options) -> Server:
+        server = Server(database_url, workers, tmp_path / f"server-{len(servers)}.log", **options)
         servers.append(server)
         return server
 
@@ -264,3 +271,44 @@ def test_postgresql_restarted_under_load_fails_cleanly_and_recovers(engine: Engi
     print(f"during the restart: {dict(during)}; after: {dict(after)}")
     assert set(during) <= {200, 503}, dict(during)
     assert set(after) == {200}, f"the app did not recover by itself: {dict(after)}"
+
+
+# --- `make run`: every line in LOG_FORMAT --------------------------------------------------------------------------
+
+def log_lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+ ")
+
+
+def make_run_command(port: int) -> list[str]:
+    """The command `make run` serves with, after its install, migrate and seed steps (done here by the fixtures)."""
+    if not shutil.which("make"):
+        pytest.skip("needs make")
+    dry_run = subprocess.run(["make", "-s", "-n", "-o", "seed", "run", f"VENV={sys.prefix}", f"PORT={port}"],
+                             cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    assert "uvicorn" in dry_run, dry_run
+    return ["bash", "-c", "exec " + dry_run.strip()]
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_make_run_writes_every_line_in_log_format(engine: Engine, server_factory, log_format: str) -> None:
+    server = server_factory(url_of(engine), env={"LOG_FORMAT": log_format, "LOG_LEVEL": "info"}, command=make_run_command)
+    paths = ["/regions", "/schemes/nope", "/simulate?scheme=nope"]
+    for path in paths:
+        httpx.get(server.base + path, timeout=10)
+    # A single uvicorn process shuts down gracefully, then ends by the SIGTERM it received.
+    assert server.stop() in (0, -signal.SIGTERM)
+    lines = log_lines(server.log_path)
+    assert "Finished server process" in lines[-1]
+    if log_format == "json":
+        records = [json.loads(line) for line in lines]  # every line, uvicorn's own included
+        assert {"uvicorn.error", "app.access"} <= {record["logger"] for record in records}
+        requests = [record for record in records if record["message"] == "request" and record["path"] != "/ready"]
+        assert [record["path"] for record in requests] == [path.split("?")[0] for path in paths]
+        assert all(isinstance(record["pid"], int) for record in records)
+    else:
+        assert all(TEXT_LINE.match(line) for line in lines), [line for line in lines if not TEXT_LINE.match(line)]
+        assert any(" uvicorn.error Started server process" in line for line in lines)
+    assert not [line for line in lines if '"GET /regions HTTP/1.1"' in line], "uvicorn's own access log is on"
