@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.errors import Problem
+from app.hosts import PROBES
 
 PROBLEM = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -16,6 +17,7 @@ COMMON = {
     "503": "The database is unavailable; see Retry-After.",
 }
 NO_DATABASE = {"/health"}
+REFUSED_HOST = "The Host header names a host outside ALLOWED_HOSTS."
 
 
 def install(app: FastAPI) -> None:
@@ -43,6 +45,9 @@ def build(app: FastAPI) -> dict[str, Any]:
                     responses.setdefault(status, {"description": description})
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "The body is not valid JSON."})
+            if path not in PROBES:
+                bad = responses.setdefault("400", {"description": ""})
+                bad["description"] = " ".join(filter(None, [bad["description"], REFUSED_HOST]))
             for status, response in responses.items():
                 if status[0] in "45":
                     response["content"] = {PROBLEM: {"schema": PROBLEM_REF}}

@@ -504,7 +504,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
 SNIPPET_ORDER = ("view", "scheme", "audience", "region", "lang", "color")
 
 
-def guide_page(session: Session, frame: Frame, base_url: str, raw: dict[str, str | None], frame_ancestors: list[str]) -> Page:
+def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, str | None], frame_ancestors: list[str]) -> Page:
     lang = frame.lang
     get = {name: _clean(value) for name, value in raw.items()}
     view = get.get("view") if get.get("view") in VIEWS else "schemes"
@@ -530,15 +530,15 @@ def guide_page(session: Session, frame: Frame, base_url: str, raw: dict[str, str
         attributes["lang"] = lang
     if frame.theme.custom:
         attributes["color"] = frame.theme.accent
-    script_src = base_url + "/embed.js"
+    script_src = public_url + "/embed.js"  # PUBLIC_URL, never the Host a request names
     snippet = f'<script src="{script_src}"' + "".join(
         f' data-{name}="{attributes[name]}"' for name in SNIPPET_ORDER if name in attributes
     ) + "></script>"
     # Every value in the snippet comes from a closed list or a parsed colour: nothing to escape but we escape anyway.
     path = {"schemes": "/embed/schemes", "scheme": f"/embed/schemes/{scheme}", "simulator": "/embed/simulator"}[view]
     iframe_params = {k: v for k, v in attributes.items() if k not in ("view",) and not (view == "scheme" and k == "scheme")}
-    iframe_src = base_url + path + ("?" + urlencode(iframe_params) if iframe_params else "")
-    origin = base_url
+    iframe_src = public_url + path + ("?" + urlencode(iframe_params) if iframe_params else "")
+    origin = public_url
     return Page("guide.html", {
         "title": t("guide_title", lang),
         "view": view,

@@ -3,6 +3,7 @@
 Every page takes `lang` (fr, en) and `color` (#rgb or #rrggbb). Query values are never rejected by FastAPI's
 validation (that would answer JSON to a browser): pages check them and show what is wrong, with status 422.
 Pages send `Content-Security-Policy` with `frame-ancestors` from the FRAME_ANCESTORS setting; the JSON API does not.
+Absolute URLs (the guide's snippet) come from PUBLIC_URL, never from the request's Host.
 """
 
 from __future__ import annotations
@@ -98,8 +99,8 @@ def embed_guide(
 ) -> HTMLResponse:
     """Integration guide: configure the snippet, copy it, see a live preview, CSP advice."""
     frame = _frame(lang, color)
-    base_url = str(request.base_url).rstrip("/")
-    page = pages.guide_page(session, frame, base_url, _query(request), request.app.state.settings.frame_ancestors)
+    settings = request.app.state.settings
+    page = pages.guide_page(session, frame, settings.public_url, _query(request), settings.frame_ancestors)
     return _respond(request, page, frame)
 
 
