@@ -220,6 +220,8 @@ def _allowed_methods(request: Request) -> list[str]:
     for route in _routes(request.app.router.routes):
         if route.matches(scope)[0] != Match.NONE:
             methods |= set(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")  # every GET answers HEAD too (app.head)
     return sorted(methods)
 
 

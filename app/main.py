@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, docs, errors, openapi_doc
+from app.head import Head
 from app.hosts import TrustedHosts
 from app.http_cache import HttpCache
 from app.language import Language
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
     # Outside every cache: a refused Host is never answered from, nor kept in, memory.
     app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts, public_url=settings.public_url)
+    app.add_middleware(Head)  # HEAD goes in as GET (caches and 304 included); its body is dropped on the way out
     app.add_middleware(RequestContext)
     errors.install(app)
     app.include_router(catalogue_router)
