@@ -21,6 +21,7 @@ from app.observability import RateLimit, RequestContext, configure_logging
 from app.snapshot import Snapshot
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health, Readiness
+from app.embed.router import error_page as embed_error_page
 from app.embed.router import router as embed_router
 from app.records.router import router as records_router
 from app.simulation.router import router as simulation_router
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.error_page = embed_error_page  # errors at /embed addresses are HTML pages (errors.error_response)
     # Starlette runs the last added middleware first. From the outside in: CORS (per-origin headers, so it must
     # stay outside anything replayed from memory), HTTP validators (ETag/304), then the in-memory snapshot.
     # Innermost: the language every message of the answer is written in.

@@ -27,8 +27,9 @@ from app.catalogue import service as catalogue
 from app.catalogue.history import today as france_today
 from app.embed import chart as charts
 from app.embed.colors import Theme
-from app.embed.i18n import OPTION_LABELS, Lang, date_label, money, month_label, t
-from app.errors import ApiError, validation_message
+from app.embed.i18n import OPTION_LABELS, TEXT, Lang, date_label, money, month_label, t
+from app.errors import UNEXPECTED, ApiError, FieldProblem, validation_message
+from app.messages import render as render_message
 from app.simulation import schemas as SS
 from app.simulation import service as simulation
 
@@ -273,6 +274,29 @@ def scheme_page(session: Session, frame: Frame, slug: str, raw: dict[str, str | 
         "simulate_href": frame.url("/embed/simulator", scheme=scheme.slug, region=sim_region),
         "website": lambda site: site if site.startswith(("http://", "https://")) else "https://" + site,
     })
+
+
+# --- errors -----------------------------------------------------------------------------------------------------------
+
+
+def error_page(frame: Frame, status: int, detail: str, problems: list[FieldProblem]) -> Page:
+    """Any error at an /embed address, as a page with the same status.
+
+    A request's own fault (400, 405, 422…) shows the problem's message, written in the language negotiated for the
+    request; an unknown address or a failure of ours says so in the page's words."""
+    lang = frame.lang
+    key = f"page_error_title_{status}"
+    title = t(key if key in TEXT else "page_error_title", lang)
+    if status == 404:
+        message, details = t("page_error_404", lang), []
+    elif status == 503:
+        message, details = t("page_error_503", lang), []
+    elif status >= 500:
+        message, details = render_message(UNEXPECTED, lang), []
+    else:
+        message, details = detail, [p.message for p in problems if p.message != detail]
+    return Page("error.html", {"title": title, "message": message, "details": details,
+                               "back_href": frame.url("/embed/schemes")}, status)
 
 
 # --- the simulator -------------------------------------------------------------------------------------------------
