@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Literal
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, HttpUrl, TypeAdapter, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_HOST_PATTERN = re.compile(r"^(?:\*|(?:\*\.)?[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$")
+_HTTP_URL = TypeAdapter(HttpUrl)
 _CSP_SOURCE = re.compile(r"^(?:\*|'self'|'none'|[a-z][a-z0-9+.-]*:|(?:[a-z][a-z0-9+.-]*://)?[A-Za-z0-9*][A-Za-z0-9.*-]*(?::(?:\d+|\*))?(?:/[^\s;,']*)?)$")
 
 
@@ -30,6 +32,12 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=10, gt=0, le=120, description="Seconds to wait for a connection before a 503.")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = Field(
+        default="", description="The address browsers reach the service at; absolute URLs are built from it (default: http://HOST:PORT)."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default=[], description="Host header values answered (default: PUBLIC_URL's host, 127.0.0.1, localhost; * for any)."
+    )
     log_level: str = "info"
     # NoDecode: the environment value is split by the validator below, not parsed as JSON first.
     cors_origins: Annotated[list[str], NoDecode] = Field(default=["*"], description="Origins allowed to call the JSON API.")
@@ -50,7 +58,7 @@ class Settings(BaseSettings):
         default="post-internat", pattern=r"^[A-Za-z0-9._:-]{1,64}$", description="Prefix of the counters' keys in the storage."
     )
 
-    @field_validator("cors_origins", "frame_ancestors", mode="before")
+    @field_validator("cors_origins", "frame_ancestors", "allowed_hosts", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         # Accept "https://a.fr,https://b.fr" as well as a JSON list.
@@ -79,6 +87,32 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown rate-limit storage {scheme!r}: memory://, redis://host:6379/0, rediss://… or redis+unix://…")
         return f"async+{scheme}://{rest}"
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        return _origin(value) if value else value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        hosts = [host.lower() for host in value]
+        for host in hosts:
+            if not _HOST_PATTERN.fullmatch(host):
+                raise ValueError(f"not a host name: {host!r} (e.g. api.example.fr, *.example.fr, 127.0.0.1, [::1], *; "
+                                 "no scheme, port or path)")
+        return hosts
+
+    @model_validator(mode="after")
+    def _public_defaults(self) -> Settings:
+        # The address the service is reached at defaults to where `make run` listens (a wildcard address is not one
+        # a browser can use: the loopback stands for it); the hosts answered default to that address's host.
+        if not self.public_url:
+            host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+            self.public_url = _origin(f"http://{f'[{host}]' if ':' in host else host}:{self.port}")
+        if not self.allowed_hosts:
+            self.allowed_hosts = list(dict.fromkeys([public_host(self.public_url), "127.0.0.1", "localhost"]))
+        return self
+
     @field_validator("database_url")
     @classmethod
     def _driver(cls, value: str) -> str:
@@ -87,6 +121,27 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
+
+
+def _origin(value: str) -> str:
+    """`scheme://host[:port]` of a public address, checked, without a trailing slash."""
+    try:
+        url = _HTTP_URL.validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(f"PUBLIC_URL must be an http:// or https:// address: {value!r}") from exc
+    if url.query is not None or url.fragment is not None or url.username is not None or url.password is not None:
+        raise ValueError(f"PUBLIC_URL takes no query, fragment or user: {value!r}")
+    if url.path not in (None, "", "/"):
+        # The pages link to /static/…, /embed/… from the root: the service must be served at the root of its host.
+        raise ValueError(f"PUBLIC_URL must be the root of a host (no path): {value!r}")
+    return str(url).rstrip("/")
+
+
+def public_host(public_url: str) -> str:
+    """The host of a public address, as a Host header names it (IPv6 in brackets, no port)."""
+    host = _HTTP_URL.validate_python(public_url).host
+    assert host is not None  # an http(s) URL always has one
+    return host
 
 
 @lru_cache

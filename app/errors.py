@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as TimeoutError_
@@ -220,24 +220,35 @@ def _allowed_methods(request: Request) -> list[str]:
     for route in _routes(request.app.router.routes):
         if route.matches(scope)[0] != Match.NONE:
             methods |= set(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")  # every GET answers HEAD too (app.head)
     return sorted(methods)
+
+
+def error_response(
+    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None, headers: dict | None = None
+) -> Response:
+    """A problem, unless the app has a page for errors at this address (the embed pages answer HTML)."""
+    page = getattr(request.app.state, "error_page", None)
+    answer = page(request, status, detail, errors or [], headers) if page is not None else None
+    return answer if answer is not None else problem_response(request, status, detail, errors, headers)
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return problem_response(request, exc.status, exc.detail, exc.errors, headers=exc.headers)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return error_response(request, exc.status, exc.detail, exc.errors, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         problems = _validation_problems(exc)
         fr = ", ".join(f"{_WHERE.get(p.location, (p.location,) * 2)[0]} « {p.field} »" for p in problems)
         en = ", ".join(f"{_WHERE.get(p.location, (None, p.location + ' parameter'))[1]} '{p.field}'" for p in problems)
-        return problem_response(request, 422, render(M(f"Valeur invalide pour : {fr}.", f"Invalid value for {en}.")),
+        return error_response(request, 422, render(M(f"Valeur invalide pour : {fr}.", f"Invalid value for {en}.")),
                                 problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "Error")
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 404 and detail == "Not Found":
@@ -249,20 +260,20 @@ def install(app: FastAPI) -> None:
             headers["Allow"] = ", ".join(allowed)
             detail = render(M(f"{request.method} n'est pas permis sur {request.url.path} ; permis : {', '.join(allowed)}.",
                               f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}."))
-        return problem_response(request, exc.status_code, detail, headers=headers or None)
+        return error_response(request, exc.status_code, detail, headers=headers or None)
 
     @app.exception_handler(SQLAlchemyError)
-    async def _database(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+    async def _database(request: Request, exc: SQLAlchemyError) -> Response:
         if not isinstance(exc, (OperationalError, InterfaceError, DisconnectionError, TimeoutError_)):
             logger.exception("database error on %s %s", request.method, request.url.path)
-            return problem_response(request, 500, render(UNEXPECTED))
+            return error_response(request, 500, render(UNEXPECTED))
         logger.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
-        return problem_response(
+        return error_response(
             request, 503, render(M("La base de données est indisponible ; réessayez dans un instant.",
                                    "The database is unavailable; try again shortly.")), headers={"Retry-After": "5"}
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, 500, render(UNEXPECTED))
+        return error_response(request, 500, render(UNEXPECTED))

@@ -18,9 +18,16 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
+def _varies_on(headers: Headers, name: str) -> bool:
+    # A token of the list, not a substring: "Accept-Language" is not "Accept".
+    return name in {token.strip().lower() for value in headers.getlist("vary") for token in value.split(",")}
+
+
 def _not_modified_headers(headers: Headers, cache_control: str) -> list[tuple[bytes, bytes]]:
     out = MutableHeaders(raw=[(k, v) for k, v in headers.raw if k not in (b"content-length", b"content-type")])
     out.setdefault("Cache-Control", cache_control)
+    if not _varies_on(out, "accept"):
+        out.append("Vary", "Accept")  # as the 200 it stands for
     return out.raw
 
 
@@ -67,7 +74,7 @@ class HttpCache:
                     else:
                         tagged = MutableHeaders(raw=list(message["headers"]))
                         tagged.setdefault("Cache-Control", self.cache_control)
-                        if "accept" not in tagged.get("vary", "").lower():
+                        if not _varies_on(tagged, "accept"):
                             tagged.append("Vary", "Accept")
                         await send({**message, "headers": tagged.raw})
                 return

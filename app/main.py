@@ -14,12 +14,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, docs, errors, openapi_doc
+from app.head import Head
+from app.hosts import TrustedHosts
 from app.http_cache import HttpCache
 from app.language import Language
 from app.observability import ClientLimits, RateLimit, RequestContext, configure_logging
 from app.snapshot import Snapshot
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health, Readiness
+from app.embed.router import error_page as embed_error_page
 from app.embed.router import router as embed_router
 from app.records.router import router as records_router
 from app.simulation.router import router as simulation_router
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.error_page = embed_error_page  # errors at /embed addresses are HTML pages (errors.error_response)
     # Starlette runs the last added middleware first. From the outside in: CORS (per-origin headers, so it must
     # stay outside anything replayed from memory), HTTP validators (ETag/304), then the in-memory snapshot.
     # Innermost: the language every message of the answer is written in.
@@ -111,6 +115,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                         "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
         max_age=3600,
     )
+    # Outside every cache: a refused Host is never answered from, nor kept in, memory.
+    app.add_middleware(TrustedHosts, allowed_hosts=settings.allowed_hosts, public_url=settings.public_url)
+    app.add_middleware(Head)  # HEAD goes in as GET (caches and 304 included); its body is dropped on the way out
     app.add_middleware(RequestContext)
     errors.install(app)
     app.include_router(catalogue_router)

@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app.errors import Problem
 from app.observability import EXEMPT
+from app.hosts import PROBES
 
 PROBLEM = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -26,6 +27,7 @@ RATE_LIMIT_HEADERS = {
     "RateLimit-Remaining": {"description": "Requests left in the window.", "schema": _SECONDS},
     "RateLimit-Reset": {"description": "Seconds until the window frees a request.", "schema": _SECONDS},
 }
+REFUSED_HOST = "The Host header names a host outside ALLOWED_HOSTS."
 
 
 def install(app: FastAPI) -> None:
@@ -57,6 +59,9 @@ def build(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault("503", {"description": COMMON["503"]})
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "The body is not valid JSON."})
+            if path not in PROBES:
+                bad = responses.setdefault("400", {"description": ""})
+                bad["description"] = " ".join(filter(None, [bad["description"], REFUSED_HOST]))
             for status, response in responses.items():
                 if status[0] in "45" and response is not TOO_MANY:
                     response["content"] = {PROBLEM: {"schema": PROBLEM_REF}}

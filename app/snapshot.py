@@ -128,9 +128,10 @@ class Snapshot:
     def _key(self, scope: Scope, body: bytes) -> bytes:
         headers = Headers(scope=scope)
         digest = hashlib.blake2b(digest_size=20)
-        # Host: pages such as /embed write absolute links to the address they were asked on.
+        # Not the Host: no answer depends on it (absolute links are written from PUBLIC_URL), and a Host outside
+        # ALLOWED_HOSTS never gets this far (app.hosts).
         for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
-                     headers.get("accept", ""), headers.get("content-type", ""), headers.get("host", ""),
+                     headers.get("accept", ""), headers.get("content-type", ""),
                      headers.get("accept-language", "")):
             digest.update(part.encode() + b"\0")
         # Without `as_of`, answers show the catalogue as of today (and yearly events relative to today).

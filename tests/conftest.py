@@ -8,6 +8,12 @@ never used by tests.
 from __future__ import annotations
 
 import os
+
+# The test client asks for http://testserver/…: that is the service's public address in tests (so ALLOWED_HOSTS
+# defaults to testserver, 127.0.0.1 and localhost, as it would for any PUBLIC_URL), whatever the environment says.
+# Set before the app is imported: app.main builds its module-level app from the environment.
+os.environ["PUBLIC_URL"] = "http://testserver"
+os.environ.pop("ALLOWED_HOSTS", None)
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path

@@ -119,3 +119,13 @@ def test_simulations_use_new_figures_as_soon_as_they_are_written(two_workers, en
     finally:
         load_seed(engine, SEED_DIR)
     assert a.post("/simulate", json=body).json()["months"][0]["net"] == 3882
+
+
+def test_kept_answers_vary_on_accept_like_the_first(two_workers) -> None:
+    """`Vary: Accept-Language` hid the missing `Accept` (a substring test): a shared cache could give the JSON
+    calendar to an iCalendar request from an answer replayed from memory."""
+    a, _ = two_workers
+    first, replayed = a.get("/calendar?region=32"), a.get("/calendar?region=32")
+    assert first.headers["vary"] == replayed.headers["vary"] == "Accept-Language, Accept, Origin"
+    not_modified = a.get("/calendar?region=32", headers={"If-None-Match": first.headers["etag"]})
+    assert not_modified.status_code == 304 and not_modified.headers["vary"] == first.headers["vary"]

@@ -27,8 +27,9 @@ from app.catalogue import service as catalogue
 from app.catalogue.history import today as france_today
 from app.embed import chart as charts
 from app.embed.colors import Theme
-from app.embed.i18n import OPTION_LABELS, Lang, date_label, money, month_label, t
-from app.errors import ApiError, validation_message
+from app.embed.i18n import OPTION_LABELS, TEXT, Lang, date_label, money, month_label, t
+from app.errors import UNEXPECTED, ApiError, FieldProblem, validation_message
+from app.messages import render as render_message
 from app.simulation import schemas as SS
 from app.simulation import service as simulation
 
@@ -275,6 +276,29 @@ def scheme_page(session: Session, frame: Frame, slug: str, raw: dict[str, str | 
     })
 
 
+# --- errors -----------------------------------------------------------------------------------------------------------
+
+
+def error_page(frame: Frame, status: int, detail: str, problems: list[FieldProblem]) -> Page:
+    """Any error at an /embed address, as a page with the same status.
+
+    A request's own fault (400, 405, 422…) shows the problem's message, written in the language negotiated for the
+    request; an unknown address or a failure of ours says so in the page's words."""
+    lang = frame.lang
+    key = f"page_error_title_{status}"
+    title = t(key if key in TEXT else "page_error_title", lang)
+    if status == 404:
+        message, details = t("page_error_404", lang), []
+    elif status == 503:
+        message, details = t("page_error_503", lang), []
+    elif status >= 500:
+        message, details = render_message(UNEXPECTED, lang), []
+    else:
+        message, details = detail, [p.message for p in problems if p.message != detail]
+    return Page("error.html", {"title": title, "message": message, "details": details,
+                               "back_href": frame.url("/embed/schemes")}, status)
+
+
 # --- the simulator -------------------------------------------------------------------------------------------------
 
 
@@ -504,7 +528,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
 SNIPPET_ORDER = ("view", "scheme", "audience", "region", "lang", "color")
 
 
-def guide_page(session: Session, frame: Frame, base_url: str, raw: dict[str, str | None], frame_ancestors: list[str]) -> Page:
+def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, str | None], frame_ancestors: list[str]) -> Page:
     lang = frame.lang
     get = {name: _clean(value) for name, value in raw.items()}
     view = get.get("view") if get.get("view") in VIEWS else "schemes"
@@ -530,15 +554,15 @@ def guide_page(session: Session, frame: Frame, base_url: str, raw: dict[str, str
         attributes["lang"] = lang
     if frame.theme.custom:
         attributes["color"] = frame.theme.accent
-    script_src = base_url + "/embed.js"
+    script_src = public_url + "/embed.js"  # PUBLIC_URL, never the Host a request names
     snippet = f'<script src="{script_src}"' + "".join(
         f' data-{name}="{attributes[name]}"' for name in SNIPPET_ORDER if name in attributes
     ) + "></script>"
     # Every value in the snippet comes from a closed list or a parsed colour: nothing to escape but we escape anyway.
     path = {"schemes": "/embed/schemes", "scheme": f"/embed/schemes/{scheme}", "simulator": "/embed/simulator"}[view]
     iframe_params = {k: v for k, v in attributes.items() if k not in ("view",) and not (view == "scheme" and k == "scheme")}
-    iframe_src = base_url + path + ("?" + urlencode(iframe_params) if iframe_params else "")
-    origin = base_url
+    iframe_src = public_url + path + ("?" + urlencode(iframe_params) if iframe_params else "")
+    origin = public_url
     return Page("guide.html", {
         "title": t("guide_title", lang),
         "view": view,

@@ -3,6 +3,9 @@
 Every page takes `lang` (fr, en) and `color` (#rgb or #rrggbb). Query values are never rejected by FastAPI's
 validation (that would answer JSON to a browser): pages check them and show what is wrong, with status 422.
 Pages send `Content-Security-Policy` with `frame-ancestors` from the FRAME_ANCESTORS setting; the JSON API does not.
+Any other error at an /embed address (unknown address, control character, database outage, 500) is an HTML page
+too (`error_page`), with the same status and headers. Absolute URLs (the guide's snippet) come from PUBLIC_URL,
+never from the request's Host.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from fastapi.responses import HTMLResponse, Response
 from app.catalogue.history import today
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
-from app.messages import LANG
+from app.errors import FieldProblem
+from app.messages import LANG, negotiate
 from app.embed import pages
 from app.embed.colors import theme
 from app.embed.i18n import pick_lang
@@ -30,10 +34,11 @@ HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
 HTML = {
     200: {"description": "An HTML page.", "content": HTML_PAGE},
     # Pages answer their own errors in HTML; a `default` response (rather than 4xx ones, which the API documents
-    # as problem+json) says so. Requests refused before reaching the page (a control character) stay problems.
+    # as problem+json) says so. Only a refused Host (ALLOWED_HOSTS) gets a problem+json, before any page.
     "default": {
-        "description": "An HTML page saying what is wrong: 422 for an invalid parameter, 404 for an unknown scheme. "
-        "A request refused before the page (a control character in a parameter) gets a problem+json.",
+        "description": "An HTML page saying what is wrong, in the page's language: 422 for an invalid parameter or a "
+        "control character, 404 for an unknown scheme, 503 while the database is unavailable. Only a request for a "
+        "host not in ALLOWED_HOSTS gets a problem+json (400).",
         "content": {**HTML_PAGE, "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
     },
 }
@@ -65,17 +70,35 @@ def _csp(request: Request, frame: pages.Frame) -> str:
     )
 
 
-def _respond(request: Request, page: pages.Page, frame: pages.Frame) -> HTMLResponse:
+def _respond(request: Request, page: pages.Page, frame: pages.Frame, headers: dict[str, str] | None = None) -> HTMLResponse:
     return HTMLResponse(
         pages.render(page, frame),
         status_code=page.status,
         headers={
+            **(headers or {}),
             "Content-Security-Policy": _csp(request, frame),
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "strict-origin-when-cross-origin",
             "Content-Language": frame.lang,
         },
     )
+
+
+def is_embed_page(path: str) -> bool:
+    return path == "/embed" or path.startswith("/embed/")
+
+
+def error_page(request: Request, status: int, detail: str, problems: list[FieldProblem],
+               headers: dict[str, str] | None) -> HTMLResponse | None:
+    """The app's answer to an error at an /embed address (errors.error_response): an HTML page, not a problem.
+
+    Its language: `lang` if it names one, else Accept-Language, French by default (as every message of the request
+    was written in)."""
+    if not is_embed_page(request.url.path):
+        return None
+    lang = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+    frame = pages.Frame(lang=lang, theme=theme(request.query_params.get("color")))
+    return _respond(request, pages.error_page(frame, status, detail, problems), frame, headers)
 
 
 def _query(request: Request) -> dict[str, str | None]:
@@ -98,8 +121,8 @@ def embed_guide(
 ) -> HTMLResponse:
     """Integration guide: configure the snippet, copy it, see a live preview, CSP advice."""
     frame = _frame(lang, color)
-    base_url = str(request.base_url).rstrip("/")
-    page = pages.guide_page(session, frame, base_url, _query(request), request.app.state.settings.frame_ancestors)
+    settings = request.app.state.settings
+    page = pages.guide_page(session, frame, settings.public_url, _query(request), settings.frame_ancestors)
     return _respond(request, page, frame)
 
 

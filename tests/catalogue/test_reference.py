@@ -152,5 +152,5 @@ class TestFuzzFindings:
 
     def test_405_lists_every_method_of_the_path(self, client: TestClient) -> None:
         response = client.request("OPTIONS", "/simulate")
-        assert response.status_code == 405 and response.headers["allow"] == "GET, POST"
-        assert client.delete("/schemes").headers["allow"] == "GET"
+        assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD, POST"
+        assert client.delete("/schemes").headers["allow"] == "GET, HEAD"

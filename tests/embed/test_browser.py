@@ -88,7 +88,9 @@ def app_url(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """The real app, served by uvicorn in a subprocess, on the test database (SQLite file or PostgreSQL schema)."""
     port = _free_port()
     log = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
-    env = {**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False), "FRAME_ANCESTORS": "*"}
+    # PUBLIC_URL: the address the browser reaches the app at, which the guide's snippet names.
+    env = {**os.environ, "DATABASE_URL": engine.url.render_as_string(hide_password=False), "FRAME_ANCESTORS": "*",
+           "PUBLIC_URL": f"http://127.0.0.1:{port}"}
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),

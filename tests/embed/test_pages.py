@@ -401,7 +401,99 @@ def test_no_input_gives_a_500_or_reaches_the_page_unescaped(client: TestClient, 
 
 def test_control_characters_are_refused_not_a_500(client: TestClient) -> None:
     response = client.get("/embed/schemes?q=a%00b")
-    assert response.status_code == 422
+    assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
+
+
+# --- errors are HTML pages too -----------------------------------------------------------------------------------------
+
+
+def assert_error_page(response, status: int, lang: str) -> Page:
+    """An HTML page with the status, in `lang`, with the embed pages' headers and only our own assets."""
+    assert response.status_code == status, (response.status_code, response.text[:300])
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["content-language"] == lang
+    assert response.text.startswith(f'<!doctype html>\n<html lang="{lang}">')
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors *" in policy and "default-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    page = Page(response.text)
+    assert 'role="alert"' in response.text
+    assert all(url.startswith("/static/embed/") for url in [a["src"] for a in page.all("script")]
+               + [a["href"] for a in page.all("link")])
+    return page
+
+
+@pytest.mark.parametrize("path", ["/embed/nope", "/embed/schemes/ccu-ah/more", "/embed/simulator/x"])
+def test_an_unknown_embed_address_is_an_html_404_in_the_pages_language(client: TestClient, path: str) -> None:
+    french = assert_error_page(client.get(path), 404, "fr")
+    assert "Page introuvable" in french.plain and "Aucune page à cette adresse." in french.plain
+    english = assert_error_page(client.get(path + "?lang=en"), 404, "en")
+    assert "Page not found" in english.plain and "There is no page at this address." in english.plain
+    # Without lang=, the browser's language; lang= wins over it.
+    assert_error_page(client.get(path, headers={"Accept-Language": "en-GB,en;q=0.9"}), 404, "en")
+    assert_error_page(client.get(path + "?lang=fr", headers={"Accept-Language": "en"}), 404, "fr")
+
+
+def test_a_control_character_is_an_html_422_saying_which_parameter(client: TestClient) -> None:
+    french = assert_error_page(client.get("/embed/simulator?scheme=ccu-ah&months=2%014"), 422, "fr")
+    assert "Requête non valide" in french.plain
+    assert "Le paramètre « months » contient un caractère de contrôle." in french.plain
+    english = assert_error_page(client.get("/embed/schemes?lang=en&q=a%00b"), 422, "en")
+    assert "Parameter 'q' contains a control character." in english.plain
+    assert_error_page(client.get("/embed?color=%07"), 422, "fr")
+
+
+def test_a_pages_own_422_keeps_its_own_words(client: TestClient) -> None:
+    # The error pages' texts are keys of their own: the simulator's heading is not the generic one.
+    html = get_html(client, "/embed/simulator?scheme=ccu-ah&months=999", status=422)
+    assert "Ce calcul n&#39;est pas possible" in html and "Requête non valide" not in html
+
+
+def test_a_wrong_method_is_an_html_405(client: TestClient) -> None:
+    response = client.post("/embed/schemes?lang=en")
+    assert_error_page(response, 405, "en")
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_the_json_api_keeps_its_problems(client: TestClient) -> None:
+    for url in ("/schemes/nope", "/schemes?q=a%00b", "/embedded", "/embed.jsx"):
+        response = client.get(url)
+        assert response.status_code in (404, 422) and response.headers["content-type"] == "application/problem+json", url
+
+
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/test"  # as tests/test_service.py: a real driver, no server
+
+
+def test_a_database_outage_is_an_html_503_in_the_pages_language() -> None:
+    from app.db import make_engine
+
+    engine = make_engine(UNREACHABLE)
+    try:
+        with TestClient(create_app(Settings(database_url=UNREACHABLE), engine=engine)) as down:
+            for path in ("/embed", "/embed/schemes", "/embed/schemes/ccu-ah", "/embed/simulator"):
+                french = down.get(path)
+                page = assert_error_page(french, 503, "fr")
+                assert french.headers["retry-after"] == "5"
+                assert "Service momentanément indisponible" in page.plain
+                assert "réessayez dans un instant" in page.plain
+                english = assert_error_page(down.get(path, headers={"Accept-Language": "en"}), 503, "en")
+                assert "The data cannot be read right now; try again shortly." in english.text
+            assert down.get("/schemes").headers["content-type"] == "application/problem+json"  # the API: a problem
+    finally:
+        engine.dispose()
+
+
+def test_a_failure_of_ours_is_an_html_500(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.embed import pages
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(pages, "schemes_page", broken)
+    with TestClient(create_app(Settings(database_url="sqlite://"), engine=engine), raise_server_exceptions=False) as app:
+        page = assert_error_page(app.get("/embed/schemes?lang=en"), 500, "en")
+        assert "The server could not answer this request; the error was logged." in page.plain
+        assert "a bug" not in page.plain
 
 
 # --- how old the sources are, expected dates, counts that follow the filters, the simulator's start -------------
