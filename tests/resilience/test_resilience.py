@@ -1,5 +1,5 @@
 """Real processes, real failures: a seed import killed with SIGKILL, load on several workers, PostgreSQL restarted;
-and `make run`'s logs all in LOG_FORMAT.
+one rate limit for two workers behind one Redis, and `make run`'s logs all in LOG_FORMAT.
 
 These tests start the app with uvicorn (as `make run` does) or the seed command in subprocesses, on loopback
 only, and bound every loop in time and count.
@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -273,11 +274,54 @@ def test_postgresql_restarted_under_load_fails_cleanly_and_recovers(engine: Engi
     assert set(after) == {200}, f"the app did not recover by itself: {dict(after)}"
 
 
-# --- `make run`: every line in LOG_FORMAT --------------------------------------------------------------------------
+# --- one rate limit for two workers behind one Redis ------------------------------------------------------------
+
 
 def log_lines(path: Path) -> list[str]:
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
+
+def test_two_workers_behind_one_redis_enforce_one_limit(engine: Engine, server_factory, redis_url: str) -> None:
+    limit = 20
+    server = server_factory(url_of(engine), workers=2, env={
+        "RATE_LIMIT_PER_MINUTE": str(limit), "RATE_LIMIT_STORAGE": redis_url,
+        "RATE_LIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}", "LOG_LEVEL": "info", "LOG_FORMAT": "json",
+    }, command=lambda port: [
+        sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+        "--log-config", "app/log_config.json", "--no-access-log", "--timeout-graceful-shutdown", "5"])
+
+    async def requests(count: int) -> Counter:
+        # A connection of its own for each request: the kernel hands the connections to either worker.
+        limits = httpx.Limits(max_connections=20, max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=server.base, timeout=10, limits=limits) as http:
+            answers = await asyncio.gather(*(http.get("/regions", headers={"Connection": "close"}) for _ in range(count)))
+        return Counter(answer.status_code for answer in answers)
+
+    # The server answers /ready as soon as one worker does: wait for the other (slow to start on a busy machine).
+    deadline = time.monotonic() + 60
+    while len({line["pid"] for line in map(json.loads, log_lines(server.log_path))
+               if line["message"] == "Application startup complete."}) < 2:
+        assert time.monotonic() < deadline, "the second worker did not start"
+        time.sleep(0.2)
+    statuses = asyncio.run(requests(3 * limit))
+    workers: set[int] = set()
+    for _ in range(10):  # 429s from here on: sent until both workers have been seen answering
+        lines = [json.loads(line) for line in log_lines(server.log_path)]
+        workers = {line["pid"] for line in lines if line.get("message") == "request" and line.get("path") == "/regions"}
+        if len(workers) == 2:
+            break
+        time.sleep(0.2)
+        statuses += asyncio.run(requests(limit))
+    assert len(workers) == 2, f"one worker answered every request: {workers}"
+    assert statuses[200] == limit, dict(statuses)  # each worker alone would have let `limit` through
+    assert set(statuses) == {200, 429}, dict(statuses)
+    assert server.stop() == 0
+    # Through app/log_config.json, the parent process's lines are JSON too.
+    lines = [json.loads(line) for line in log_lines(server.log_path)]
+    assert any(line["message"].startswith("Started parent process") for line in lines)
+
+
+# --- `make run`: every line in LOG_FORMAT --------------------------------------------------------------------------
 
 TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+ ")
 
