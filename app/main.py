@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, docs, errors, openapi_doc
+from app.body_limit import BodyLimit
 from app.http_cache import HttpCache
 from app.language import Language
 from app.observability import RateLimit, RequestContext, configure_logging
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             Snapshot, engine=engine, max_entries=settings.snapshot_entries, max_bytes=settings.snapshot_max_bytes
         )
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
+    # Bodies are bounded outside the snapshot, which reads simulation bodies whole.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, import_max_bytes=settings.import_max_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -43,6 +43,7 @@ def build(app: FastAPI) -> dict[str, Any]:
                     responses.setdefault(status, {"description": description})
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "The body is not valid JSON."})
+                responses.setdefault("413", {"description": "The body is over MAX_BODY_BYTES (1 MiB by default)."})
             for status, response in responses.items():
                 if status[0] in "45":
                     response["content"] = {PROBLEM: {"schema": PROBLEM_REF}}
