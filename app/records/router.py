@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.auth import AUTH_RESPONSES, WriteActor
+from app.auth_first import AuthFirstRoute
 from app.catalogue import inputs as I
 from app.catalogue.history import today
 from app.db import SessionDep
@@ -30,7 +31,8 @@ from app.records.service import ENTITIES, Entity
 from app.seed.loader import SeedInvalid, parse_seed
 from app.messages import Message as M
 
-router = APIRouter()
+# Keys are checked before bodies are read (app/auth_first.py).
+router = APIRouter(route_class=AuthFirstRoute)
 
 NO_STORE = "private, no-store"
 IfMatch = Annotated[
