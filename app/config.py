@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     rate_limit_key_prefix: str = Field(
         default="post-internat", pattern=r"^[A-Za-z0-9._:-]{1,64}$", description="Prefix of the counters' keys in the storage."
     )
+    # The real catalogue exports to about 0.3 MB (JSON or YAML): 8 MiB leaves it room to grow 25-fold, while a YAML
+    # document that size already takes some 30 s of CPU to read. Larger ones: `python -m app.seed --file`.
+    max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest request body, in bytes (413 past it).")
+    import_max_bytes: int = Field(default=8 << 20, ge=1024, description="Largest body of POST /import, in bytes.")
 
     @field_validator("cors_origins", "frame_ancestors", "allowed_hosts", mode="before")
     @classmethod

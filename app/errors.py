@@ -106,6 +106,7 @@ _TITLES = {
     406: "Not Acceptable",
     409: "Conflict",
     412: "Precondition Failed",
+    413: "Content Too Large",
     422: "Unprocessable Content",
     428: "Precondition Required",
     429: "Too Many Requests",

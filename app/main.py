@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import __version__, docs, errors, openapi_doc
 from app.head import Head
 from app.hosts import TrustedHosts
+from app.body_limit import BodyLimit
 from app.http_cache import HttpCache
 from app.language import Language
 from app.observability import ClientLimits, RateLimit, RequestContext, configure_logging
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         limits = ClientLimits(per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst,
                               storage=settings.rate_limit_storage, prefix=settings.rate_limit_key_prefix)
         app.add_middleware(RateLimit, limits=limits)
+    # Bodies are bounded outside the snapshot, which reads simulation bodies whole.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, import_max_bytes=settings.import_max_bytes)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

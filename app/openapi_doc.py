@@ -59,6 +59,7 @@ def build(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault("503", {"description": COMMON["503"]})
             if "requestBody" in operation:
                 responses.setdefault("400", {"description": "The body is not valid JSON."})
+                responses.setdefault("413", {"description": "The body is over MAX_BODY_BYTES (1 MiB by default)."})
             if path not in PROBES:
                 bad = responses.setdefault("400", {"description": ""})
                 bad["description"] = " ".join(filter(None, [bad["description"], REFUSED_HOST]))

@@ -47,9 +47,12 @@ def simulate_from_query(
     return response
 
 
-@router.post("/simulate/compare", response_model=S.CompareResult, responses=INVALID)
+@router.post("/simulate/compare", response_model=S.CompareResult, responses=INVALID,
+             description="Several schemes or options over the same start and length, side by side. One comparison "
+             f"simulates at most {S.MAX_COMPARE_MONTHS} months in all (items × months: 25 items over 24 months, "
+             "6 over 96…); past it, a 422 that says so.")
 def compare_simulations(session: SessionDep, body: S.CompareRequest) -> S.CompareResult:
-    """Several schemes or options over the same start and length, side by side."""
+    """Several schemes or options over the same start and length, side by side (bounded: see the description)."""
     return service.compare(session, body)
 
 

@@ -289,6 +289,11 @@ class CompareItem(BaseModel):
     options: SimulationOptions = Field(default_factory=SimulationOptions)
 
 
+# The total work of one comparison, in months simulated (items × months): 600 takes about 0.15 s of CPU, where
+# 30 items × 120 months (3 600) took 0.5 s. Room for 25 schemes over 24 months, 12 over 48, 6 over 96, 5 over 120.
+MAX_COMPARE_MONTHS = 600
+
+
 class CompareRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -305,7 +310,10 @@ class CompareRequest(BaseModel):
 
     start: IsoDate = Field(examples=["2027-11-01"])
     months: int = Field(ge=1, le=120, examples=[24])
-    items: list[CompareItem] = Field(min_length=1, max_length=30)
+    items: list[CompareItem] = Field(
+        min_length=1, max_length=30,
+        description=f"The columns. With `months`, at most {MAX_COMPARE_MONTHS} months simulated in all (items × months).",
+    )
 
 
 class CompareColumn(BaseModel):

@@ -245,6 +245,15 @@ def _brochure_total(result: Result) -> S.BrochureTotal | None:
 
 def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
     """Several schemes or options over the same start and length, side by side."""
+    asked = len(request.items) * request.months
+    if asked > S.MAX_COMPARE_MONTHS:
+        raise ApiError(422, M(
+            f"Une comparaison simule au plus {S.MAX_COMPARE_MONTHS} mois en tout (éléments × mois) ; celle-ci en "
+            f"demande {asked} ({len(request.items)} éléments × {request.months} mois). Réduisez le nombre d'éléments "
+            "ou la durée, ou faites plusieurs comparaisons.",
+            f"A comparison simulates at most {S.MAX_COMPARE_MONTHS} months in all (items × months); this one asks "
+            f"for {asked} ({len(request.items)} items × {request.months} months). Compare fewer items or fewer "
+            "months, or make several comparisons."), field="items", location="body")
     parameters = catalogue_data(session).parameters
     columns = []
     months: list[str] = []
