@@ -31,8 +31,10 @@ def make_engine(url: str, **options: Any) -> Engine:
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
-            # Readers never wait for a writer (WAL), and a writer waits up to 5 s for another instead of failing.
-            cursor.execute("PRAGMA busy_timeout=5000")
+            # Readers never wait for a writer (WAL), and a writer waits up to 30 s for the others instead of failing:
+            # a maintenance write rewrites the catalogue, so eight queued writers on a busy machine took over 5 s
+            # (PostgreSQL's writers wait on the version row's lock without a bound).
+            cursor.execute("PRAGMA busy_timeout=30000")
             if parsed.database and parsed.database != ":memory:":
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
