@@ -21,7 +21,15 @@ def etag_of(body: bytes) -> str:
 def _not_modified_headers(headers: Headers, cache_control: str) -> list[tuple[bytes, bytes]]:
     out = MutableHeaders(raw=[(k, v) for k, v in headers.raw if k not in (b"content-length", b"content-type")])
     out.setdefault("Cache-Control", cache_control)
+    _vary_on_accept(out)
     return out.raw
+
+
+def _vary_on_accept(headers: MutableHeaders) -> None:
+    """Add `Vary: Accept` unless a Vary line already names it (`Vary: Accept-Language` does not)."""
+    named = {v.strip().lower() for line in headers.getlist("vary") for v in line.split(",")}
+    if "accept" not in named and "*" not in named:
+        headers.append("Vary", "Accept")
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
@@ -67,8 +75,7 @@ class HttpCache:
                     else:
                         tagged = MutableHeaders(raw=list(message["headers"]))
                         tagged.setdefault("Cache-Control", self.cache_control)
-                        if "accept" not in tagged.get("vary", "").lower():
-                            tagged.append("Vary", "Accept")
+                        _vary_on_accept(tagged)
                         await send({**message, "headers": tagged.raw})
                 return
             if skip_body[0]:
@@ -84,7 +91,7 @@ class HttpCache:
             headers = MutableHeaders(raw=list(start["headers"]))
             headers["ETag"] = etag
             headers.setdefault("Cache-Control", self.cache_control)
-            headers.append("Vary", "Accept")
+            _vary_on_accept(headers)
             if _matches(request_headers.get("if-none-match", ""), etag):
                 del headers["content-length"]
                 del headers["content-type"]

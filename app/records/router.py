@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from app import negotiation
 from app.auth import AUTH_RESPONSES, WriteActor
 from app.catalogue import inputs as I
 from app.catalogue.history import today
@@ -287,20 +288,26 @@ MAX_IMPORT_BYTES = 20 << 20  # larger catalogues: python -m app.seed --file (no 
     tags=["maintenance"],
     responses={200: {"description": "The whole catalogue, every version of every record, in the seed's format: one "
                      "section per seed file (`regions`, `sources`, … `calendar`).",
-                     "content": {YAML: {"schema": CATALOGUE_DOCUMENT}, "application/json": {"schema": CATALOGUE_DOCUMENT}}}},
+                     "content": {YAML: {"schema": CATALOGUE_DOCUMENT}, "application/json": {"schema": CATALOGUE_DOCUMENT}}},
+               406: {"model": Problem, "description": "`Accept` allows neither YAML nor JSON (the problem lists both)."}},
     response_class=Response,
 )
 def export_catalogue(
+    request: Request,
     session: SessionDep,
-    format: Annotated[Literal["yaml", "json"], Query(description="`yaml` (default, the seed's format) or `json`.")] = "yaml",
+    format: Annotated[Literal["yaml", "json"] | None, Query(
+        description="`yaml` (the seed's format) or `json`, whatever `Accept` says. Without it, the format `Accept` "
+        "prefers (q-values honoured), YAML on a tie or without `Accept`.")] = None,
 ) -> Response:
     """Download the catalogue; `POST /import` (or `python -m app.seed --seed-dir`, split in files) loads it back."""
+    chosen = negotiation.choose(request, (negotiation.YAML, negotiation.JSON), explicit=format)
     data = seed_data(export_seed(session))
     stamp = today().isoformat()
-    if format == "json":
-        return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.json"'})
+    if chosen is negotiation.JSON:
+        return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.json"',
+                                           **negotiation.VARY})
     return Response(to_yaml(data), media_type=f"{YAML}; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.yaml"'})
+                    headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.yaml"', **negotiation.VARY})
 
 
 class ImportReport(BaseModel):
