@@ -38,14 +38,19 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
-        description="The record's ETag, from `GET /records/…` or the answer to your last change. Required: a change "
-        "made on a stale copy is refused (412) instead of overwriting someone else's.",
+        description="The record's ETag, from `GET /records/…` or the answer to your last change. Required (428 "
+        "without): a change made on a stale copy is refused (412) instead of overwriting someone else's. A list "
+        "(`\"a…\", \"b…\"`) passes when any of its ETags is the record's current one; the comparison is strong, so "
+        "a weak `W/\"…\"` ETag never matches. `*` passes whatever the record's current version (an explicit "
+        "\"overwrite whatever is there\") and fails (412) when no record has that id. Malformed: 400.",
     ),
 ]
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "If-Match is malformed (not `*` nor a list of quoted ETags)."},
     **AUTH_RESPONSES,
-    404: {"model": Problem, "description": "No such record."},
-    412: {"model": Problem, "description": "If-Match does not match the record's current ETag: nothing was changed."},
+    404: {"model": Problem, "description": "No such record (and no If-Match sent)."},
+    412: {"model": Problem, "description": "No ETag of If-Match is the record's current one, or no record has that id: "
+          "nothing was changed."},
     422: {"model": Problem, "description": "The record is invalid, or the catalogue would be (every problem listed); nothing was changed."},
     428: {"model": Problem, "description": "If-Match is missing."},
 }
