@@ -19,6 +19,8 @@ router = APIRouter()
 
 NOT_FOUND = {404: {"model": Problem, "description": "Unknown id (the problem lists the known ones)."}}
 INVALID = {422: {"model": Problem, "description": "Invalid parameter value (the problem says which and what is allowed)."}}
+GONE = {410: {"model": Problem, "description": "The scheme named is retired: in the catalogue before that day, not on it "
+              "(the problem says since when, and the `as_of` that shows it as it was)."}}
 
 RegionCodeQuery = Annotated[
     str | None,
@@ -77,7 +79,7 @@ def list_schemes(
     )
 
 
-@router.get("/schemes/{slug}", response_model=S.SchemeDetail, responses=NOT_FOUND, tags=["schemes"])
+@router.get("/schemes/{slug}", response_model=S.SchemeDetail, responses={**NOT_FOUND, **GONE}, tags=["schemes"])
 def get_scheme(
     session: SessionDep,
     slug: Annotated[str, Path(description="Scheme slug.", examples=["ccu-mg"])],
@@ -112,7 +114,7 @@ def list_specialties(
     return service.list_specialties(session, is_mg=is_mg)
 
 
-@router.get("/contacts", response_model=list[S.ContactOut], responses=INVALID, tags=["contacts"])
+@router.get("/contacts", response_model=list[S.ContactOut], responses={**INVALID, **GONE}, tags=["contacts"])
 def list_contacts(
     session: SessionDep, region: RegionCodeQuery = None, scheme: SchemeSlugQuery = None, as_of: AsOfQuery = None
 ) -> list[S.ContactOut]:
@@ -125,6 +127,7 @@ def list_contacts(
     response_model=list[S.CalendarEventOut],
     responses={
         **INVALID,
+        **GONE,
         200: {
             "description": "The events as JSON, or as iCalendar with `format=ics` or when `Accept` prefers "
             "`text/calendar` (q-values honoured; a tie keeps JSON).",

@@ -181,6 +181,7 @@ TEXT: dict[str, dict[Lang, str]] = {
         "en": "This scheme is not documented in region {asked}: calculated for {used}.",
     },
     "not_found_title": {"fr": "Dispositif introuvable", "en": "Scheme not found"},
+    "gone_title": {"fr": "Dispositif retiré", "en": "Scheme withdrawn"},
     "not_found": {"fr": "Aucun dispositif « {slug} ».", "en": "No scheme “{slug}”."},
     "invalid_value": {"fr": "Valeur non valide", "en": "Invalid value"},
     "unknown_value": {"fr": "valeur inconnue « {value} ».", "en": "unknown value “{value}”."},

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from app.catalogue.router import GONE
 from app.db import SessionDep
 from app.errors import Problem
 from app.negotiation import CSV, JSON, VARY, Format, choose
@@ -14,7 +15,8 @@ from app.simulation import schemas as S
 from app.simulation import service
 
 router = APIRouter(tags=["simulation"])
-INVALID = {422: {"model": Problem, "description": "Contract or options the scheme does not allow (the problem says which field and why)."}}
+INVALID = {422: {"model": Problem, "description": "Contract or options the scheme does not allow (the problem says which field and why)."},
+           **GONE}
 CSV_RESPONSE = {
     200: {
         "description": "The simulation as JSON, or as CSV with `format=csv` (GET) or when `Accept` prefers `text/csv` "
@@ -58,7 +60,7 @@ def compare_simulations(session: SessionDep, body: S.CompareRequest) -> S.Compar
 
 
 @router.get("/schemes/{slug}/simulation", response_model=S.SimulationOptionsOut,
-            responses={404: {"model": Problem, "description": "Unknown scheme."}})
+            responses={404: {"model": Problem, "description": "Unknown scheme."}, **GONE})
 def get_simulation_options(
     session: SessionDep, slug: Annotated[str, Path(description="Scheme slug.", examples=["atp-regional"])]
 ) -> S.SimulationOptionsOut:
