@@ -18,17 +18,18 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
-def _varies_on(headers: Headers, name: str) -> bool:
-    # A token of the list, not a substring: "Accept-Language" is not "Accept".
-    return name in {token.strip().lower() for value in headers.getlist("vary") for token in value.split(",")}
-
-
 def _not_modified_headers(headers: Headers, cache_control: str) -> list[tuple[bytes, bytes]]:
     out = MutableHeaders(raw=[(k, v) for k, v in headers.raw if k not in (b"content-length", b"content-type")])
     out.setdefault("Cache-Control", cache_control)
-    if not _varies_on(out, "accept"):
-        out.append("Vary", "Accept")  # as the 200 it stands for
+    _vary_on_accept(out)
     return out.raw
+
+
+def _vary_on_accept(headers: MutableHeaders) -> None:
+    """Add `Vary: Accept` unless a Vary line already names it (`Vary: Accept-Language` does not)."""
+    named = {v.strip().lower() for line in headers.getlist("vary") for v in line.split(",")}
+    if "accept" not in named and "*" not in named:
+        headers.append("Vary", "Accept")
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
@@ -74,8 +75,7 @@ class HttpCache:
                     else:
                         tagged = MutableHeaders(raw=list(message["headers"]))
                         tagged.setdefault("Cache-Control", self.cache_control)
-                        if not _varies_on(tagged, "accept"):
-                            tagged.append("Vary", "Accept")
+                        _vary_on_accept(tagged)
                         await send({**message, "headers": tagged.raw})
                 return
             if skip_body[0]:
@@ -91,7 +91,7 @@ class HttpCache:
             headers = MutableHeaders(raw=list(start["headers"]))
             headers["ETag"] = etag
             headers.setdefault("Cache-Control", self.cache_control)
-            headers.append("Vary", "Accept")
+            _vary_on_accept(headers)
             if _matches(request_headers.get("if-none-match", ""), etag):
                 del headers["content-length"]
                 del headers["content-type"]

@@ -126,6 +126,7 @@ def test_kept_answers_vary_on_accept_like_the_first(two_workers) -> None:
     calendar to an iCalendar request from an answer replayed from memory."""
     a, _ = two_workers
     first, replayed = a.get("/calendar?region=32"), a.get("/calendar?region=32")
-    assert first.headers["vary"] == replayed.headers["vary"] == "Accept-Language, Accept, Origin"
+    tokens = {token.strip() for token in first.headers["vary"].split(",")}
+    assert first.headers["vary"] == replayed.headers["vary"] and tokens == {"Accept-Language", "Accept", "Origin"}
     not_modified = a.get("/calendar?region=32", headers={"If-None-Match": first.headers["etag"]})
     assert not_modified.status_code == 304 and not_modified.headers["vary"] == first.headers["vary"]

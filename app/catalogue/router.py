@@ -13,11 +13,14 @@ from app.catalogue import schemas as S
 from app.catalogue.inputs import Category, IsoDate
 from app.db import SessionDep
 from app.errors import Problem
+from app.negotiation import ICS, JSON, VARY, choose
 
 router = APIRouter()
 
 NOT_FOUND = {404: {"model": Problem, "description": "Unknown id (the problem lists the known ones)."}}
 INVALID = {422: {"model": Problem, "description": "Invalid parameter value (the problem says which and what is allowed)."}}
+GONE = {410: {"model": Problem, "description": "The scheme named is retired: in the catalogue before that day, not on it "
+              "(the problem says since when, and the `as_of` that shows it as it was)."}}
 
 RegionCodeQuery = Annotated[
     str | None,
@@ -76,7 +79,7 @@ def list_schemes(
     )
 
 
-@router.get("/schemes/{slug}", response_model=S.SchemeDetail, responses=NOT_FOUND, tags=["schemes"])
+@router.get("/schemes/{slug}", response_model=S.SchemeDetail, responses={**NOT_FOUND, **GONE}, tags=["schemes"])
 def get_scheme(
     session: SessionDep,
     slug: Annotated[str, Path(description="Scheme slug.", examples=["ccu-mg"])],
@@ -111,7 +114,7 @@ def list_specialties(
     return service.list_specialties(session, is_mg=is_mg)
 
 
-@router.get("/contacts", response_model=list[S.ContactOut], responses=INVALID, tags=["contacts"])
+@router.get("/contacts", response_model=list[S.ContactOut], responses={**INVALID, **GONE}, tags=["contacts"])
 def list_contacts(
     session: SessionDep, region: RegionCodeQuery = None, scheme: SchemeSlugQuery = None, as_of: AsOfQuery = None
 ) -> list[S.ContactOut]:
@@ -119,23 +122,24 @@ def list_contacts(
     return service.list_contacts(session, region=region, scheme=scheme, as_of=as_of)
 
 
-ICS = "text/calendar"
-
-
 @router.get(
     "/calendar",
     response_model=list[S.CalendarEventOut],
     responses={
         **INVALID,
+        **GONE,
         200: {
-            "description": "The events as JSON, or as iCalendar with `format=ics` or `Accept: text/calendar`.",
-            "content": {ICS: {"schema": {"type": "string"}, "example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…"}},
+            "description": "The events as JSON, or as iCalendar with `format=ics` or when `Accept` prefers "
+            "`text/calendar` (q-values honoured; a tie keeps JSON).",
+            "content": {ICS.media_type: {"schema": {"type": "string"}, "example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…"}},
         },
+        406: {"model": Problem, "description": "`Accept` allows neither JSON nor iCalendar (the problem lists both)."},
     },
     tags=["calendar"],
 )
 def list_calendar(
     request: Request,
+    response: Response,
     session: SessionDep,
     region: RegionCodeQuery = None,
     scheme: SchemeSlugQuery = None,
@@ -149,14 +153,15 @@ def list_calendar(
     ] = None,
     format: Annotated[
         Literal["json", "ics"] | None,
-        Query(description="`ics` for iCalendar (same as `Accept: text/calendar`)."),
+        Query(description="`ics` for iCalendar, `json` for JSON, whatever `Accept` says."),
     ] = None,
     as_of: AsOfQuery = None,
 ) -> list[S.CalendarEventOut] | Response:
     """Application calendar: calls, deadlines, committees, start dates."""
+    chosen = choose(request, (JSON, ICS), explicit=format)
     events = service.list_calendar(session, region=region, scheme=scheme, start=start, as_of=as_of)
-    wants_ics = format == "ics" or (format is None and ICS in request.headers.get("accept", ""))
-    if wants_ics:
+    if chosen is ICS:
         name = "Post-internat" + (f" – région {region}" if region else "") + (f" – {scheme}" if scheme else "")
-        return Response(ical.render(events, name=name), media_type=f"{ICS}; charset=utf-8")
+        return Response(ical.render(events, name=name), media_type=f"{ICS.media_type}; charset=utf-8", headers=VARY)
+    response.headers.update(VARY)
     return events

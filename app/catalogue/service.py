@@ -335,22 +335,63 @@ def _region_facets(session: Session, conditions: list[Any], day: dt.date) -> lis
     ]
 
 
-def _scheme_or_404(session: Session, slug: str, day: dt.date) -> Scheme:
-    if not is_public_id(slug):
-        versions = []
-    else:
-        versions = session.exec(select(Scheme).where(Scheme.slug == slug).order_by(col(Scheme.id))).all()
+def scheme_on(
+    session: Session,
+    slug: str,
+    day: dt.date,
+    *,
+    field: str,
+    location: str = "query",
+    asked: str | None = None,
+    unknown_status: int = 422,
+) -> Scheme:
+    """The version of scheme `slug` in force on `day`: the one rule for every route that names a scheme.
+
+    - in force on `day`: its version;
+    - retired (versions before `day`, none since): 410, « n'est plus proposé depuis le … », pointing to
+      `/schemes/{slug}?as_of=<its last day>` to read it as it was;
+    - not yet (or not again) in force: `unknown_status`, saying from when;
+    - never in the catalogue: `unknown_status` (404 for a path, 422 for a filter or a body field), with the schemes
+      in force that day as the allowed values.
+    `asked` names the parameter the client sent the date in (`as_of`, `start`): the message mentions it, and
+    `errors[]` points at it, only then; otherwise `errors[]` points at the slug's own parameter (`field`).
+    """
+    versions = (session.exec(select(Scheme).where(Scheme.slug == slug).order_by(col(Scheme.id))).all()
+                if is_public_id(slug) else [])
     for version in versions:
         if covers(version.valid_from, version.valid_to, day):
             return version
-    if versions:
-        spans = ", ".join(f"{v.valid_from or '…'} → {v.valid_to or '…'}" for v in versions)
+    where = (asked, "query" if asked == "as_of" else location) if asked else (field, location)
+    when = (M(f" (date demandée par {asked} : {day:%d/%m/%Y})", f" (date asked by {asked}: {day:%d/%m/%Y})")
+            if asked else M("", ""))
+    ended = [v.valid_to for v in versions if v.valid_to is not None and v.valid_to < day]
+    later = [v.valid_from for v in versions if v.valid_from is not None and v.valid_from > day]
+    if ended and not later:
+        last = max(ended)
         raise ApiError(
-            404, M(f"Le dispositif « {slug} » n'est pas au catalogue le {day} (ses versions : {spans}).",
-                   f"Scheme '{slug}' is not in the catalogue on {day} (its versions: {spans})."), field="as_of",
+            410, M(f"Le dispositif « {slug} » n'est plus proposé depuis le {last + dt.timedelta(days=1):%d/%m/%Y}",
+                   f"Scheme '{slug}' is no longer offered since {last + dt.timedelta(days=1):%d/%m/%Y}") + when
+            + M(f". Tel qu'il était : /schemes/{slug}?as_of={last.isoformat()}.",
+                f". As it was: /schemes/{slug}?as_of={last.isoformat()}."),
+            field=where[0], location=where[1],
+        )
+    if later:
+        first = min(later)
+        raise ApiError(
+            unknown_status,
+            M(f"Le dispositif « {slug} » n'est proposé qu'à partir du {first:%d/%m/%Y}",
+              f"Scheme '{slug}' is offered only from {first:%d/%m/%Y}") + when
+            + M(f". Tel qu'il sera : /schemes/{slug}?as_of={first.isoformat()}.",
+                f". As it will be: /schemes/{slug}?as_of={first.isoformat()}."),
+            field=where[0], location=where[1],
         )
     slugs = list(session.exec(select(Scheme.slug).where(in_force(Scheme, day)).distinct().order_by(col(Scheme.slug))).all())
-    raise not_found("scheme", slug, field="slug", allowed=slugs)
+    if unknown_status == 404:
+        raise not_found("scheme", slug, field=field, allowed=slugs)
+    if location == "query":
+        raise unknown_filter("scheme", slug, field=field, allowed=slugs)
+    raise ApiError(unknown_status, M(f"Dispositif inconnu : « {slug} ».", f"Unknown scheme '{slug}'."),
+                   field=field, location=location, allowed=slugs)
 
 
 def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region], docs: dict[str, SourceDocument]) -> S.PayComponentOut:
@@ -371,7 +412,8 @@ def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region], doc
 def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> S.SchemeDetail:
     """Everything the catalogue knows about one scheme, as it stood on `as_of` (default today)."""
     day = as_of or today()
-    scheme = _scheme_or_404(session, slug, day)
+    scheme = scheme_on(session, slug, day, field="slug", location="path", asked="as_of" if as_of else None,
+                       unknown_status=404)
     docs = _sources(session)
     regions = _regions(session)
     rules = session.exec(
@@ -533,14 +575,10 @@ def _check_region_filter(session: Session, region: str | None) -> None:
         raise unknown_filter("region code", region, field="region", allowed=codes)
 
 
-def _scheme_filter(session: Session, slug: str | None) -> str | None:
+def _scheme_filter(session: Session, slug: str | None, day: dt.date, as_of: dt.date | None) -> str | None:
     if slug is None:
         return None
-    known = session.exec(select(Scheme.id).where(Scheme.slug == slug)).first() if is_public_id(slug) else None
-    if known is None:
-        slugs = list(session.exec(select(Scheme.slug).distinct().order_by(col(Scheme.slug))).all())
-        raise unknown_filter("scheme", slug, field="scheme", allowed=slugs)
-    return slug
+    return scheme_on(session, slug, day, field="scheme", asked="as_of" if as_of else None).slug
 
 
 def _slugs_by(
@@ -557,6 +595,14 @@ def _slugs_by(
     return out
 
 
+def _offered(link: type[ContactScheme] | type[CalendarEventScheme], owner: str, owner_id: Any, day: dt.date) -> Any:
+    """SQL condition: the contact or event is for no scheme in particular, or for one in force on `day` (those of
+    retired schemes only are gone with them)."""
+    owner_col = getattr(link, owner)
+    current = exists().where(owner_col == owner_id, Scheme.slug == link.scheme_slug, in_force(Scheme, day))
+    return or_(~exists().where(owner_col == owner_id), current)
+
+
 def _contacts(
     session: Session,
     docs: dict[str, SourceDocument],
@@ -566,7 +612,8 @@ def _contacts(
     region: str | None = None,
     scheme: str | None = None,
 ) -> list[S.ContactOut]:
-    stmt = select(Contact).where(in_force(Contact, day)).order_by(col(Contact.position), col(Contact.key))
+    stmt = (select(Contact).where(in_force(Contact, day), _offered(ContactScheme, "contact_id", Contact.id, day))
+            .order_by(col(Contact.position), col(Contact.key)))
     if region is not None:
         stmt = stmt.where(Contact.region_code == region)
     if scheme is not None:
@@ -588,8 +635,9 @@ def list_contacts(
 ) -> list[S.ContactOut]:
     """Who to write to, filtered by region and/or scheme, as on `as_of` (default today)."""
     _check_region_filter(session, region)
-    slug = _scheme_filter(session, scheme)
-    return _contacts(session, _sources(session), _regions(session), as_of or today(), region=region, scheme=slug)
+    day = as_of or today()
+    slug = _scheme_filter(session, scheme, day, as_of)
+    return _contacts(session, _sources(session), _regions(session), day, region=region, scheme=slug)
 
 
 def next_occurrence(event_date: dt.date, recurrence: str, after: dt.date) -> dt.date:
@@ -617,7 +665,8 @@ def _events(
     scheme: str | None = None,
     start: dt.date | None = None,
 ) -> list[S.CalendarEventOut]:
-    stmt = select(CalendarEvent).where(in_force(CalendarEvent, day))
+    stmt = select(CalendarEvent).where(in_force(CalendarEvent, day),
+                                       _offered(CalendarEventScheme, "event_id", CalendarEvent.id, day))
     if region is not None:
         stmt = stmt.where(CalendarEvent.region_code == region)
     if scheme is not None:
@@ -656,7 +705,6 @@ def list_calendar(
 ) -> list[S.CalendarEventOut]:
     """Application calendar events, filtered by region, scheme and date, as on `as_of` (default today)."""
     _check_region_filter(session, region)
-    slug = _scheme_filter(session, scheme)
-    return _events(
-        session, _sources(session), _regions(session), as_of or today(), region=region, scheme=slug, start=start
-    )
+    day = as_of or today()
+    slug = _scheme_filter(session, scheme, day, as_of)
+    return _events(session, _sources(session), _regions(session), day, region=region, scheme=slug, start=start)

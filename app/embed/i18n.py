@@ -181,6 +181,7 @@ TEXT: dict[str, dict[Lang, str]] = {
         "en": "This scheme is not documented in region {asked}: calculated for {used}.",
     },
     "not_found_title": {"fr": "Dispositif introuvable", "en": "Scheme not found"},
+    "gone_title": {"fr": "Dispositif retiré", "en": "Scheme withdrawn"},
     "not_found": {"fr": "Aucun dispositif « {slug} ».", "en": "No scheme “{slug}”."},
     # error pages (any error answering an /embed address: same status, in HTML)
     "page_error_title": {"fr": "Erreur", "en": "Error"},

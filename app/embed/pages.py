@@ -236,9 +236,11 @@ def scheme_page(session: Session, frame: Frame, slug: str, raw: dict[str, str | 
     back_href = frame.url("/embed/schemes", **back)
     try:
         scheme = catalogue.get_scheme(session, slug=slug)
-    except ApiError:
-        return Page("not_found.html", {"title": t("not_found_title", frame.lang), "slug": slug[:80],
-                                       "back_href": back_href}, 404)
+    except ApiError as exc:
+        gone = exc.status == 410  # retired: the API's own message, which says since when
+        return Page("not_found.html", {"title": t("gone_title" if gone else "not_found_title", frame.lang),
+                                       "slug": slug[:80], "message": exc.detail if gone else None,
+                                       "back_href": back_href}, 410 if gone else 404)
     region = back["region"]
     offered = [r.code for r in scheme.regions]
     if region not in offered:
@@ -374,10 +376,17 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
     choices = catalogue.list_schemes(session, audience=audience, limit=200).items
     all_names = {s.slug: s for s in catalogue.list_schemes(session, limit=200).items}
     slug = get.get("scheme")
+    gone = False
     if slug is None or slug not in all_names:
         if slug is not None:
-            problems.append(_problem(frame, "scheme", "scheme", _unknown(frame, slug),
-                                     hints=[t("allowed", lang, values=", ".join(sorted(all_names)))]))
+            problem = _problem(frame, "scheme", "scheme", _unknown(frame, slug),
+                               hints=[t("allowed", lang, values=", ".join(sorted(all_names)))])
+            try:
+                catalogue.scheme_on(session, slug, france_today(), field="scheme")
+            except ApiError as exc:
+                if exc.status == 410:  # retired: the API's own message, which says since when
+                    gone, problem = True, _problem(frame, "scheme", "scheme", exc)
+            problems.append(problem)
         slug = choices[0].slug if choices else next(iter(all_names))
     if slug not in {s.slug for s in choices}:
         choices = [*choices, all_names[slug]]
@@ -520,7 +529,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
             "share_href": frame.url("/embed/simulator", **{**query, "start": f"{start:%Y-%m}"}),
             "scheme_href": frame.url(f"/embed/schemes/{slug}", region=region),
         }
-    return Page("simulator.html", context, 422 if problems else 200)
+    return Page("simulator.html", context, 410 if gone else 422 if problems else 200)
 
 
 # --- the integration guide -------------------------------------------------------------------------------------------

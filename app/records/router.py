@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from app import negotiation
 from app.auth import AUTH_RESPONSES, WriteActor
 from app.auth_first import AuthFirstRoute
 from app.catalogue import inputs as I
@@ -37,14 +38,19 @@ IfMatch = Annotated[
     str | None,
     Header(
         alias="If-Match",
-        description="The record's ETag, from `GET /records/…` or the answer to your last change. Required: a change "
-        "made on a stale copy is refused (412) instead of overwriting someone else's.",
+        description="The record's ETag, from `GET /records/…` or the answer to your last change. Required (428 "
+        "without): a change made on a stale copy is refused (412) instead of overwriting someone else's. A list "
+        "(`\"a…\", \"b…\"`) passes when any of its ETags is the record's current one; the comparison is strong, so "
+        "a weak `W/\"…\"` ETag never matches. `*` passes whatever the record's current version (an explicit "
+        "\"overwrite whatever is there\") and fails (412) when no record has that id. Malformed: 400.",
     ),
 ]
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "If-Match is malformed (not `*` nor a list of quoted ETags)."},
     **AUTH_RESPONSES,
-    404: {"model": Problem, "description": "No such record."},
-    412: {"model": Problem, "description": "If-Match does not match the record's current ETag: nothing was changed."},
+    404: {"model": Problem, "description": "No such record (and no If-Match sent)."},
+    412: {"model": Problem, "description": "No ETag of If-Match is the record's current one, or no record has that id: "
+          "nothing was changed."},
     422: {"model": Problem, "description": "The record is invalid, or the catalogue would be (every problem listed); nothing was changed."},
     428: {"model": Problem, "description": "If-Match is missing."},
 }
@@ -286,20 +292,26 @@ CATALOGUE_DOCUMENT = {
     tags=["maintenance"],
     responses={200: {"description": "The whole catalogue, every version of every record, in the seed's format: one "
                      "section per seed file (`regions`, `sources`, … `calendar`).",
-                     "content": {YAML: {"schema": CATALOGUE_DOCUMENT}, "application/json": {"schema": CATALOGUE_DOCUMENT}}}},
+                     "content": {YAML: {"schema": CATALOGUE_DOCUMENT}, "application/json": {"schema": CATALOGUE_DOCUMENT}}},
+               406: {"model": Problem, "description": "`Accept` allows neither YAML nor JSON (the problem lists both)."}},
     response_class=Response,
 )
 def export_catalogue(
+    request: Request,
     session: SessionDep,
-    format: Annotated[Literal["yaml", "json"], Query(description="`yaml` (default, the seed's format) or `json`.")] = "yaml",
+    format: Annotated[Literal["yaml", "json"] | None, Query(
+        description="`yaml` (the seed's format) or `json`, whatever `Accept` says. Without it, the format `Accept` "
+        "prefers (q-values honoured), YAML on a tie or without `Accept`.")] = None,
 ) -> Response:
     """Download the catalogue; `POST /import` (or `python -m app.seed --seed-dir`, split in files) loads it back."""
+    chosen = negotiation.choose(request, (negotiation.YAML, negotiation.JSON), explicit=format)
     data = seed_data(export_seed(session))
     stamp = today().isoformat()
-    if format == "json":
-        return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.json"'})
+    if chosen is negotiation.JSON:
+        return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.json"',
+                                           **negotiation.VARY})
     return Response(to_yaml(data), media_type=f"{YAML}; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.yaml"'})
+                    headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.yaml"', **negotiation.VARY})
 
 
 class ImportReport(BaseModel):

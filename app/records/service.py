@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from werkzeug.datastructures import ETags
+from werkzeug.http import parse_etags, unquote_etag
 
 from app.auth import Actor
 from app.catalogue import inputs as I
@@ -86,8 +89,7 @@ def _versions(seed: Seed, entity: Entity, key: str) -> list[Any]:
 def read_record(session: Session, entity: Entity, key: str) -> RecordState:
     state = RecordState(entity, key, _versions(export_seed(session, only=entity.file), entity, key))
     if not state.versions:
-        raise ApiError(404, M(f"Aucun enregistrement « {key} » ({entity.label}).", f"No {entity.label} '{key}'."),
-                       field="key", location="path")
+        raise _no_record(entity, key, None)
     return state
 
 
@@ -100,24 +102,65 @@ class Outcome:
     audit_id: int | None  # None: the change changed nothing, so nothing was written or audited
 
 
-def _check_precondition(state_etag: str | None, if_match: str | None) -> None:
-    if if_match is None:
-        raise ApiError(
-            428, M("Cette modification demande un en-tête If-Match portant l'ETag de l'enregistrement (lu par GET "
-                   "/records/…), pour ne pas écraser une modification que vous n'avez pas vue.",
-                   "This change needs an If-Match header with the record's ETag (from GET /records/…), so that it "
-                   "cannot overwrite a change you have not seen."), field="If-Match", location="header",
-        )
-    candidates = {tag.strip() for tag in if_match.split(",")}
-    if "*" in candidates:
+# RFC 9110 §13.1.1: If-Match = "*" / #entity-tag; entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE. Empty list elements
+# (`"a", , "b"`) are allowed (§5.6.1). The header is checked against this grammar first (werkzeug's parser skips what
+# it cannot read, which would turn a typo into a silent 412), then read by werkzeug.
+_ETAG = r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"'
+_IF_MATCH = re.compile(rf"[ \t]*(?:\*|(?:,[ \t]*)*{_ETAG}(?:[ \t]*,(?:[ \t]*{_ETAG})?)*)[ \t]*")
+IF_MATCH_SYNTAX = M('If-Match attend « * » ou une liste d\'ETag entre guillemets, séparés par des virgules : '
+                    '"a1b2…", "c3d4…" (un ETag W/"…" est faible et ne correspond jamais).',
+                    'If-Match takes "*" or a comma-separated list of quoted ETags: "a1b2…", "c3d4…" (a W/"…" ETag is '
+                    'weak and never matches).')
+
+
+def parse_if_match(value: str | None) -> ETags | None:
+    """The If-Match header read as RFC 9110 says (None when absent); 400 naming the header when it is malformed."""
+    if value is None:
+        return None
+    if _IF_MATCH.fullmatch(value) is None:
+        raise ApiError(400, M("En-tête If-Match mal formé. ", "Malformed If-Match header. ") + IF_MATCH_SYNTAX,
+                       field="If-Match", location="header")
+    return parse_etags(value.strip(" \t"))
+
+
+def _precondition_required() -> ApiError:
+    return ApiError(
+        428, M("Cette modification demande un en-tête If-Match portant l'ETag de l'enregistrement (lu par GET "
+               "/records/…), pour ne pas écraser une modification que vous n'avez pas vue.",
+               "This change needs an If-Match header with the record's ETag (from GET /records/…), so that it "
+               "cannot overwrite a change you have not seen."), field="If-Match", location="header",
+    )
+
+
+def _check_precondition(state_etag: str, condition: ETags | None) -> None:
+    """Pass when `*` or any strong tag of the list is the record's current ETag (strong comparison: weak tags never
+    match)."""
+    if condition is None:
+        raise _precondition_required()
+    if condition.contains(unquote_etag(state_etag)[0]):
         return
-    if state_etag not in candidates:
-        raise ApiError(
-            412, M(f"L'enregistrement a changé depuis votre lecture (son ETag est maintenant {state_etag}) : relisez-le, "
-                   "puis recommencez.",
-                   f"The record has changed since you read it (its ETag is now {state_etag}): read it again, then retry."),
-            field="If-Match", location="header",
-        )
+    sent_weak = condition.as_set(include_weak=True) - condition.as_set()
+    weak = M(" Les ETag faibles (W/\"…\") ne correspondent jamais : If-Match compare les ETag à l'identique.",
+             " Weak ETags (W/\"…\") never match: If-Match uses the strong comparison.") if sent_weak else M("", "")
+    raise ApiError(
+        412, M(f"L'enregistrement a changé depuis votre lecture (son ETag est maintenant {state_etag}) : relisez-le, "
+               "puis recommencez.",
+               f"The record has changed since you read it (its ETag is now {state_etag}): read it again, then retry.")
+        + weak, field="If-Match", location="header",
+    )
+
+
+def _no_record(entity: Entity, key: str, condition: ETags | None) -> ApiError:
+    if condition is None:
+        return ApiError(404, M(f"Aucun enregistrement « {key} » ({entity.label}).", f"No {entity.label} '{key}'."),
+                        field="key", location="path")
+    # RFC 9110 §13.1.1: If-Match (even "*") is false when there is no current representation.
+    return ApiError(
+        412, M(f"Aucun enregistrement « {key} » ({entity.label}) : If-Match ne peut correspondre à rien (« * » "
+               "demande qu'il existe). Pour le créer : POST /records/" + entity.name + ".",
+               f"No {entity.label} '{key}': If-Match cannot match (\"*\" requires that it exists). To create it: "
+               f"POST /records/{entity.name}."), field="If-Match", location="header",
+    )
 
 
 def _check_whole(seed: Seed) -> None:
@@ -159,6 +202,7 @@ def write(
     must_exist: bool = True,
 ) -> Outcome:
     """Run one change in its own transaction: lock, check If-Match, change the records, validate, write, audit."""
+    condition = parse_if_match(if_match) if must_exist else None
     with Session(engine) as session:
         try:
             version.bump(session)  # first statement: queue behind any other writer
@@ -166,9 +210,8 @@ def write(
             before = _versions(seed, entity, key)
             if must_exist:
                 if not before:
-                    raise ApiError(404, M(f"Aucun enregistrement « {key} » ({entity.label}).",
-                                          f"No {entity.label} '{key}'."), field="key", location="path")
-                _check_precondition(etag_of(entity, key, before), if_match)
+                    raise _no_record(entity, key, condition)
+                _check_precondition(etag_of(entity, key, before), condition)
             elif before:
                 raise ApiError(
                     409, M(f"« {key} » ({entity.label}) existe déjà : modifiez-le avec PUT (et If-Match).",

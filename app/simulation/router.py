@@ -7,44 +7,50 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from app.catalogue.router import GONE
 from app.db import SessionDep
 from app.errors import Problem
+from app.negotiation import CSV, JSON, VARY, Format, choose
 from app.simulation import schemas as S
 from app.simulation import service
 
 router = APIRouter(tags=["simulation"])
-INVALID = {422: {"model": Problem, "description": "Contract or options the scheme does not allow (the problem says which field and why)."}}
-CSV = "text/csv"
+INVALID = {422: {"model": Problem, "description": "Contract or options the scheme does not allow (the problem says which field and why)."},
+           **GONE}
 CSV_RESPONSE = {
     200: {
-        "description": "The simulation as JSON, or as CSV with `format=csv` or `Accept: text/csv`.",
-        "content": {CSV: {"schema": {"type": "string"}, "example": "month,contract_year,gross,…\r\n2024-11,1,…"}},
-    }
+        "description": "The simulation as JSON, or as CSV with `format=csv` (GET) or when `Accept` prefers `text/csv` "
+        "(q-values honoured; a tie keeps JSON).",
+        "content": {CSV.media_type: {"schema": {"type": "string"}, "example": "month,contract_year,gross,…\r\n2024-11,1,…"}},
+    },
+    406: {"model": Problem, "description": "`Accept` allows neither JSON nor CSV (the problem lists both)."},
 }
 
 
-def _respond(request: Request, result: S.SimulationResult, fmt: str | None) -> S.SimulationResult | Response:
-    if fmt == "csv" or (fmt is None and CSV in request.headers.get("accept", "")):
+def _respond(response: Response, result: S.SimulationResult, chosen: Format) -> S.SimulationResult | Response:
+    if chosen is CSV:
         name = f"simulation-{result.inputs.scheme}-{result.inputs.region}-{result.inputs.start:%Y-%m}.csv"
-        return Response(service.to_csv(result), media_type=f"{CSV}; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(service.to_csv(result), media_type=f"{CSV.media_type}; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"', **VARY})
+    response.headers.update(VARY)
     return result
 
 
 @router.post("/simulate", response_model=S.SimulationResult, responses={**INVALID, **CSV_RESPONSE})
-def simulate(request: Request, session: SessionDep, body: S.SimulationRequest) -> S.SimulationResult | Response:
+def simulate(request: Request, response: Response, session: SessionDep,
+             body: S.SimulationRequest) -> S.SimulationResult | Response:
     """Simulate net monthly income over a contract, month by month, with every figure explained."""
-    return _respond(request, service.simulate(session, body), None)
+    chosen = choose(request, (JSON, CSV), parameter=None)
+    return _respond(response, service.simulate(session, body), chosen)
 
 
 @router.get("/simulate", response_model=S.SimulationResult, responses={**INVALID, **CSV_RESPONSE})
 def simulate_from_query(
-    request: Request, session: SessionDep, query: Annotated[S.SimulationQuery, Query()]
+    request: Request, response: Response, session: SessionDep, query: Annotated[S.SimulationQuery, Query()]
 ) -> S.SimulationResult | Response:
     """The same simulation from query parameters (options flattened): a shareable, cacheable link."""
-    result = service.simulate(session, query.to_request())
-    response = _respond(request, result, query.format)
-    return response
+    chosen = choose(request, (JSON, CSV), explicit=query.format)
+    return _respond(response, service.simulate(session, query.to_request()), chosen)
 
 
 @router.post("/simulate/compare", response_model=S.CompareResult, responses=INVALID,
@@ -57,7 +63,7 @@ def compare_simulations(session: SessionDep, body: S.CompareRequest) -> S.Compar
 
 
 @router.get("/schemes/{slug}/simulation", response_model=S.SimulationOptionsOut,
-            responses={404: {"model": Problem, "description": "Unknown scheme."}})
+            responses={404: {"model": Problem, "description": "Unknown scheme."}, **GONE})
 def get_simulation_options(
     session: SessionDep, slug: Annotated[str, Path(description="Scheme slug.", examples=["atp-regional"])]
 ) -> S.SimulationOptionsOut:

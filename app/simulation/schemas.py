@@ -72,7 +72,7 @@ class SimulationQuery(SimulationOptions):
     start: IsoDate = Field(description="First day of the contract.", examples=["2027-11-01"])
     months: int = Field(ge=1, le=120, description="Length of the contract in months.", examples=[24])
     method: Method = Field(default="statutory", description="statutory (default: the official net) or published.")
-    format: Literal["json", "csv"] | None = Field(default=None, description="`csv` for a CSV export (same as `Accept: text/csv`).")
+    format: Literal["json", "csv"] | None = Field(default=None, description="`csv` for a CSV export, `json` for JSON, whatever `Accept` says.")
     lang: Literal["fr", "en"] | None = Field(default=None, description="Language of the notes and messages: `fr` (default) or `en` (same as `Accept-Language: en`).")
 
     def to_request(self) -> SimulationRequest:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from app.catalogue import service as catalogue
 from app.catalogue.history import today
 from app.errors import ApiError, not_found
 from app.messages import Message as M
@@ -27,14 +28,12 @@ OTHER = {"published": "statutory", "statutory": "published"}
 
 def _scheme(session: Session, slug: str, *, field: str, location: str, on: dt.date | None = None) -> engine.SchemeData:
     """The scheme as it stands on `on` (the contract's start; default today), with every version of its amounts."""
-    data = scheme_data(session, catalogue_data(session), slug, on or today()) if is_public_id(slug) else None
-    if data is None and slug in PAY_MODELS:
-        # Known, but not in the catalogue that day (retired, or not yet in force).
-        day = on or today()
-        raise ApiError(422, render(M(
-            f"Le dispositif « {slug} » n'est pas au catalogue le {day} : voir GET /records/schemes/{slug} pour ses dates.",
-            f"Scheme '{slug}' is not in the catalogue on {day}: see GET /records/schemes/{slug} for the dates it is in "
-            "force.")), field="start" if on else field, location=location)
+    day = on or today()
+    data = scheme_data(session, catalogue_data(session), slug, day) if is_public_id(slug) else None
+    if data is None:
+        # Retired, not yet in force or unknown: the catalogue's one rule and message (410, 404 or 422).
+        catalogue.scheme_on(session, slug, day, field=field, location=location, asked="start" if on else None,
+                            unknown_status=404 if location == "path" else 422)
     if data is None or slug not in PAY_MODELS:
         allowed = sorted(PAY_MODELS)
         if location == "path":

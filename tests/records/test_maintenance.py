@@ -196,14 +196,14 @@ def test_retiring_hides_a_scheme_from_that_day_and_as_of_brings_it_back(
     assert "asr" in {s["slug"] for s in api.get("/schemes?region=28").json()["items"]}
     assert "asr" not in {s["slug"] for s in api.get(f"/schemes?region=28&as_of={tomorrow}").json()["items"]}
     gone = api.get(f"/schemes/asr?as_of={tomorrow}")
-    assert gone.status_code == 404 and gone.json()["errors"][0]["field"] == "as_of"
+    assert gone.status_code == 410 and gone.json()["errors"][0]["field"] == "as_of"
     assert api.get("/schemes/asr?as_of=2024-01-01").status_code == 200
     etag, _ = record(api, "schemes/ccu-mg")
     assert api.post("/records/schemes/ccu-mg/retire", json={"valid_to": "2024-12-31"},
                     headers={**keys["writer"], "If-Match": etag}).status_code == 200
     late = api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2025-01-01", "months": 12})
-    assert late.status_code == 422 and late.json()["errors"][0]["field"] == "start"
-    assert "n'est pas au catalogue le 2025-01-01" in late.json()["detail"]
+    assert late.status_code == 410 and late.json()["errors"][0]["field"] == "start"
+    assert "n'est plus proposé depuis le 01/01/2025 (date demandée par start : 01/01/2025)" in late.json()["detail"]
     assert api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2024-01-01", "months": 12}).status_code == 200
 
 
