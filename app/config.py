@@ -40,13 +40,13 @@ class Settings(BaseSettings):
     )
     snapshot_entries: int = Field(default=2048, ge=0, description="Answers kept in memory per worker (0: none).")
     snapshot_max_bytes: int = Field(default=16 << 20, ge=0, description="Bytes of answers kept in memory per worker.")
-    log_format: Literal["json", "text"] = "json"
-    rate_limit_per_minute: int = Field(default=0, ge=0, description="Requests a minute per client address and worker (0: off).")
-    rate_limit_burst: int | None = Field(default=None, ge=1, description="Requests allowed at once (default: a tenth of a minute's).")
     # The real catalogue exports to about 0.3 MB (JSON or YAML): 8 MiB leaves it room to grow 25-fold, while a YAML
     # document that size already takes some 30 s of CPU to read. Larger ones: `python -m app.seed --file`.
     max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest request body, in bytes (413 past it).")
     import_max_bytes: int = Field(default=8 << 20, ge=1024, description="Largest body of POST /import, in bytes.")
+    log_format: Literal["json", "text"] = "json"
+    rate_limit_per_minute: int = Field(default=0, ge=0, description="Requests a minute per client address and worker (0: off).")
+    rate_limit_burst: int | None = Field(default=None, ge=1, description="Requests allowed at once (default: a tenth of a minute's).")
 
     @field_validator("cors_origins", "frame_ancestors", mode="before")
     @classmethod
