@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.auth import AUTH_RESPONSES, WriteActor
+from app.auth import AUTH_RESPONSES, ReadActor, WriteActor
 from app.catalogue import inputs as I
 from app.catalogue.history import today
 from app.db import SessionDep
@@ -412,14 +412,15 @@ def _audit_out(entry: AuditEntry, *, full: bool) -> AuditOut:
 @router.get("/audit", response_model=AuditPage, tags=["maintenance"], responses=AUTH_RESPONSES)
 def list_audit(
     session: SessionDep,
-    actor: WriteActor,
+    actor: ReadActor,
     entity: Annotated[str | None, Query(max_length=30, description="`schemes`, `pay-components`, … or `catalogue`.")] = None,
     key: Annotated[str | None, Query(max_length=200, description="A record's id.")] = None,
     since: Annotated[I.IsoDate | None, Query(description="Changes on or after this day (UTC).")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Number of entries to skip.")] = 0,
 ) -> JSONResponse:
-    """Who changed what and when, newest first, with each record before and after. Needs a `write` key."""
+    """Who changed what and when, newest first, with each record before and after: with `entity` and `key`, one
+    record's history of changes. Needs a `read` key (a `write` key holds `read` too)."""
     conditions = []
     if entity is not None:
         conditions.append(AuditEntry.entity == entity)
@@ -437,9 +438,9 @@ def list_audit(
 
 @router.get("/audit/{audit_id}", response_model=AuditOut, tags=["maintenance"],
             responses={**AUTH_RESPONSES, 404: {"model": Problem, "description": "No such entry."}})
-def get_audit(session: SessionDep, actor: WriteActor,
+def get_audit(session: SessionDep, actor: ReadActor,
               audit_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="Id of the entry.")]) -> JSONResponse:
-    """One audit entry in full (for an import, the whole catalogue as it was before)."""
+    """One audit entry in full (for an import, the whole catalogue as it was before). Needs a `read` key."""
     entry = session.get(AuditEntry, audit_id)
     if entry is None:
         raise ApiError(404, M(f"Aucune entrée du journal d'audit {audit_id}.", f"No audit entry {audit_id}."), field="audit_id", location="path")

@@ -88,7 +88,7 @@ def test_a_year_of_maintenance(api: TestClient, catalogue: Engine, keys: dict[st
     assert anonymous.status_code == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
     read_only = api.put(f"/records/pay-components/{RAISED}", json=raised, headers={**keys["reader"], "If-Match": etag})
     assert read_only.status_code == 403
-    assert api.get("/audit", headers=keys["reader"]).status_code == 403
+    assert api.get("/audit", headers=keys["reader"]).json()["total"] == 0
     assert api.get("/audit").status_code == 401
     assert dump(catalogue) == untouched
 
