@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app.db import SessionDep
-from app.errors import Problem
+from app.errors import ApiError, Problem
 from app.simulation import schemas as S
 from app.simulation import service
 
@@ -42,7 +42,10 @@ def simulate_from_query(
     request: Request, session: SessionDep, query: Annotated[S.SimulationQuery, Query()]
 ) -> S.SimulationResult | Response:
     """The same simulation from query parameters (options flattened): a shareable, cacheable link."""
-    result = service.simulate(session, query.to_request())
+    try:
+        result = service.simulate(session, query.to_request())
+    except ApiError as exc:  # the service reads a body; here its fields came as query parameters, options flattened
+        raise exc.sent_in("query", lambda field: field.removeprefix("options.")) from None
     response = _respond(request, result, query.format)
     return response
 

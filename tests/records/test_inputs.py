@@ -70,6 +70,118 @@ def refused(api: TestClient, catalogue: Engine, method: str, path: str, body: An
     return answer.json()
 
 
+# --- errors speak of the request ----------------------------------------------------------------------------
+
+SIMULATE = "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("scheme=nope&region=32&start=2027-11-01&months=24", "scheme"),  # checked by the service, not the schema
+        ("scheme=ccu-ah&region=11&start=2027-11-01&months=24", "region"),  # not offered there
+        ("scheme=ccu-ah&region=32&start=2027-11-01&months=24&tax_rate=5", "tax_rate"),  # an option, flattened
+        ("scheme=ccu-ah&region=32&start=2027-11-01&months=abc", "months"),  # the schema
+        ("scheme=ccu-ah&region=32&start=2027-11-01&months=24&extra=1", "extra"),
+    ],
+)
+def test_simulate_query_errors_are_in_the_query(api: TestClient, query: str, field: str) -> None:
+    answer = api.get(f"/simulate?{query}")
+    assert answer.status_code == 422, answer.text
+    assert [(e["field"], e["in"]) for e in answer.json()["errors"]] == [(field, "query")]
+
+
+def test_every_get_route_reports_query_errors_in_the_query(api: TestClient) -> None:
+    """Every query parameter of every GET operation, given a value no schema accepts."""
+    paths = api.get("/openapi.json").json()["paths"]
+    checked = 0
+    for path, operations in paths.items():
+        parameters = [p for p in operations.get("get", {}).get("parameters", []) if p["in"] == "query"]
+        if "{" in path or not parameters:
+            continue
+        for parameter in parameters:
+            answer = api.get(path, params={parameter["name"]: "\u00a0" * 300 + "\x7f"},
+                             headers={"Accept": "application/json"})
+            if answer.status_code != 422 or answer.headers["content-type"] != "application/problem+json":
+                continue  # a free filter that accepts any text (the embed pages answer in HTML)
+            assert {e["in"] for e in answer.json()["errors"]} == {"query"}, (path, parameter["name"], answer.text)
+            checked += 1
+    assert checked >= 10
+
+
+def test_write_errors_name_the_body_field_not_a_seed_file(
+    api: TestClient, catalogue: Engine, writer: dict[str, str]
+) -> None:
+    etag, contact = current(api, f"contacts/{CONTACT}")
+    body = {**contact, "schemes": [contact["schemes"][0], "chef-de-gare"]}
+    problem = refused(api, catalogue, "PUT", f"/records/contacts/{CONTACT}", body, {**writer, "If-Match": etag})
+    assert problem["errors"] == [
+        {"field": "schemes[1]", "in": "body", "message": "dispositif inconnu « chef-de-gare »"}]
+    english = refused(api, catalogue, "PUT", f"/records/contacts/{CONTACT}", body,
+                      {**writer, "If-Match": etag, "Accept-Language": "en"})
+    assert english["errors"][0]["message"] == "unknown scheme 'chef-de-gare'"
+    assert english["detail"] == "The change was refused: 1 problem(s); nothing was written."
+    # A creation, and a field pydantic checks deep in the body: the same path format.
+    new = {**contact, "id": "nouveau-contact", "sources": [{"doc": "no-such-document"}]}
+    problem = refused(api, catalogue, "POST", "/records/contacts", new, writer)
+    assert [e["field"] for e in problem["errors"]] == ["sources[0].doc"]
+    new["sources"] = [{"doc": "Pas Un Id"}]
+    problem = refused(api, catalogue, "POST", "/records/contacts", new, writer)
+    assert [e["field"] for e in problem["errors"]] == ["sources[0].doc"]
+    for answer in (problem, english):
+        for error in answer["errors"]:
+            assert "seed/" not in error["message"] and "row" not in error["message"], error
+
+
+def test_bodies_that_are_not_a_record_speak_of_the_request_body(
+    api: TestClient, catalogue: Engine, writer: dict[str, str]
+) -> None:
+    etag, _ = current(api, f"contacts/{CONTACT}")
+    headers = {**writer, "If-Match": etag, "Accept-Language": "en"}
+    not_an_object = refused(api, catalogue, "PUT", f"/records/contacts/{CONTACT}", [1, 2], headers)
+    assert not_an_object["detail"] == "Invalid value for the request body."
+    assert not_an_object["errors"] == [
+        {"field": "body", "in": "body",
+         "message": "Input should be a valid dictionary or object to extract fields from"}]
+    french = refused(api, catalogue, "PUT", f"/records/contacts/{CONTACT}", [1, 2], {**writer, "If-Match": etag})
+    assert french["detail"] == "Valeur invalide pour : le corps de la requête."
+    before = dump(catalogue)
+    broken = api.put(f"/records/contacts/{CONTACT}", content=b'{"id": ',
+                     headers={**headers, "Content-Type": "application/json"})
+    assert broken.status_code == 422 and dump(catalogue) == before
+    (error,) = broken.json()["errors"]
+    assert error["field"] == "body" and error["message"].startswith("The body is not valid JSON (character 7)")
+    assert "body parameter" not in broken.text and "body parameter" not in str(not_an_object)
+
+
+def test_errors_in_a_body_that_is_not_the_record_name_the_body_field(
+    api: TestClient, catalogue: Engine, writer: dict[str, str]
+) -> None:
+    etag, _ = current(api, "schemes/ccu-mg")
+    verify = refused(api, catalogue, "POST", "/records/schemes/ccu-mg/verify", {"sources": ["hdf-mg-2023", "rumeur"]},
+                     {**writer, "If-Match": etag})
+    assert [e["field"] for e in verify["errors"]] == ["sources[1]"]
+    etag, parameter = current(api, "pay-parameters/pmss")
+    value = {**parameter["values"][-1], "valid_from": "2999-01-01", "sources": [{"doc": "rumeur"}]}
+    value.pop("valid_to", None)
+    added = refused(api, catalogue, "POST", "/records/pay-parameters/pmss/values", value, {**writer, "If-Match": etag})
+    assert [e["field"] for e in added["errors"]] == ["sources[0].doc"]
+
+
+def test_the_seed_command_still_names_files_and_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Seed files: file and row (test_loader.py checks more); one exported document: the document, section and row.
+    document = {name: yaml.safe_load((SEED_DIR / f"{name}.yaml").read_text(encoding="utf-8")) for name in (
+        "regions", "sources", "pay_parameters", "specialties", "schemes", "availability", "pay_components",
+        "contacts", "calendar")}
+    document["contacts"][0]["schemes"] = ["chef-de-gare"]
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    assert seed_cli.main(["--check", "--file", str(path)]) == 1
+    err = capsys.readouterr().err
+    first = document["contacts"][0]["id"]
+    assert f"{path}: section 'contacts': row 1 ({first}): field 'schemes[0]': unknown scheme 'chef-de-gare'" in err
+
+
 # --- the read scope -----------------------------------------------------------------------------------------
 
 
