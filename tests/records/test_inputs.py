@@ -27,6 +27,7 @@ from app.main import create_app
 from app.migrate import upgrade
 from app.seed import __main__ as seed_cli
 from app.seed.loader import load_seed
+from app.text import NAME_MAX
 from tests.conftest import SEED_DIR
 from tests.resilience.test_resilience import dump
 
@@ -70,6 +71,72 @@ def refused(api: TestClient, catalogue: Engine, method: str, path: str, body: An
     return answer.json()
 
 
+# --- text rules ---------------------------------------------------------------------------------------------
+
+
+def test_a_megabyte_organisation_is_refused_naming_the_field_and_the_limit(
+    api: TestClient, catalogue: Engine, writer: dict[str, str]
+) -> None:
+    etag, contact = current(api, f"contacts/{CONTACT}")
+    huge = {**contact, "organisation": "x" * 1_000_000}  # the body stays under 1 MiB
+    for method, path, body in (("PUT", f"/records/contacts/{CONTACT}", huge),
+                               ("POST", "/records/contacts", {**huge, "id": "nouveau-contact"})):
+        problem = refused(api, catalogue, method, path, body, {**writer, "If-Match": etag})
+        (error,) = problem["errors"]
+        assert (error["field"], error["in"]) == ("organisation", "body")
+        assert error["message"] == f"Au plus {NAME_MAX} caractères."
+    english = refused(api, catalogue, "PUT", f"/records/contacts/{CONTACT}", huge,
+                      {**writer, "If-Match": etag, "Accept-Language": "en"})
+    assert english["errors"][0]["message"] == f"String should have at most {NAME_MAX} characters"
+    # Every kind of text has its limit, quotes the most generous: the longest the seed holds fits with room.
+    schema = api.get("/openapi.json").json()["components"]["schemas"]
+    assert schema["ContactIn"]["properties"]["organisation"]["maxLength"] == NAME_MAX
+    assert schema["SourceRef"]["properties"]["quote"]["anyOf"][0]["maxLength"] >= 10 * 431
+
+
+@pytest.mark.parametrize("character", ["\u202e", "\u202a", "\u202d", "\u2066", "\u2069", "\u200b", "\ufeff", "\x00"])
+def test_bidirectional_overrides_and_invisible_characters_are_refused(
+    api: TestClient, catalogue: Engine, writer: dict[str, str], character: str
+) -> None:
+    etag, contact = current(api, f"contacts/{CONTACT}")
+    body = {**contact, "organisation": f"CHU d'Amiens{character}sneiam"}
+    (error,) = refused(api, catalogue, "PUT", f"/records/contacts/{CONTACT}", body, {**writer, "If-Match": etag})[
+        "errors"]
+    assert error["field"] == "organisation" and f"U+{ord(character):04X}" in error["message"]
+    assert "caractères de contrôle et de mise en forme invisibles" in error["message"]
+    # Deep in a record too: a source's quote, a rule's free-form data.
+    etag, scheme = current(api, "schemes/ccu-mg")
+    quoted = {**scheme, "sources": [{**scheme["sources"][0], "quote": f"abc{character}"}, *scheme["sources"][1:]]}
+    (error,) = refused(api, catalogue, "PUT", "/records/schemes/ccu-mg", quoted, {**writer, "If-Match": etag})[
+        "errors"]
+    assert error["field"] == "sources[0].quote"
+    rule = {**scheme["rules"][0], "data": {"note": f"abc{character}"}}
+    (error,) = refused(api, catalogue, "PUT", "/records/schemes/ccu-mg", {**scheme, "rules": [rule]},
+                       {**writer, "If-Match": etag})["errors"]
+    assert error["field"] == "rules[0].data"
+
+
+def test_texts_are_stored_in_nfc_and_visible_spaces_stay(api: TestClient, writer: dict[str, str]) -> None:
+    etag, contact = current(api, f"contacts/{CONTACT}")
+    typed = "Direction des Affaires me\u0301dicales\u202f: secre\u0301tariat"  # e + combining acute, narrow nbsp
+    changed = api.put(f"/records/contacts/{CONTACT}", json={**contact, "service": typed},
+                      headers={**writer, "If-Match": etag})
+    assert changed.status_code == 200, changed.text
+    stored = changed.json()["versions"][-1]["service"]
+    assert stored == unicodedata.normalize("NFC", typed) and "médicales\u202f: secrétariat" in stored
+
+
+@pytest.mark.parametrize("amount", ["１２", "١٢", "1e3", " 12", "1_000", "12,50"])
+def test_numbers_in_strings_are_ascii_digits(
+    api: TestClient, catalogue: Engine, writer: dict[str, str], amount: str
+) -> None:
+    etag, pay = current(api, f"pay-components/{PAY}")
+    (error,) = refused(api, catalogue, "PUT", f"/records/pay-components/{PAY}", {**pay, "amount": amount},
+                       {**writer, "If-Match": etag})["errors"]
+    assert (error["field"], error["in"]) == ("amount", "body")
+    assert error["message"].startswith("Écrivez les nombres en chiffres ASCII")
+
+
 # --- errors speak of the request ----------------------------------------------------------------------------
 
 SIMULATE = "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24"
@@ -83,6 +150,7 @@ SIMULATE = "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24"
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=24&tax_rate=5", "tax_rate"),  # an option, flattened
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=abc", "months"),  # the schema
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=24&extra=1", "extra"),
+        ("scheme=ccu-mg&region=32&start=2027-11-01&months=24&acts_per_week=１２", "acts_per_week"),  # full-width
     ],
 )
 def test_simulate_query_errors_are_in_the_query(api: TestClient, query: str, field: str) -> None:
@@ -214,3 +282,40 @@ def test_a_read_key_reads_the_audit_log_and_cannot_write(
     # OpenAPI says which scope each operation needs.
     described = api.get("/openapi.json").json()["paths"]["/audit"]["get"]["description"]
     assert "`read`" in described
+
+
+# --- what the schemathesis run with keys found ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"headline": 0}, "headline"),  # the schema says boolean: 0 is not false
+        ({"year_from": "1"}, "year_from"),  # the schema says integer
+        ({"year_from": True}, "year_from"),
+        ({"valid_from": 0}, "valid_from"),  # not a Unix timestamp: dates are YYYY-MM-DD
+        ({"valid_from": "2024-01-01T00:00:00"}, "valid_from"),
+        ({"valid_from": "0001-01-01"}, "valid_from"),  # the day before would not exist
+    ],
+)
+def test_record_fields_take_the_type_the_schema_says(
+    api: TestClient, catalogue: Engine, writer: dict[str, str], change: dict[str, Any], field: str
+) -> None:
+    etag, pay = current(api, f"pay-components/{PAY}")
+    (error,) = refused(api, catalogue, "PUT", f"/records/pay-components/{PAY}", {**pay, **change},
+                       {**writer, "If-Match": etag})["errors"]
+    assert error["field"] == field
+
+
+def test_a_lone_surrogate_is_refused_not_a_server_error(
+    api: TestClient, catalogue: Engine, writer: dict[str, str]
+) -> None:
+    # JSON may escape half a UTF-16 pair; neither database can store it.
+    etag, contact = current(api, f"contacts/{CONTACT}")
+    before = dump(catalogue)
+    body = json.dumps({**contact, "organisation": "CHU"}).replace('"CHU"', '"CHU \\ud800"')
+    answer = api.put(f"/records/contacts/{CONTACT}", content=body.encode(),
+                     headers={**writer, "If-Match": etag, "Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"] == [{"field": "organisation", "in": "body", "message": "Texte Unicode invalide."}]
+    assert dump(catalogue) == before
