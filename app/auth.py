@@ -1,4 +1,5 @@
-"""API keys: who may change the catalogue. Reading is public; changes and the audit log need a `write` key.
+"""API keys: who may change the catalogue. Reading the catalogue is public; reading the audit log (who changed what,
+each record's history of changes) needs a `read` key; changing the catalogue a `write` key, which implies `read`.
 
 A key reads `pik_ab12cd34_<43 url-safe characters>`: `pik_ab12cd34`, its prefix, identifies it in listings; the
 rest is 256 random bits. Only a SHA-256 of the whole key is stored: the key itself is shown once, at creation.
@@ -12,13 +13,14 @@ import hashlib
 import logging
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -34,7 +36,10 @@ IMPLIED = {"write": ("read",)}
 KEY_PREFIX = "pik_"
 REALM = "post-internat"
 
-_NAME = re.compile(r"[A-Za-z0-9 ._@-]{1,80}")
+NAME_MAX = 80
+# Punctuation a name may hold besides letters (accents included), digits and spaces: "ARS Île-de-France",
+# "DMG (Lille)", "o'neil@univ-lille.fr".
+_NAME_PUNCTUATION = set(" .,_@-–—'’&()/")
 # What create_key makes: "pik_", 8 hex characters, "_", a url-safe secret. Anything else is refused unhashed.
 _KEY = re.compile(r"pik_[0-9a-f]{8}_[A-Za-z0-9_-]{32,128}")
 
@@ -88,10 +93,18 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 def _valid_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME.fullmatch(name) or name.strip() != name:
+    """The name in NFC (an « Î » typed as I + accent is the same name), or ApiKeyError."""
+    if isinstance(name, str):
+        name = unicodedata.normalize("NFC", name)
+    if (
+        not isinstance(name, str)
+        or not 1 <= len(name) <= NAME_MAX
+        or name.strip() != name
+        or not all(ch in _NAME_PUNCTUATION or unicodedata.category(ch)[0] in "LMN" for ch in name)
+    ):
         raise ApiKeyError(
-            "A key name is 1 to 80 characters among letters, digits, space, '.', '_', '@' and '-', "
-            "not starting or ending with a space."
+            f"A key name is 1 to {NAME_MAX} characters: letters (accented or not), digits, spaces and "
+            f"{' '.join(sorted(_NAME_PUNCTUATION - {' '}))}, not starting or ending with a space."
         )
     return name
 
@@ -116,9 +129,10 @@ def create_key(engine: Engine, name: str, scopes: Sequence[str] = ("write",)) ->
     key = f"{prefix}_{secrets.token_urlsafe(32)}"
     duplicate = f"An API key named '{name}' exists already (a revoked key keeps its name); choose another name."
     with Session(engine) as session:
-        # Case-insensitive, so that "Alice" and "alice" never both appear in the audit log.
-        taken = session.exec(select(ApiKey.id).where(func.lower(ApiKey.name) == name.lower())).first()
-        if taken is not None:
+        # Case-insensitive, so that "Alice" and "alice" (or "Île" and "île") never both appear in the audit log.
+        # Compared here, not in SQL: SQLite's lower() changes ASCII letters only. Keys are a handful.
+        taken = {existing.casefold() for existing in session.exec(select(ApiKey.name)).all()}
+        if name.casefold() in taken:
             raise DuplicateKeyName(duplicate)
         session.add(
             ApiKey(name=name, prefix=prefix, secret_hash=hash_key(key), scopes=list(granted), created_at=_now())
@@ -133,6 +147,7 @@ def create_key(engine: Engine, name: str, scopes: Sequence[str] = ("write",)) ->
 
 def revoke_key(engine: Engine, name: str) -> bool:
     """Revoke the active key of that name at once; False if there is none (unknown, or already revoked)."""
+    name = unicodedata.normalize("NFC", name)
     with engine.begin() as connection:
         result = connection.execute(
             update(ApiKey)
@@ -169,8 +184,9 @@ bearer = HTTPBearer(
     scheme_name="ApiKey",
     bearerFormat="pik_…",
     description=(
-        "An API key, sent as `Authorization: Bearer pik_…`. Reading the catalogue needs none; changing it and "
-        "reading the audit log need a key with the `write` scope. Maintainers create keys with `python -m app.keys`."
+        "An API key, sent as `Authorization: Bearer pik_…`. Reading the catalogue needs none; reading the audit log "
+        "(`GET /audit`, `GET /audit/{id}`) needs a key with the `read` scope; changing the catalogue a key with the "
+        "`write` scope, which implies `read`. Maintainers create keys with `python -m app.keys`."
     ),
 )
 
@@ -247,3 +263,4 @@ def require_scope(scope: str) -> Callable[..., Actor]:
 
 
 WriteActor = Annotated[Actor, Depends(require_scope("write"))]
+ReadActor = Annotated[Actor, Depends(require_scope("read"))]  # a `write` key holds `read` too

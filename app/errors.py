@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -70,6 +70,14 @@ class ApiError(Exception):
         self.errors = (
             [FieldProblem(field=field, location=location, message=detail, allowed=allowed)] if field else []
         )
+
+    def sent_in(self, location: str, field_of: Callable[[str], str] = lambda field: field) -> ApiError:
+        """The same error about a request that sent as `location` what a service reads as a body (GET /simulate:
+        the body's fields as query parameters, `options.tax` as `tax`)."""
+        for problem in self.errors:
+            if problem.location == "body":
+                problem.location, problem.field = location, field_of(problem.field)
+        return self
 
 
 UNEXPECTED = M("Le serveur n'a pas pu répondre à cette requête ; l'erreur est journalisée.",
@@ -152,6 +160,7 @@ _FRENCH = {
     "bool_parsing": "true ou false est attendu.",
     "bool_type": "true ou false est attendu.",
     "string_type": "Une chaîne de caractères est attendue.",
+    "string_unicode": "Texte Unicode invalide.",
     "dict_type": "Un objet est attendu.",
     "model_type": "Un objet est attendu.",
     "model_attributes_type": "Un objet est attendu.",
@@ -175,34 +184,73 @@ _FRENCH = {
     "decimal_max_places": "Au plus {decimal_places} décimales.",
     "decimal_max_digits": "Au plus {max_digits} chiffres.",
     "decimal_whole_digits": "Au plus {whole_digits} chiffres avant la virgule.",
+    # Our own rules (app/text.py, app/catalogue/inputs.py).
+    "text_character": "Le texte ne doit pas contenir {character} ({name}) : les caractères de contrôle et de mise en "
+                      "forme invisibles (forçages du sens d'écriture, caractères de largeur nulle…) sont refusés.",
+    "float_number": "Écrivez les nombres en chaînes ('1392.50', '0.069') ou en entiers, jamais en nombres à virgule "
+                    "flottante.",
+    "ascii_number": "Écrivez les nombres en chiffres ASCII avec un point ('1392.50', '12'), sans espace ni exposant.",
+    "iso_date": "Les dates s'écrivent AAAA-MM-JJ.",
+    "date_range": "La date doit être comprise entre {earliest} et {latest}.",
+    "record_rule": "{fr}",
 }
-_WHERE = {"query": ("paramètre de requête", "query parameter"), "body": ("champ du corps", "body parameter"),
-          "path": ("paramètre de chemin", "path parameter"), "header": ("en-tête", "header parameter")}
+_WHERE = {"query": ("paramètre de requête", "query parameter"), "body": ("champ du corps", "body field"),
+          "path": ("paramètre de chemin", "path parameter"), "header": ("en-tête", "header")}
+WHOLE_BODY = "body"  # the `field` of a problem with the request body as a whole (not an object, not JSON…)
+
+
+def validation_text(error: dict[str, Any]) -> Message:
+    """A pydantic error in both languages: French from the table above, English as pydantic (or our rule) says it."""
+    english = error.get("msg", "invalid")
+    template = _FRENCH.get(error.get("type", ""))
+    if template is None:
+        return M(english, english)
+    try:
+        french = template.format(**(error.get("ctx") or {}))
+    except (KeyError, IndexError, ValueError):
+        return M(english, english)
+    return M(french, english)
 
 
 def validation_message(error: dict[str, Any]) -> str:
     """A pydantic error in the request's language (French by default)."""
-    english = error.get("msg", "invalid")
-    template = _FRENCH.get(error.get("type", ""))
-    if template is None:
-        return english
-    try:
-        french = template.format(**(error.get("ctx") or {}))
-    except (KeyError, IndexError, ValueError):
-        return english
-    return render(M(french, english))
+    return render(validation_text(error))
+
+
+def field_path(loc: Iterable[int | str]) -> str:
+    """A field's path as a client writes it: `contacts[0].sources[1].doc` (list positions from 0)."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
 
 
 def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
     problems = []
     for error in exc.errors():
-        loc = [str(part) for part in error.get("loc", ())]
+        raw = list(error.get("loc", ()))
+        loc = [str(part) for part in raw]
         location = loc[0] if loc else "request"
-        field = ".".join(loc[1:]) or location
+        if error.get("type") == "json_invalid":
+            # FastAPI puts the character position where a field name would go: the body as a whole is at fault.
+            reason = (error.get("ctx") or {}).get("error", "")
+            position = loc[1] if len(loc) > 1 else "?"
+            message = M(f"Le corps n'est pas du JSON valide (caractère {position}) : {reason}.",
+                        f"The body is not valid JSON (character {position}): {reason}.")
+            problems.append(FieldProblem(field=WHOLE_BODY, location="body", message=render(message)))
+            continue
+        field = field_path(raw[1:]) or location
         problems.append(
             FieldProblem(field=field, location=location, message=validation_message(error), allowed=_allowed_from(error))
         )
     return problems
+
+
+def _where(problem: FieldProblem) -> Message:
+    if problem.location == "body" and problem.field == WHOLE_BODY:
+        return M("le corps de la requête", "the request body")
+    fr, en = _WHERE.get(problem.location, (problem.location, problem.location))
+    return M(f"{fr} « {problem.field} »", f"{en} '{problem.field}'")
 
 
 def _routes(routes: list[Any]) -> Iterator[Any]:
@@ -243,8 +291,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         problems = _validation_problems(exc)
-        fr = ", ".join(f"{_WHERE.get(p.location, (p.location,) * 2)[0]} « {p.field} »" for p in problems)
-        en = ", ".join(f"{_WHERE.get(p.location, (None, p.location + ' parameter'))[1]} '{p.field}'" for p in problems)
+        fr = ", ".join(_where(p).fr for p in problems)
+        en = ", ".join(_where(p).en for p in problems)
         return error_response(request, 422, render(M(f"Valeur invalide pour : {fr}.", f"Invalid value for {en}.")),
                                 problems)
 

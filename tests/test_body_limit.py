@@ -79,7 +79,7 @@ class TestDeclaredLength:
         document = padded({"nonsense": []}, 2 * LIMIT)
         read = send_streamed(app, "POST", "/import?dry_run=true", total=len(document), chunk=document,
                              headers={**writer, **JSON, "Content-Length": str(len(document))})
-        assert read.response.status_code == 422 and read.response.json()["errors"][0]["field"] == "body.nonsense"
+        assert read.response.status_code == 422 and read.response.json()["errors"][0]["field"] == "nonsense"
         too_big = 8 * LIMIT + 1
         refused = send_streamed(app, "POST", "/import?dry_run=true", total=too_big,
                                 headers={**writer, **JSON, "Content-Length": str(too_big)})

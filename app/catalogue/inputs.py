@@ -12,14 +12,32 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from app.messages import Message as M
-from app.messages import render
+from app.text import Email, FileName, Name, Note, Phone, Quote, Url, clean_strings
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
-RegionCode = Annotated[str, StringConstraints(pattern=r"^\d{2}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
+# Free-form JSON (a rule's `data`): every string in it follows the text rules of app/text.py.
+FreeForm = Annotated[dict[str, object], AfterValidator(clean_strings)]
+
+
+def invalid(fr: str, en: str) -> PydanticCustomError:
+    """A rule of the catalogue broken, in both languages (app/errors.py renders the request's)."""
+    return PydanticCustomError("record_rule", en, {"fr": fr})
+
 
 SourceKind = Literal["document", "official_text", "web_page", "dataset"]
 # des: the last year of a DES (docteur junior), listed beside the post-internat schemes but not one of them.
@@ -63,41 +81,67 @@ Precision = Literal["day", "month", "approximate"]
 Recurrence = Literal["none", "yearly"]
 
 
-def _refuse_float(value: object) -> object:
-    # YAML reads 1392.50 as a float, which cannot hold every decimal exactly: numbers are written as quoted
-    # strings or integers, and a float is refused rather than silently rounded.
-    if isinstance(value, float):
-        raise ValueError("write numbers as quoted strings ('1392.50', '0.069') or integers, never as floats")
+NUMBER_PATTERN = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
+_NUMBER = re.compile(NUMBER_PATTERN)
+
+
+def _ascii_number(value: object) -> object:
+    # Python's Decimal would also read '１２' (full-width digits), '1e3', ' 12 ' and '1_000': a number written in a
+    # string is ASCII digits and a point, nothing else.
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        raise PydanticCustomError(
+            "ascii_number", "write numbers with ASCII digits and a point ('1392.50', '12'), without spaces or exponent")
     return value
 
 
-ExactDecimal = Annotated[Decimal, BeforeValidator(_refuse_float)]
-OptionalExactDecimal = Annotated[Decimal | None, BeforeValidator(_refuse_float)]
+def _exact_number(value: object) -> object:
+    # YAML reads 1392.50 as a float, which cannot hold every decimal exactly: numbers are written as quoted
+    # strings or integers, and a float is refused rather than silently rounded.
+    if isinstance(value, float):
+        raise PydanticCustomError(
+            "float_number", "write numbers as quoted strings ('1392.50', '0.069') or integers, never as floats")
+    return _ascii_number(value)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+AsciiDecimal = Annotated[Decimal, BeforeValidator(_ascii_number)]  # a JSON number, or ASCII digits in a string
 
 
-def _control_character_in(value: object) -> bool:
-    if isinstance(value, str):
-        return bool(_CONTROL.search(value))
-    if isinstance(value, dict):
-        return any(_control_character_in(k) or _control_character_in(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_control_character_in(v) for v in value)
-    return False
+# What the API documents is what it accepts: an integer, or a string of ASCII digits with an optional point.
+_EXACT_SCHEMA = {"anyOf": [{"type": "integer"}, {"type": "string", "pattern": NUMBER_PATTERN}]}
+ExactDecimal = Annotated[Decimal, BeforeValidator(_exact_number), WithJsonSchema(_EXACT_SCHEMA, mode="validation")]
+OptionalExactDecimal = Annotated[
+    Decimal | None, BeforeValidator(_exact_number),
+    WithJsonSchema({"anyOf": [*_EXACT_SCHEMA["anyOf"], {"type": "null"}]}, mode="validation"),
+]
+
+
+def _iso_date(value: object) -> object:
+    # Pydantic would also read numbers as Unix timestamps (`from=0` → 1970-01-01): only YYYY-MM-DD is a date here.
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise PydanticCustomError("iso_date", "dates are written YYYY-MM-DD")
+
+
+# Every date a client sends stays in a range where a year can still be added (yearly events project into the next
+# year: 9999-12-31 would overflow) and that any catalogue can mean.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _bounded(value: dt.date) -> dt.date:
+    if not EARLIEST <= value <= LATEST:
+        raise PydanticCustomError("date_range", "the date must be between {earliest} and {latest}",
+                                  {"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()})
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_bounded)]
 
 
 class Record(BaseModel):
+    # Every text field is one of app/text.py's types (length, characters, NFC), ids and codes are ASCII patterns.
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_control_characters(cls, data: object) -> object:
-        # No text in the catalogue needs them, and PostgreSQL refuses NUL bytes: refuse them as invalid input.
-        if _control_character_in(data):
-            raise ValueError("text must not contain control characters (NUL, escape…); tabs and line breaks are fine")
-        return data
 
 
 class Versioned(Record):
@@ -107,13 +151,13 @@ class Versioned(Record):
     The seed may list several versions of one record (same id, successive dates): that is its history.
     """
 
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
 
     @model_validator(mode="after")
     def _period(self) -> Versioned:
         if self.valid_from and self.valid_to and self.valid_from > self.valid_to:
-            raise ValueError("valid_from is after valid_to")
+            raise invalid("valid_from est postérieur à valid_to", "valid_from is after valid_to")
         return self
 
 
@@ -121,8 +165,8 @@ class SourceRef(Record):
     """Where a fact comes from: a source id from sources.yaml and the sentence that states it."""
 
     doc: Slug
-    quote: Text | None = None
-    note: Text | None = None
+    quote: Quote | None = None
+    note: Note | None = None
 
 
 Sources = Annotated[list[SourceRef], Field(min_length=1)]
@@ -131,37 +175,40 @@ Sources = Annotated[list[SourceRef], Field(min_length=1)]
 class SourceIn(Record):
     id: Slug
     kind: SourceKind
-    title: Text
-    file: str | None = None
-    publisher: Text
+    title: Note
+    file: FileName | None = None
+    publisher: Name
     region: RegionCode | None = None
-    published_on: dt.date | None = None
-    published_text: Text | None = None
-    url: str | None = None
-    signed_by: list[Text] = []
+    published_on: IsoDate | None = None
+    published_text: Name | None = None
+    url: Url | None = None
+    signed_by: list[Name] = []
     # The day we read a web page (or a text's copy on the web): pages change, the quote is of that day's page.
-    read_on: dt.date | None = None
-    note: Text | None = None
+    read_on: IsoDate | None = None
+    note: Note | None = None
 
     @model_validator(mode="after")
     def _document_has_file(self) -> SourceIn:
         if self.kind == "document" and not self.file:
-            raise ValueError("a source of kind 'document' needs the file name it was read from")
+            raise invalid("une source de type « document » demande le nom du fichier où elle a été lue (file)",
+                          "a source of kind 'document' needs the file name it was read from")
         if self.kind == "web_page" and not (self.url and self.read_on):
-            raise ValueError("a source of kind 'web_page' needs its address (url) and the day it was read (read_on)")
+            raise invalid("une source de type « web_page » demande son adresse (url) et le jour où elle a été lue "
+                          "(read_on)",
+                          "a source of kind 'web_page' needs its address (url) and the day it was read (read_on)")
         return self
 
 
 class RegionIn(Record):
     code: RegionCode
-    name: Text
+    name: Name
     sources: Sources
 
 
 class SpecialtyIn(Record):
     code: Slug
-    name: Text
-    is_mg: bool = False
+    name: Name
+    is_mg: StrictBool = False
     discipline: Discipline
     sources: Sources
 
@@ -169,34 +216,34 @@ class SpecialtyIn(Record):
 class DurationIn(Record):
     """Duration rules in months; None where the documents do not say."""
 
-    initial_months: int | None = Field(default=None, ge=1, le=120)
-    renewals: int = Field(default=0, ge=0, le=10)
-    renewal_months: int | None = Field(default=None, ge=1, le=120)
-    standard_max_months: int | None = Field(default=None, ge=1, le=120)
-    max_months: int | None = Field(default=None, ge=1, le=120)
-    max_condition: Text | None = None
-    extendable: bool | None = None
-    text: Text
+    initial_months: StrictInt | None = Field(default=None, ge=1, le=120)
+    renewals: StrictInt = Field(default=0, ge=0, le=10)
+    renewal_months: StrictInt | None = Field(default=None, ge=1, le=120)
+    standard_max_months: StrictInt | None = Field(default=None, ge=1, le=120)
+    max_months: StrictInt | None = Field(default=None, ge=1, le=120)
+    max_condition: Note | None = None
+    extendable: StrictBool | None = None
+    text: Note
     sources: Sources
 
     @model_validator(mode="after")
     def _consistent(self) -> DurationIn:
         if self.renewals and not self.renewal_months:
-            raise ValueError("renewals are given without renewal_months")
+            raise invalid("renewals est donné sans renewal_months", "renewals are given without renewal_months")
         if self.initial_months and self.max_months and self.max_months < self.initial_months:
-            raise ValueError("max_months is shorter than initial_months")
+            raise invalid("max_months est plus court que initial_months", "max_months is shorter than initial_months")
         return self
 
 
 class WorkSplitIn(Record):
     """Share of working time, in percent, spent at `share_of` (the rest at `other`)."""
 
-    share_of: Text
-    other: Text
-    default_pct: int | None = Field(default=None, ge=0, le=100)
-    min_pct: int | None = Field(default=None, ge=0, le=100)
-    max_pct: int | None = Field(default=None, ge=0, le=100)
-    text: Text
+    share_of: Name
+    other: Name
+    default_pct: StrictInt | None = Field(default=None, ge=0, le=100)
+    min_pct: StrictInt | None = Field(default=None, ge=0, le=100)
+    max_pct: StrictInt | None = Field(default=None, ge=0, le=100)
+    text: Note
     # The regions whose source states this split; absent: wherever the scheme is offered.
     regions: list[RegionCode] | None = None
     sources: Sources
@@ -206,16 +253,16 @@ class WorkSplitIn(Record):
         lo = self.min_pct if self.min_pct is not None else 0
         hi = self.max_pct if self.max_pct is not None else 100
         if lo > hi:
-            raise ValueError("min_pct is above max_pct")
+            raise invalid("min_pct dépasse max_pct", "min_pct is above max_pct")
         if self.default_pct is not None and not lo <= self.default_pct <= hi:
-            raise ValueError("default_pct is outside [min_pct, max_pct]")
+            raise invalid("default_pct sort de [min_pct, max_pct]", "default_pct is outside [min_pct, max_pct]")
         return self
 
 
 class RuleIn(Record):
     kind: RuleKind
-    text: Text
-    data: dict[str, object] | None = None
+    text: Note
+    data: FreeForm | None = None
     sources: Sources
 
 
@@ -228,14 +275,15 @@ class EligibleSpecialtyIn(Record):
     """
 
     code: Slug
-    confirmed: bool = True
-    note: Text | None = None
+    confirmed: StrictBool = True
+    note: Note | None = None
     sources: Sources
 
     @model_validator(mode="after")
     def _lead_says_why(self) -> EligibleSpecialtyIn:
         if not self.confirmed and not self.note:
-            raise ValueError("an unconfirmed specialty needs a note saying why")
+            raise invalid("une spécialité non confirmée demande une note qui dise pourquoi",
+                          "an unconfirmed specialty needs a note saying why")
         return self
 
 
@@ -246,21 +294,21 @@ def specialty_code(entry: str | EligibleSpecialtyIn) -> str:
 class VerifiedIn(Record):
     """When the scheme's data was last checked against its sources, by whom, against which ones."""
 
-    date: dt.date
-    by: Text | None = None
+    date: IsoDate
+    by: Name | None = None
     sources: Annotated[list[Slug], Field(min_length=1)]
 
 
 class SchemeIn(Versioned):
     slug: Slug
-    name: Text
-    short_name: Text | None = None
+    name: Name
+    short_name: Name | None = None
     category: Category
     scope: Scope
     audience: Audience
-    audience_text: Text
+    audience_text: Note
     eligible_specialties: list[Slug | EligibleSpecialtyIn] = []
-    description: Text
+    description: Note
     duration: DurationIn
     work_split: WorkSplitIn | None = None
     rules: list[RuleIn] = []
@@ -270,14 +318,18 @@ class SchemeIn(Versioned):
     @model_validator(mode="after")
     def _disciplines_listed(self) -> SchemeIn:
         if self.audience == "disciplines" and not self.eligible_specialties:
-            raise ValueError("audience 'disciplines' needs eligible_specialties")
+            raise invalid("audience « disciplines » demande eligible_specialties",
+                          "audience 'disciplines' needs eligible_specialties")
         if self.audience != "disciplines" and self.eligible_specialties:
-            raise ValueError("eligible_specialties is only for audience 'disciplines'")
+            raise invalid("eligible_specialties ne sert qu'avec audience « disciplines »",
+                          "eligible_specialties is only for audience 'disciplines'")
         codes = [specialty_code(e) for e in self.eligible_specialties]
         if len(set(codes)) != len(codes):
-            raise ValueError("a specialty is listed twice in eligible_specialties")
+            raise invalid("une spécialité figure deux fois dans eligible_specialties",
+                          "a specialty is listed twice in eligible_specialties")
         if self.eligible_specialties and not any(isinstance(e, str) or e.confirmed for e in self.eligible_specialties):
-            raise ValueError("audience 'disciplines' needs at least one confirmed specialty")
+            raise invalid("audience « disciplines » demande au moins une spécialité confirmée",
+                          "audience 'disciplines' needs at least one confirmed specialty")
         return self
 
 
@@ -286,12 +338,12 @@ class AvailabilityIn(Versioned):
 
     scheme: Slug
     region: RegionCode
-    local_name: Text | None = None
-    since: dt.date | None = None
-    since_text: Text | None = None
-    funders: list[Text] = []
-    faculties: list[Text] = []
-    notes: list[Text] = []
+    local_name: Name | None = None
+    since: IsoDate | None = None
+    since_text: Name | None = None
+    funders: list[Name] = []
+    faculties: list[Name] = []
+    notes: list[Note] = []
     # documented: a document describes the offer in this region; mentioned: a document only names it there;
     # national_text: national texts set it everywhere they apply, and no regional source describes it there.
     evidence: Literal["documented", "mentioned", "national_text"] = "documented"
@@ -303,53 +355,55 @@ class PayComponentIn(Versioned):
     scheme: Slug
     region: RegionCode | None = None
     kind: PayKind
-    label: Text
+    label: Name
     amount: ExactDecimal = Field(gt=0, max_digits=12, decimal_places=2)
-    approximate: bool = False
+    approximate: StrictBool = False
     basis: Basis
     frequency: Frequency
     # When the amount is paid on another rhythm than it is stated (4 900 € a year, paid quarterly).
     payment_frequency: Frequency | None = None
     calculation: Calculation = "fixed"
-    year_from: int | None = Field(default=None, ge=1, le=10)
-    year_to: int | None = Field(default=None, ge=1, le=10)
-    periphery_share_pct: int | None = Field(default=None, ge=0, le=100)
-    conditions: list[Text] = []
-    payer: Text
-    recipient: Text = "médecin"
-    headline: bool = False
-    note: Text | None = None
+    year_from: StrictInt | None = Field(default=None, ge=1, le=10)
+    year_to: StrictInt | None = Field(default=None, ge=1, le=10)
+    periphery_share_pct: StrictInt | None = Field(default=None, ge=0, le=100)
+    conditions: list[Note] = []
+    payer: Name
+    recipient: Name = "médecin"
+    headline: StrictBool = False
+    note: Note | None = None
     # Set when no document states the amount: how it was derived from official figures (origin `derived`).
-    derivation: Text | None = None
-    confirmed: bool = True  # False when no official text states the amount
+    derivation: Note | None = None
+    confirmed: StrictBool = True  # False when no official text states the amount
     sources: Sources
 
     @model_validator(mode="after")
     def _ranges(self) -> PayComponentIn:
         if self.year_from and self.year_to and self.year_from > self.year_to:
-            raise ValueError("year_from is after year_to")
+            raise invalid("year_from est postérieur à year_to", "year_from is after year_to")
         if self.kind == "funding" and self.recipient == "médecin":
-            raise ValueError("funding goes to an institution: set recipient")
+            raise invalid("un financement va à une institution : renseignez recipient",
+                          "funding goes to an institution: set recipient")
         return self
 
 
 class ContactIn(Versioned):
     id: Slug
-    organisation: Text
-    service: Text | None = None
-    person_name: Text | None = None
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")] | None = None
-    phone: Text | None = None
-    website: Text | None = None
+    organisation: Name
+    service: Name | None = None
+    person_name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    website: Url | None = None
     region: RegionCode
-    faculty: Text | None = None
+    faculty: Name | None = None
     schemes: list[Slug] = []
     sources: Sources
 
     @model_validator(mode="after")
     def _reachable(self) -> ContactIn:
         if not (self.email or self.phone or self.website):
-            raise ValueError("a contact needs at least an email, a phone or a website")
+            raise invalid("un contact demande au moins un e-mail, un téléphone ou un site web",
+                          "a contact needs at least an email, a phone or a website")
         return self
 
 
@@ -358,10 +412,10 @@ class CalendarEventIn(Versioned):
     region: RegionCode
     schemes: list[Slug] = Field(min_length=1)
     kind: EventKind
-    label: Text
-    date: dt.date
+    label: Name
+    date: IsoDate
     precision: Precision = "day"
-    when_text: Text
+    when_text: Name
     recurrence: Recurrence = "none"
     sources: Sources
 
@@ -384,7 +438,7 @@ class BracketIn(Record):
     @model_validator(mode="after")
     def _one_threshold(self) -> BracketIn:
         if (self.above is None) == (self.from_ is None):
-            raise ValueError("give exactly one of 'above' and 'from'")
+            raise invalid("donnez exactement l'un de « above » et « from »", "give exactly one of 'above' and 'from'")
         return self
 
     @property
@@ -393,25 +447,27 @@ class BracketIn(Record):
 
 
 class ParameterValueIn(Record):
-    valid_from: dt.date
-    valid_to: dt.date | None = None
+    valid_from: IsoDate
+    valid_to: IsoDate | None = None
     value: OptionalExactDecimal = None
     brackets: list[BracketIn] | None = None
-    confirmed: bool = True
+    confirmed: StrictBool = True
     # Set when no text states the value: how it was computed from official figures (origin `derived`).
-    derivation: Text | None = None
+    derivation: Note | None = None
     sources: Sources
 
     @model_validator(mode="after")
     def _shape(self) -> ParameterValueIn:
         if (self.value is None) == (self.brackets is None):
-            raise ValueError("give exactly one of 'value' and 'brackets'")
+            raise invalid("donnez exactement l'un de « value » et « brackets »",
+                          "give exactly one of 'value' and 'brackets'")
         if self.valid_to is not None and self.valid_to < self.valid_from:
-            raise ValueError("valid_to is before valid_from")
+            raise invalid("valid_to précède valid_from", "valid_to is before valid_from")
         if self.brackets is not None:
             thresholds = [b.threshold for b in self.brackets]
             if thresholds != sorted(thresholds) or len(set(thresholds)) != len(thresholds):
-                raise ValueError("brackets must be in increasing order of threshold")
+                raise invalid("les tranches (brackets) doivent suivre l'ordre croissant des seuils",
+                              "brackets must be in increasing order of threshold")
         return self
 
 
@@ -419,47 +475,29 @@ class ParameterIn(Record):
     """A figure of the law that changes over time: each value says from when, until when, and who says so."""
 
     code: Slug
-    label: Text
+    label: Name
     unit: ParameterUnit
     kind: Literal["value", "scale"] = "value"
-    note: Text | None = None
+    note: Note | None = None
     values: Annotated[list[ParameterValueIn], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _dated(self) -> ParameterIn:
         for value in self.values:
             if (self.kind == "scale") != (value.brackets is not None):
-                raise ValueError(f"a parameter of kind '{self.kind}' needs {'brackets' if self.kind == 'scale' else 'value'} in every dated value")
+                needed = "brackets" if self.kind == "scale" else "value"
+                raise invalid(f"un paramètre de type « {self.kind} » demande « {needed} » dans chaque valeur datée",
+                              f"a parameter of kind '{self.kind}' needs '{needed}' in every dated value")
         ordered = sorted(self.values, key=lambda v: v.valid_from)
         if ordered != list(self.values):
-            raise ValueError("values must be in chronological order of valid_from")
+            raise invalid("les valeurs doivent suivre l'ordre chronologique de valid_from",
+                          "values must be in chronological order of valid_from")
         for earlier, later in zip(ordered, ordered[1:]):
             if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
-                raise ValueError(
-                    f"the value from {earlier.valid_from} must end (valid_to) before the next one starts ({later.valid_from})"
+                raise invalid(
+                    f"la valeur du {earlier.valid_from} doit finir (valid_to) avant le début de la suivante "
+                    f"({later.valid_from})",
+                    f"the value from {earlier.valid_from} must end (valid_to) before the next one starts "
+                    f"({later.valid_from})",
                 )
         return self
-
-
-def _iso_date(value: object) -> object:
-    # Pydantic would also read numbers as Unix timestamps (`from=0` → 1970-01-01): only YYYY-MM-DD is a date here.
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        return value
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    raise ValueError("dates are written YYYY-MM-DD")
-
-
-# Every date a client sends stays in a range where a year can still be added (yearly events project into the next
-# year: 9999-12-31 would overflow) and that any catalogue can mean.
-EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
-
-
-def _bounded(value: dt.date) -> dt.date:
-    if not EARLIEST <= value <= LATEST:
-        raise ValueError(render(M(f"la date doit être comprise entre {EARLIEST} et {LATEST}",
-                                  f"the date must be between {EARLIEST} and {LATEST}")))
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_bounded)]

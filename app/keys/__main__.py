@@ -1,10 +1,13 @@
 """`python -m app.keys`: create, list and revoke the API keys that may change the catalogue in DATABASE_URL.
 
 Commands:
-  create --name NAME [--scope write] [--scope read]   print a new key once (default scope: write, implying read)
+  create --name NAME [--scope write] [--scope read]   print a new key once (default scope: write, implying read;
+                                                    read alone: the audit log, without write rights)
   list                                              every key: name, prefix, scopes, created, revoked
   revoke --name NAME                                the key stops working at once
-Exit codes: 0 done, 1 refused (invalid or taken name, unknown scope, no such active key), 2 database not migrated.
+Names may hold accents and spaces ("ARS Île-de-France"), 80 characters at most.
+Exit codes: 0 done, 1 refused (invalid or taken name, unknown scope, no such active key), 2 database unreachable or
+not migrated (one line on stderr saying which).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import datetime as dt
 import sys
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from app.auth import SCOPES, ApiKeyError, KeyInfo, create_key, list_keys, revoke_key
 from app.config import get_settings
@@ -72,12 +76,22 @@ def _run(engine: Engine, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    engine = make_engine(get_settings().database_url)
+    try:
+        engine = make_engine(get_settings().database_url)
+    except (ArgumentError, ValueError) as exc:
+        print(f"DATABASE_URL is not a database URL: {exc}", file=sys.stderr)
+        return 2
     try:
         if pending := pending_migrations(engine):
             print(f"database is not migrated ({pending}): run `alembic upgrade head` first", file=sys.stderr)
             return 2
         return _run(engine, args)
+    except SQLAlchemyError as exc:
+        # Unreachable, refused, wrong password…: the driver's first line says which, without a traceback.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        print(f"database unreachable at {engine.url.render_as_string(hide_password=True)}: "
+              f"{reason[0] if reason else exc.__class__.__name__}", file=sys.stderr)
+        return 2
     finally:
         engine.dispose()
 

@@ -11,18 +11,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from app import negotiation
-from app.auth import AUTH_RESPONSES, WriteActor
+from app.auth import AUTH_RESPONSES, ReadActor, WriteActor
 from app.auth_first import AuthFirstRoute
 from app.catalogue import inputs as I
 from app.catalogue.history import today
 from app.db import SessionDep
-from app.errors import ApiError, Problem
+from app.errors import ApiError, Problem, validation_text
 from app.models import AuditEntry
 from app.records import service
 from app.records.document import read_document
@@ -205,10 +205,13 @@ def create_pay_parameter(request: Request, actor: WriteActor, record: Annotated[
 def add_pay_parameter_value(request: Request, actor: WriteActor, key: ParameterCode,
                             value: Annotated[I.ParameterValueIn, Body()], if_match: IfMatch = None) -> JSONResponse:
     """A new value from `valid_from` (a July revaluation…): the value in force before ends the day before."""
+    new_value = f"values[{10**9}]."  # the body's place in the record, known once the record is read
 
     def apply(seed: Any, before: list[I.ParameterIn]) -> list[I.ParameterIn]:
+        nonlocal new_value
         (parameter,) = before
         values = list(parameter.values)
+        new_value = f"values[{len(values)}]."
         last = values[-1]
         if value.valid_from <= last.valid_from:
             raise ApiError(422, M(f"valid_from doit suivre le début de la dernière valeur ({last.valid_from}).",
@@ -216,11 +219,12 @@ def add_pay_parameter_value(request: Request, actor: WriteActor, key: ParameterC
                            field="valid_from", location="body")
         if last.valid_to is None or last.valid_to >= value.valid_from:
             values[-1] = last.model_copy(update={"valid_to": value.valid_from - dt.timedelta(days=1)})
-        return [_revalidated_parameter(parameter, [*values, value])]
+        return [_revalidated_parameter(parameter, [*values, value], field="valid_from")]
 
     outcome = service.write(
         request.app.state.engine, actor, action="update", entity=PARAMETERS, key=key, if_match=if_match, change=apply,
         summary=f"added a value of pay parameter {key} from {value.valid_from}",
+        body_field=lambda path: path.removeprefix(new_value),
     )
     return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
 
@@ -240,7 +244,7 @@ def retire_pay_parameter(request: Request, actor: WriteActor, key: ParameterCode
                              f"valid_to is before the start of the latest value ({values[-1].valid_from})."),
                            field="valid_to", location="body")
         values[-1] = values[-1].model_copy(update={"valid_to": last_day})
-        return [_revalidated_parameter(parameter, values)]
+        return [_revalidated_parameter(parameter, values, field="valid_to")]
 
     outcome = service.write(
         request.app.state.engine, actor, action="retire", entity=PARAMETERS, key=key, if_match=if_match, change=apply,
@@ -249,13 +253,14 @@ def retire_pay_parameter(request: Request, actor: WriteActor, key: ParameterCode
     return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
 
 
-def _revalidated_parameter(parameter: I.ParameterIn, values: list[I.ParameterValueIn]) -> I.ParameterIn:
+def _revalidated_parameter(parameter: I.ParameterIn, values: list[I.ParameterValueIn], *, field: str) -> I.ParameterIn:
     data = parameter.model_dump(by_alias=True)
     data["values"] = [v.model_dump(by_alias=True) for v in values]
     try:
         return I.ParameterIn.model_validate(data)
-    except ValueError as exc:
-        raise ApiError(422, str(exc).splitlines()[-1].strip(), field="values", location="body") from None
+    except ValidationError as exc:
+        # The new value itself was valid (the body was checked): what fails is its place among the others.
+        raise ApiError(422, validation_text(exc.errors()[0]), field=field, location="body") from None
 
 
 @router.post("/records/schemes/{key}/verify", response_model=RecordDocument, tags=["maintenance"],
@@ -269,6 +274,7 @@ def verify_scheme(request: Request, actor: WriteActor, key: Annotated[str, Depen
         request.app.state.engine, actor, action="verify", entity=ENTITIES["schemes"], key=key, if_match=if_match,
         change=lambda seed, before: [*before[:-1], before[-1].model_copy(update={"verified": verified})],
         summary=f"verified scheme {key} on {on} against {', '.join(body.sources)}",
+        body_field=lambda path: path.removeprefix("verified."),
     )
     return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
 
@@ -388,14 +394,15 @@ def _audit_out(entry: AuditEntry, *, full: bool) -> AuditOut:
 @router.get("/audit", response_model=AuditPage, tags=["maintenance"], responses=AUTH_RESPONSES)
 def list_audit(
     session: SessionDep,
-    actor: WriteActor,
+    actor: ReadActor,
     entity: Annotated[str | None, Query(max_length=30, description="`schemes`, `pay-components`, … or `catalogue`.")] = None,
     key: Annotated[str | None, Query(max_length=200, description="A record's id.")] = None,
     since: Annotated[I.IsoDate | None, Query(description="Changes on or after this day (UTC).")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Number of entries to skip.")] = 0,
 ) -> JSONResponse:
-    """Who changed what and when, newest first, with each record before and after. Needs a `write` key."""
+    """Who changed what and when, newest first, with each record before and after: with `entity` and `key`, one
+    record's history of changes. Needs a `read` key (a `write` key holds `read` too)."""
     conditions = []
     if entity is not None:
         conditions.append(AuditEntry.entity == entity)
@@ -413,9 +420,9 @@ def list_audit(
 
 @router.get("/audit/{audit_id}", response_model=AuditOut, tags=["maintenance"],
             responses={**AUTH_RESPONSES, 404: {"model": Problem, "description": "No such entry."}})
-def get_audit(session: SessionDep, actor: WriteActor,
+def get_audit(session: SessionDep, actor: ReadActor,
               audit_id: Annotated[int, Path(ge=1, le=2**31 - 1, description="Id of the entry.")]) -> JSONResponse:
-    """One audit entry in full (for an import, the whole catalogue as it was before)."""
+    """One audit entry in full (for an import, the whole catalogue as it was before). Needs a `read` key."""
     entry = session.get(AuditEntry, audit_id)
     if entry is None:
         raise ApiError(404, M(f"Aucune entrée du journal d'audit {audit_id}.", f"No audit entry {audit_id}."), field="audit_id", location="path")

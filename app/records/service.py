@@ -27,12 +27,14 @@ from app.auth import Actor
 from app.catalogue import inputs as I
 from app.catalogue import version
 from app.catalogue.history import today
-from app.errors import ApiError, FieldProblem
+from app.errors import WHOLE_BODY, ApiError, FieldProblem, field_path, validation_text
 from app.http_cache import etag_of as http_etag
 from app.models import AuditEntry
 from app.records.export import export_seed, record_data, seed_data
 from app.seed.loader import Seed, SeedError, SeedInvalid, SyncReport, _check_references, apply_seed, version_overlaps
+from app.messages import Message
 from app.messages import Message as M
+from app.messages import render
 
 
 @dataclass(frozen=True)
@@ -171,22 +173,40 @@ def _check_whole(seed: Seed) -> None:
         raise SeedInvalid(errors)
 
 
-def invalid_seed_problem(exc: SeedInvalid, *, location: str = "body") -> ApiError:
+# Where a problem the seed's checks found is in the request: a body field path and the message to give there.
+Placement = Callable[[SeedError], tuple[str, Message]]
+
+
+def in_catalogue_body(error: SeedError) -> tuple[str, Message]:
+    """For a body holding the whole catalogue (`POST /import`): `contacts[12].email`."""
+    return error.body_path(), error.message
+
+
+def in_record_body(entity: Entity, rows: range, body_field: Callable[[str], str]) -> Placement:
+    """For a body holding one record, written as `rows` of its section: the field's path in that body
+    (`schemes[0]`); a problem in another record (none is expected) names that record in its message."""
+
+    def place(error: SeedError) -> tuple[str, Message]:
+        if error.section == entity.file and error.row is not None and error.row - 1 in rows:
+            return body_field(error.field) if error.field else key_field(entity), error.message
+        where = M(f"{error.section} « {error.key} » : ", f"{error.section} '{error.key}': ")
+        return WHOLE_BODY, where + error.message
+
+    return place
+
+
+def invalid_seed_problem(exc: SeedInvalid, place: Placement = in_catalogue_body) -> ApiError:
     error = ApiError(422, M(f"Modification refusée : {len(exc.errors)} problème(s) ; rien n'a été écrit.",
                             f"The change was refused: {len(exc.errors)} problem(s); nothing was written."))
-    error.errors = [
-        FieldProblem(field=_field_name(e), location=location, message=str(e)) for e in exc.errors[:100]
-    ]
+    error.errors = []
+    for problem in exc.errors[:100]:
+        field, message = place(problem)
+        error.errors.append(FieldProblem(field=field, location="body", message=render(message)))
     return error
 
 
-def _field_name(error: SeedError) -> str:
-    parts = [error.file.removeprefix("seed/").removesuffix(".yaml")]
-    if error.row is not None:
-        parts.append(f"[{error.row}]")
-    if error.field:
-        parts.append(f".{error.field}")
-    return "".join(parts)
+def _same(path: str) -> str:
+    return path
 
 
 def write(
@@ -200,8 +220,12 @@ def write(
     change: Callable[[Seed, list[Any]], list[Any]],
     summary: str,
     must_exist: bool = True,
+    body_field: Callable[[str], str] = _same,
 ) -> Outcome:
-    """Run one change in its own transaction: lock, check If-Match, change the records, validate, write, audit."""
+    """Run one change in its own transaction: lock, check If-Match, change the records, validate, write, audit.
+
+    `body_field` turns a field path of the record into the request body's, when the body is not the record."""
+    place: Placement = in_catalogue_body
     condition = parse_if_match(if_match) if must_exist else None
     with Session(engine) as session:
         try:
@@ -226,6 +250,7 @@ def write(
             kept = [r for r in rows if entity.key_of(r) != key]
             insert_at = next((i for i, r in enumerate(rows) if entity.key_of(r) == key), len(kept))
             setattr(seed, entity.file, kept[:insert_at] + after + kept[insert_at:])
+            place = in_record_body(entity, range(insert_at, insert_at + len(after)), body_field)
             _check_whole(seed)
             apply_seed(session, seed)
             entry = AuditEntry(
@@ -239,7 +264,7 @@ def write(
             session.commit()
         except SeedInvalid as exc:
             session.rollback()
-            raise invalid_seed_problem(exc) from None
+            raise invalid_seed_problem(exc, place) from None
         except BaseException:
             session.rollback()
             raise
@@ -301,7 +326,7 @@ def with_validity(record: Any, *, valid_from: dt.date | None, valid_to: dt.date 
         return type(record).model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ApiError(422, first["msg"], field=".".join(str(p) for p in first["loc"]) or "valid_to",
+        raise ApiError(422, validation_text(first), field=field_path(first["loc"]) or "valid_to",
                        location="body") from None
 
 

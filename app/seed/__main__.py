@@ -30,6 +30,7 @@ from app.migrate import pending_migrations
 from app.models import Scheme
 from app.records.service import import_seed
 from app.seed.loader import Seed, SeedError, SeedInvalid, parse_seed, read_seed
+from app.messages import Message as M
 
 
 def _read(args: argparse.Namespace) -> Seed:
@@ -39,7 +40,8 @@ def _read(args: argparse.Namespace) -> Seed:
         text = args.file.read_text(encoding="utf-8")
         data = yaml.safe_load(text)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SeedInvalid([SeedError(str(args.file), None, None, None, f"cannot be read: {exc}")]) from None
+        raise SeedInvalid([SeedError(None, None, None, None, M(f"illisible : {exc}", f"cannot be read: {exc}"))],
+                          document=str(args.file)) from None
     return parse_seed(data, origin=str(args.file))
 
 
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     except SeedInvalid as exc:
         print(f"seed is invalid ({len(exc.errors)} problems); the database was not changed:", file=sys.stderr)
         for error in exc.errors:
-            print(f"  {error}", file=sys.stderr)
+            print(f"  {error.in_files(exc.document)}", file=sys.stderr)
         return 1
     print(report)
     return 0

@@ -38,7 +38,15 @@ from app.models import (
     SourceDocument,
     Specialty,
 )
+from app.errors import WHOLE_BODY, field_path, validation_text
+from app.messages import Message
+from app.messages import Message as M
+from app.messages import render
 from app.text import fold
+
+# French for the kinds of record a reference names.
+_UNKNOWN = {"region": "région inconnue", "source": "source inconnue", "specialty": "spécialité inconnue",
+            "scheme": "dispositif inconnu"}
 
 # File name (without .yaml) -> row schema, in the order rows may refer to each other.
 FILES: dict[str, type[I.Record]] = {
@@ -56,25 +64,47 @@ FILES: dict[str, type[I.Record]] = {
 
 @dataclass(frozen=True)
 class SeedError:
-    file: str
-    row: int | None
-    key: str | None
-    field: str | None
-    message: str
+    """One problem, with where it is kept as data, so that each reader is told in its own terms: a maintainer
+    editing YAML reads a file and a row (`in_files`), an API client the path in its request body (`body_path`)."""
 
-    def __str__(self) -> str:
-        where = self.file
+    section: str | None  # the seed file / export section ("contacts"); None: the document as a whole
+    row: int | None  # the row's position in its section, from 1 (as an editor counts list items)
+    key: str | None  # the row's public id, when it has one
+    field: str | None  # the path inside the row ("sources[0].doc"); for the document, the section concerned
+    message: Message
+
+    def in_files(self, document: str | None = None) -> str:
+        """`seed/contacts.yaml: row 13 (id): field 'email': …`, in English like the seed command; for one exported
+        document read whole (`python -m app.seed --file`), `<document>: section 'contacts': row 13 (id): …`."""
+        if self.section is None:
+            where = document or "seed"
+        elif document is None:
+            where = f"seed/{self.section}.yaml"
+        else:
+            where = f"{document}: section '{self.section}'"
         if self.row is not None:
             where += f": row {self.row}" + (f" ({self.key})" if self.key else "")
         if self.field:
             where += f": field '{self.field}'"
-        return f"{where}: {self.message}"
+        return f"{where}: {render(self.message, 'en')}"
+
+    def __str__(self) -> str:
+        return self.in_files()
+
+    def body_path(self) -> str:
+        """Where the problem is in a request body holding the whole catalogue (`POST /import`):
+        `contacts[12].email` — the section, the row counted from 0 as in JSON, the field."""
+        if self.section is None:
+            return self.field or WHOLE_BODY
+        path = self.section + (f"[{self.row - 1}]" if self.row is not None else "")
+        return path + (f".{self.field}" if self.field else "")
 
 
 class SeedInvalid(Exception):
-    def __init__(self, errors: list[SeedError]) -> None:
+    def __init__(self, errors: list[SeedError], *, document: str | None = None) -> None:
         self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
+        self.document = document  # the one document the seed was read from, if not seed/*.yaml
+        super().__init__("\n".join(e.in_files(document) for e in errors))
 
 
 @dataclass
@@ -100,24 +130,20 @@ def _row_key(row: object) -> str | None:
     return None
 
 
-def _field_path(loc: Iterable[int | str]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path
-
-
 def _parse_file(path: Path, schema: type[I.Record], errors: list[SeedError]) -> list[Any]:
-    name = f"seed/{path.name}"
+    name = path.stem
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        errors.append(SeedError(name, None, None, None, "file is missing"))
+        errors.append(SeedError(name, None, None, None, M("le fichier manque", "file is missing")))
         return []
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        errors.append(SeedError(name, None, None, None, f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"))
+        where = M(f" (ligne {mark.line + 1}, colonne {mark.column + 1})",
+                  f" (line {mark.line + 1}, column {mark.column + 1})") if mark else M("", "")
+        problem = getattr(exc, "problem", exc)
+        errors.append(SeedError(name, None, None, None,
+                                M("YAML invalide", "not valid YAML") + where + f": {problem}"))
         return []
     return _parse_rows(name, raw, schema, errors)
 
@@ -126,7 +152,8 @@ def _parse_rows(name: str, raw: Any, schema: type[I.Record], errors: list[SeedEr
     if raw is None:
         raw = []
     if not isinstance(raw, list):
-        errors.append(SeedError(name, None, None, None, "the file must hold a list of rows"))
+        errors.append(SeedError(name, None, None, None, M("une liste de lignes est attendue",
+                                                          "the file must hold a list of rows")))
         return []
     rows = []
     for index, row in enumerate(raw, start=1):
@@ -135,7 +162,7 @@ def _parse_rows(name: str, raw: Any, schema: type[I.Record], errors: list[SeedEr
         except ValidationError as exc:
             for err in exc.errors():
                 errors.append(
-                    SeedError(name, index, _row_key(row), _field_path(err["loc"]) or None, err["msg"])
+                    SeedError(name, index, _row_key(row), field_path(err["loc"]) or None, validation_text(err))
                 )
     return rows
 
@@ -161,7 +188,8 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
 
     def check(file: str, index: int, key: str, field_name: str, value: str | None, known: set[str], what: str) -> None:
         if value is not None and value not in known:
-            errors.append(SeedError(f"seed/{file}.yaml", index, key, field_name, f"unknown {what} '{value}'"))
+            errors.append(SeedError(file, index, key, field_name,
+                                    M(f"{_UNKNOWN[what]} « {value} »", f"unknown {what} '{value}'")))
 
     for file, attribute, id_of in (
         ("regions", "regions", lambda r: r.code),
@@ -179,12 +207,12 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
         for index, row in enumerate(rows, start=1):
             key = id_of(row)
             if counts[(key, getattr(row, "valid_from", None))] > 1:
-                errors.append(SeedError(f"seed/{file}.yaml", index, key, None, "duplicate id"))
+                errors.append(SeedError(file, index, key, None, M("identifiant en double", "duplicate id")))
             for path, ref in _source_refs(row, ""):
                 check(file, index, key, f"{path}.doc", ref.doc, sources, "source")
         if rows and isinstance(rows[0], I.Versioned):
             for message, index, key in version_overlaps(rows, id_of):
-                errors.append(SeedError(f"seed/{file}.yaml", index, key, "valid_from", message))
+                errors.append(SeedError(file, index, key, "valid_from", message))
 
     for i, s in enumerate(seed.sources, 1):
         check("sources", i, s.id, "region", s.region, regions, "region")
@@ -205,8 +233,10 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
         if p.region is not None and p.scheme in schemes and (p.scheme, p.region) not in offered:
             errors.append(
                 SeedError(
-                    "seed/pay_components.yaml", i, p.code, "region",
-                    f"scheme '{p.scheme}' is not offered in region '{p.region}' (see availability.yaml)",
+                    "pay_components", i, p.code, "region",
+                    M(f"le dispositif « {p.scheme} » n'est pas proposé dans la région « {p.region} » "
+                      "(voir availability)",
+                      f"scheme '{p.scheme}' is not offered in region '{p.region}' (see availability)"),
                 )
             )
     for i, c in enumerate(seed.contacts, 1):
@@ -219,7 +249,7 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
             check("calendar", i, e.id, f"schemes[{j}]", slug, schemes, "scheme")
 
 
-def version_overlaps(rows: list[Any], id_of: Any) -> Iterator[tuple[str, int, str]]:
+def version_overlaps(rows: list[Any], id_of: Any) -> Iterator[tuple[Message, int, str]]:
     """Versions of one record must follow each other: each ends before the next starts; only the first may be
     open at the start and only the last open at the end."""
     by_key: dict[str, list[tuple[int, Any]]] = {}
@@ -232,30 +262,38 @@ def version_overlaps(rows: list[Any], id_of: Any) -> Iterator[tuple[str, int, st
         for (_, earlier), (index, later) in zip(ordered, ordered[1:]):
             if later.valid_from is None or earlier.valid_to is None or earlier.valid_to >= later.valid_from:
                 yield (
-                    f"versions of '{key}' overlap: the version from {earlier.valid_from or 'the start'} must end "
-                    f"(valid_to) before the next one starts ({later.valid_from or 'open start'})",
+                    M(f"les versions de « {key} » se chevauchent : la version du {earlier.valid_from or 'début'} doit "
+                      f"finir (valid_to) avant le début de la suivante ({later.valid_from or 'début ouvert'})",
+                      f"versions of '{key}' overlap: the version from {earlier.valid_from or 'the start'} must end "
+                      f"(valid_to) before the next one starts ({later.valid_from or 'open start'})"),
                     index, key,
                 )
 
 
-def parse_seed(data: dict[str, Any], *, origin: str = "seed") -> Seed:
-    """Validate an in-memory seed (the export's shape: file name -> list of rows), like `read_seed`."""
+def parse_seed(data: dict[str, Any], *, origin: str | None = None) -> Seed:
+    """Validate an in-memory seed (the export's shape: file name -> list of rows), like `read_seed`.
+
+    `origin` names the document for the seed command's messages (`python -m app.seed --file`)."""
     errors: list[SeedError] = []
     seed = Seed()
     if not isinstance(data, dict):
-        raise SeedInvalid([SeedError(origin, None, None, None, "expected a mapping of file names to lists of rows")])
+        raise SeedInvalid([SeedError(None, None, None, None, M(
+            "un objet est attendu, une section par fichier du catalogue, chacune une liste de lignes",
+            "expected a mapping of file names to lists of rows"))], document=origin)
     for name in data:
         if name not in FILES:
-            errors.append(SeedError(origin, None, None, name, f"unknown section; expected {', '.join(FILES)}"))
+            errors.append(SeedError(None, None, None, str(name), M(f"section inconnue ; attendues : {', '.join(FILES)}",
+                                                                   f"unknown section; expected {', '.join(FILES)}")))
     for name in FILES:
         if name not in data:
             # An import replaces the whole catalogue: a forgotten section would silently delete all its rows.
-            errors.append(SeedError(origin, None, None, name, "missing section (write `name: []` to empty it)"))
+            errors.append(SeedError(None, None, None, name, M("section manquante (écrivez `nom: []` pour la vider)",
+                                                              "missing section (write `name: []` to empty it)")))
     for name, schema in FILES.items():
-        setattr(seed, name, _parse_rows(f"seed/{name}.yaml", data.get(name), schema, errors))
+        setattr(seed, name, _parse_rows(name, data.get(name), schema, errors))
     _check_references(seed, errors)
     if errors:
-        raise SeedInvalid(errors)
+        raise SeedInvalid(errors, document=origin)
     return seed
 
 

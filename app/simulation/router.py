@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from app.catalogue.router import GONE
 from app.db import SessionDep
-from app.errors import Problem
+from app.errors import ApiError, Problem
 from app.negotiation import CSV, JSON, VARY, Format, choose
 from app.simulation import schemas as S
 from app.simulation import service
@@ -50,7 +50,11 @@ def simulate_from_query(
 ) -> S.SimulationResult | Response:
     """The same simulation from query parameters (options flattened): a shareable, cacheable link."""
     chosen = choose(request, (JSON, CSV), explicit=query.format)
-    return _respond(response, service.simulate(session, query.to_request()), chosen)
+    try:
+        result = service.simulate(session, query.to_request())
+    except ApiError as exc:  # the service reads a body; here its fields came as query parameters, options flattened
+        raise exc.sent_in("query", lambda field: field.removeprefix("options.")) from None
+    return _respond(response, result, chosen)
 
 
 @router.post("/simulate/compare", response_model=S.CompareResult, responses=INVALID,

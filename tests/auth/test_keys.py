@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
 import uuid
@@ -98,7 +99,11 @@ class TestCreate:
             create_key(db, name, scopes)
         assert name not in {k.name for k in list_keys(db)}
 
-    @pytest.mark.parametrize("name", ["", " ", " padded", "x" * 81, "semi;colon", "new\nline", "émile"])
+    @pytest.mark.parametrize(
+        "name",
+        ["", " ", " padded", "padded ", "x" * 81, "é" * 81, "semi;colon", "new\nline", "tab\there", "nul\x00",
+         "ARS \u202eecnarF", "zero\u200bwidth", "bom\ufeff", "<script>"],
+    )
     def test_bad_names_refused(self, db: Engine, name: str) -> None:
         with pytest.raises(ApiKeyError, match="key name"):
             create_key(db, name, ["read"])
@@ -107,6 +112,24 @@ class TestCreate:
         name = f"ops team.{uuid.uuid4().hex[:6]}_bot@site-1"
         create_key(db, name, ["read"])
         assert name in {k.name for k in list_keys(db)}
+
+    def test_accents_and_spaces_are_fine(self, db: Engine) -> None:
+        suffix = uuid.uuid4().hex[:6]
+        for name in (f"ARS Île-de-France {suffix}", f"DMG (Université de Lille) {suffix}", f"Émile O’Neil {suffix}",
+                     "ä" * 79 + suffix[0]):
+            create_key(db, name, ["read"])
+            assert name in {k.name for k in list_keys(db)}
+
+    def test_names_are_compared_in_nfc_and_ignoring_case(self, db: Engine) -> None:
+        suffix = uuid.uuid4().hex[:6]
+        create_key(db, f"Île {suffix}", ["read"])
+        for again in (f"ÎLE {suffix}", f"îLE {suffix}", f"I\u0302le {suffix}"):  # the last: I + combining circumflex
+            with pytest.raises(DuplicateKeyName):
+                create_key(db, again, ["read"])
+        decomposed = f"E\u0301mile {suffix}"
+        create_key(db, decomposed, ["read"])
+        assert f"Émile {suffix}" in {k.name for k in list_keys(db)}  # stored as one character
+        assert revoke_key(db, decomposed)
 
 
 class TestListAndRevoke:
@@ -294,6 +317,31 @@ class TestCli:
         assert line.rstrip().endswith("UTC") and line.count("UTC") == 2
         again = cli(db, "revoke", "--name", name)
         assert again.returncode == 1 and "no active API key" in again.stderr
+
+    def test_create_with_accents_and_spaces(self, db: Engine) -> None:
+        name = f"ARS Île-de-France {uuid.uuid4().hex[:6]}"
+        created = cli(db, "create", "--name", name)
+        assert created.returncode == 0, created.stderr
+        assert KEY_SHAPE.fullmatch(created.stdout.strip())
+        (line,) = [line for line in cli(db, "list").stdout.splitlines() if name in line]
+        assert "read,write" in line
+        assert cli(db, "revoke", "--name", name).returncode == 0
+
+    @pytest.mark.parametrize("args", [("list",), ("create", "--name", "ARS Île-de-France"), ("revoke", "--name", "x")])
+    def test_an_unreachable_database_is_one_line_not_a_traceback(self, args: tuple[str, ...]) -> None:
+        # A port nothing listens on (a closed PostgreSQL port), with a password that must not be printed.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {**os.environ, "DATABASE_URL": f"postgresql+psycopg://postgres:s3cret@127.0.0.1:{port}/test",
+               "PYTHONPATH": str(PROJECT_ROOT)}
+        result = subprocess.run([sys.executable, "-m", "app.keys", *args], env=env, cwd=PROJECT_ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"database unreachable at postgresql+psycopg://postgres:***@127.0.0.1:{port}/test: ")
+        assert "Traceback" not in result.stderr and "s3cret" not in result.stderr
 
     def test_create_read_only(self, db: Engine) -> None:
         name = unique("cli-reader")

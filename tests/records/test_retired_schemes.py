@@ -73,7 +73,7 @@ def test_a_simulation_of_a_retired_scheme_gets_the_same_message(api: TestClient,
     assert detail.startswith(f"Le dispositif « ahu » n'est plus proposé depuis le {today():%d/%m/%Y} (date demandée "
                              f"par start : {start:%d/%m/%Y}).")
     assert f"/schemes/ahu?as_of={ahu_retired.isoformat()}" in detail
-    assert gone(api.get("/simulate", params=body), "start", "body") == detail
+    assert gone(api.get("/simulate", params=body), "start", "query") == detail
     compare = {"start": start.isoformat(), "months": 12, "items": [{"scheme": "ahu", "region": "32"},
                                                                      {"scheme": "ccu-ah", "region": "32"}]}
     assert gone(api.post("/simulate/compare", json=compare), "start", "body") == detail
