@@ -16,11 +16,14 @@ import datetime as dt
 import hashlib
 import logging
 import time
+import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from starlette.datastructures import Headers, MutableHeaders
@@ -53,6 +56,10 @@ class Snapshot:
         # pre-ping), never contended since the loop is one thread.
         self.engine = make_engine(engine.url.render_as_string(hide_password=False), poolclass=NullPool)
         self.connection: Any = None
+        # That connection is never returned to a pool, so disposing of the app's engine (at shutdown, or a test
+        # releasing its databases) would leave it open: close it then too. Each app kept one for the life of the
+        # process, and a test run's 49 idle ones left a loaded server short of PostgreSQL connections (503s).
+        event.listen(engine, "engine_disposed", _closer(weakref.ref(self)))
         self.retry_at = 0.0
         self.max_entries = max_entries
         # Bounded by bytes too: one 96-month simulation answer weighs ~170 KB, so a count alone could hold
@@ -178,6 +185,17 @@ class Snapshot:
 
 
 VERSION_QUERY = "SELECT version FROM catalogue_version WHERE id = 1"
+
+
+def _closer(snapshot: weakref.ref[Snapshot]) -> Callable[[Engine], None]:
+    """An `engine_disposed` listener that closes the snapshot's own connection (weak: the engine may outlive it)."""
+
+    def close(_engine: Engine) -> None:
+        kept = snapshot()
+        if kept is not None:
+            kept._drop_connection()
+
+    return close
 
 
 def _autocommit(engine: Engine) -> Any:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.main import create_app
+from app.migrate import upgrade
 from app.seed.loader import load_seed
 from tests.conftest import SEED_DIR
 
@@ -130,3 +131,28 @@ def test_kept_answers_vary_on_accept_like_the_first(two_workers) -> None:
     assert first.headers["vary"] == replayed.headers["vary"] and tokens == {"Accept-Language", "Accept", "Origin"}
     not_modified = a.get("/calendar?region=32", headers={"If-None-Match": first.headers["etag"]})
     assert not_modified.status_code == 304 and not_modified.headers["vary"] == first.headers["vary"]
+
+
+def _snapshot_of(app) -> object:
+    """The Snapshot middleware instance of a started app (Starlette builds the stack at the first request)."""
+    layer = app.middleware_stack
+    while layer is not None and type(layer).__name__ != "Snapshot":
+        layer = getattr(layer, "app", None)
+    assert layer is not None, "no Snapshot in the middleware stack"
+    return layer
+
+
+def test_disposing_of_the_engine_closes_the_snapshot_connection(new_database) -> None:
+    # The snapshot reads the version on a connection of its own, outside any pool: engine.dispose() alone would
+    # leave it open. A test run kept 49 such connections and a loaded two-worker server ran out (503s).
+    engine = new_database()
+    upgrade(engine)
+    client = TestClient(create_app(Settings(database_url="sqlite://"), engine=engine))
+    assert client.get("/schemes").status_code == 200
+    snapshot = _snapshot_of(client.app)
+    assert snapshot.connection is not None  # opened by the version check
+    engine.dispose()
+    assert snapshot.connection is None
+    assert client.get("/schemes").status_code == 200  # and it reopens on demand
+    assert snapshot.connection is not None
+    engine.dispose()
