@@ -10,11 +10,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
+from app.money import format_euros, format_number
+
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
-
-NNBSP = "\u202f"  # narrow no-break space: French thousands separator
-NBSP = "\u00a0"
 
 
 def pick_lang(value: str | None) -> Lang:
@@ -329,19 +328,9 @@ def date_label(value: dt.date, lang: Lang) -> str:
 
 
 def money(amount: Decimal | float | int | None, lang: Lang, *, cents: bool = True) -> str:
-    """French: « 3 882,00 € »; English: “€3,882.00”. None → an en dash."""
-    if amount is None:
-        return "–"
-    value = Decimal(str(amount))
-    negative = value < 0
-    text = f"{abs(value):,.2f}" if cents else f"{abs(value):,.0f}"
-    if lang == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",") + f"{NBSP}€"
-    else:
-        text = "€" + text
-    return ("−" if negative else "") + text
+    """French: « 3 882,00 € »; English: “€3,882.00”. None → an en dash (`app.money.format_euros`)."""
+    return format_euros(None if amount is None else Decimal(str(amount)), lang, cents=cents)
 
 
 def number(value: Decimal | float | int, lang: Lang) -> str:
-    text = f"{value:,}"
-    return text.replace(",", NNBSP).replace(".", ",") if lang == "fr" else text
+    return format_number(Decimal(str(value)), lang, places=None)

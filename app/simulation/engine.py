@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from app.messages import Message as M
-from app.money import round_cents
+from app.money import format_number, round_cents, round_half_up
 from app.simulation.contributions import CONTRIBUTION_PARAMETERS, NetPay, UsedValue, gross_to_net
 from app.simulation.parameters import DatedValue, MissingParameter, Parameter, ParameterSet
 from app.simulation.pay_models import PayModel, StatutoryLine
@@ -95,7 +95,7 @@ class Options:
 class OptionSpec:
     name: str
     kind: Literal["integer", "number", "boolean"]
-    default: object
+    default: bool | int | Decimal | str | None
     minimum: Decimal | None
     maximum: Decimal | None
     description: str
@@ -351,7 +351,8 @@ def month_end(day: dt.date) -> dt.date:
 
 
 def _fmt(amount: Decimal) -> str:
-    return f"{amount:,.2f}".replace(",", " ").replace(".", ",")
+    """An amount in the engine's texts, by the one formatter (French style, which both languages' texts use)."""
+    return format_number(amount, "fr")
 
 
 class _Collector:
@@ -893,7 +894,7 @@ def _brochure_total(scheme: SchemeData, region: str, months: tuple[Month, ...]) 
         what = "somme des montants publiés"
     official = first.net_salary
     difference = official - amount
-    pct = (abs(difference) / amount * 100).quantize(Decimal("0.1")) if amount else ZERO
+    pct = round_half_up(abs(difference) / amount * 100, Decimal("0.1")) if amount else ZERO
     pct_text = f"{pct}".replace(".", ",")
     fr_basis, en_basis = {"net": (" net", " net"), "gross": (" brut", " gross")}.get(basis, ("", ""))
     fr = (f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{fr_basis} par mois ({what}). "

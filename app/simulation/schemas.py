@@ -14,6 +14,8 @@ from app.catalogue.schemas import Money
 Method = Literal["published", "statutory"]
 Rate = Annotated[Decimal, Field(description="A fraction (0.069 = 6,9 %).")]
 RateOut = Annotated[Rate, Money.__metadata__[0]]  # same JSON-number rendering as money
+# A bound, default or threshold: an exact Decimal in the app, a JSON number only in the response text (never a float).
+Number = Annotated[Decimal, Money.__metadata__[0]]
 
 
 class SimulationOptions(BaseModel):
@@ -172,7 +174,7 @@ class ParameterUsed(BaseModel):
     code: str
     label: str
     value: RateOut | None = Field(description="The value (euros or a rate); null for a scale.")
-    brackets: list[dict[str, float]] | None = None
+    brackets: list[dict[str, Number]] | None = None
     valid_from: dt.date
     valid_to: dt.date | None
     confirmed: bool = Field(description="False when no official text confirms the value (derived or reported).")
@@ -257,9 +259,9 @@ class SimulationResult(BaseModel):
 class OptionOut(BaseModel):
     name: str
     type: Literal["integer", "number", "boolean"]
-    default: object
-    minimum: float | None
-    maximum: float | None
+    default: bool | int | Number | str | None
+    minimum: Number | None
+    maximum: Number | None
     description: str
 
 

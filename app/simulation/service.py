@@ -14,6 +14,7 @@ from app.catalogue.history import today
 from app.errors import ApiError, not_found
 from app.messages import Message as M
 from app.messages import render, render_all
+from app.money import format_number, round_cents, round_half_up
 from app.simulation import engine
 from app.simulation import schemas as S
 from app.simulation.engine import Options, Result, SimulationError
@@ -66,7 +67,7 @@ def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
         return sum((v for v in values if v is not None), ZERO) / divisor
 
     def money(value: Decimal | None) -> Decimal | None:
-        return None if value is None else value.quantize(Decimal("0.01"))
+        return None if value is None else round_cents(value)
 
     return S.Totals(
         gross=money(total([m.gross for m in months])),
@@ -99,7 +100,7 @@ def _month_out(month: engine.Month) -> S.MonthOut:
         contract_year=month.contract_year,
         projected=month.projected,
         gross=month.gross,
-        contributions_total=pay.total_deductions.quantize(Decimal("0.01")) if pay else None,
+        contributions_total=round_cents(pay.total_deductions) if pay else None,
         net_salary=month.net_salary,
         other_income=month.other_income,
         net=month.net,
@@ -118,8 +119,8 @@ def _month_out(month: engine.Month) -> S.MonthOut:
             for line in month.lines
         ],
         contributions=[
-            S.Contribution(code=d.code, label=d.label, base=d.base.quantize(Decimal("0.01")), rate=d.rate,
-                           amount=d.amount.quantize(Decimal("0.0001")), formula=d.formula,
+            S.Contribution(code=d.code, label=d.label, base=round_cents(d.base), rate=d.rate,
+                           amount=round_half_up(d.amount, Decimal("0.0001")), formula=d.formula,
                            projected=until is not None, known_until=until, unconfirmed=d.unconfirmed)
             for d in (pay.deductions if pay else ())
             for until in [_deduction_known_until(d, pay)]
@@ -148,7 +149,7 @@ def _parameters(result: Result) -> list[S.ParameterUsed]:
     return [
         S.ParameterUsed(
             code=u.code, label=u.label, value=u.value.value,
-            brackets=[{"threshold": float(b.threshold), "value": float(b.value)} for b in u.value.brackets]
+            brackets=[{"threshold": b.threshold, "value": b.value} for b in u.value.brackets]
             if u.value.brackets else None,
             valid_from=u.value.valid_from, valid_to=u.value.valid_to, confirmed=u.value.confirmed,
             derivation=u.value.derivation, carried_forward=u.carried_forward, sources=list(u.value.sources),
@@ -181,7 +182,7 @@ def _method_check(session: Session, request: S.SimulationRequest, result: Result
                             "No document publishes a salary figure for this scheme: both methods rest on the same "
                             "official grids (or derived amounts); there is nothing to compare.")))
     agree = abs(difference) <= abs(other_total) / 100 if other_total else difference == 0
-    other_text, gap = engine._fmt(other_total), engine._fmt(abs(difference))
+    other_text, gap = format_number(other_total, "fr"), format_number(abs(difference), "fr")
     detail = render(M(f"La méthode {other_method} donne le même total net, à 1 % près.",
                       f"The {other_method} method gives the same total net within 1 %.") if agree else M(
         f"La méthode {other_method} donne {other_text} € au total, soit {gap} € de {'moins' if difference > 0 else 'plus'} : "
@@ -285,9 +286,8 @@ def options(session: Session, slug: str) -> S.SimulationOptionsOut:
         max_months=scheme.max_months,
         methods=["published", "statutory"],
         options=[
-            S.OptionOut(name=s.name, type=s.kind, default=float(s.default) if isinstance(s.default, Decimal) else s.default,
-                        minimum=float(s.minimum) if s.minimum is not None else None,
-                        maximum=float(s.maximum) if s.maximum is not None else None, description=s.description)
+            S.OptionOut(name=s.name, type=s.kind, default=s.default, minimum=s.minimum, maximum=s.maximum,
+                        description=s.description)
             for s in specs
         ],
         coverage=S.Coverage(

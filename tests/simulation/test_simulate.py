@@ -51,7 +51,7 @@ class TestDocumentedFigures:
         }
         assert month["net"] == 3882 == float(published_monthly_net(client, "ccu-ah", "32"))
         assert abs(month["net"] - 3883) <= 1  # « un total de l'ordre de 3 883 € »
-        assert any("3 883,00 €" in note and "concorde" in note for note in result["notes"])
+        assert any("3\u202f883,00 €" in note and "concorde" in note for note in result["notes"])
         assert all(m["net"] == 3882 for m in result["months"])
 
     @pytest.mark.parametrize(
