@@ -355,6 +355,11 @@ def _fmt(amount: Decimal) -> str:
     return format_number(amount, "fr")
 
 
+def _fmt_count(value: Decimal) -> str:
+    """A count (acts, nights) as the texts write it: no decimals when it is whole."""
+    return format_number(value, "fr", places=0 if value == value.to_integral_value() else None)
+
+
 class _Collector:
     """Parameter values used and notes, gathered once for the whole simulation."""
 
@@ -530,7 +535,7 @@ def simulate(
         _month(scheme, model, parameters, region, add_months(start, i), i, months, method, options, collector)
         for i in range(months)
     ]
-    built = _cpam_guarantee(scheme, model, built, options, collector)
+    built = _cpam_guarantee(scheme, model, parameters, built, options, collector)
     final = tuple(_settle(m, model, parameters, options, collector) for m in built)
     if method == "published":
         _reconcile_totals(scheme, region, final, collector)
@@ -603,7 +608,7 @@ def _month(
             share = Decimal(options.hospital_share or 0) / 100
             amount, smoothed = amount * share, (smoothed * share if smoothed is not None else None)
             formula += f" × {options.hospital_share} % (part hospitalière)"
-        category = _category(c)
+        category = _category(c, model)
         applied.add(c.code)
         if c.derivation:
             collector.note(M(f"« {c.label} » : montant dérivé, qu'aucun document ne publie ({c.derivation})",
@@ -695,12 +700,13 @@ FEES_NOTE = M("Les honoraires sont comptés avant charges et cotisations sociale
               "Fees are counted before practice costs and liberal social contributions (not modelled).")
 
 
-def _category(c: PublishedComponent) -> str:
+def _category(c: PublishedComponent, model: PayModel) -> str:
+    """What a published component is, as the pay model declares it (never guessed from its code)."""
     if c.payer == "CPAM":
         return "cpam"
-    if c.code.endswith(("-iespe", "-pet")):
+    if c.code in (model.iespe_published or ()) or c.code in (model.pet_published or ()):
         return "allowance"
-    return "bonus" if "-prime-" in c.code else "salary"
+    return "bonus" if c.code in model.bonus_components else "salary"
 
 
 def _origin(method: Method) -> str:
@@ -977,21 +983,27 @@ def _missing_inputs(scheme: SchemeData, model: PayModel, given: Options, resolve
     return tuple(out)
 
 
-def _cpam_guarantee(scheme: SchemeData, model: PayModel, months: list[Month], options: Options,
-                    collector: _Collector) -> list[Month]:
-    """CCU-MG: the CPAM tops fees up to a gross income per quarter, paid in the quarter's last month."""
+def _cpam_guarantee(scheme: SchemeData, model: PayModel, parameters: ParameterSet, months: list[Month],
+                    options: Options, collector: _Collector) -> list[Month]:
+    """CCU-MG: the CPAM tops fees up to a gross income per quarter, paid in the quarter's last month, under a number
+    of acts a week (a dated parameter)."""
     top_up = next((c for c in scheme.published if c.calculation == "top_up_to"), None)
-    if not (model.cpam and options.cpam_contract and top_up is not None):
+    if not (model.cpam and model.cpam_acts_threshold and options.cpam_contract and top_up is not None and months):
         return months
+    parameter = parameters[model.cpam_acts_threshold]
+    threshold, carried = parameter.at(max(months[0].month, parameter.first_day))
+    assert threshold.value is not None
+    rule = collector.use(parameter, threshold, carried)
+    limit = _fmt_count(threshold.value)
     if not options.acts_per_week:
-        collector.note(M("Le complément de rémunération CPAM se calcule à partir de acts_per_week (moins de 38 actes "
-                         "par semaine) : donnez ce nombre pour le compter.",
-                         "The CPAM complement is computed from acts_per_week (under 38 acts a week): give that "
+        collector.note(M(f"Le complément de rémunération CPAM se calcule à partir de acts_per_week (moins de {limit} "
+                         "actes par semaine) : donnez ce nombre pour le compter.",
+                         f"The CPAM complement is computed from acts_per_week (under {limit} acts a week): give that "
                          "number to count it."))
         return months
-    if options.acts_per_week >= 38:
-        collector.note(M("Complément de rémunération CPAM non dû : 38 actes par semaine ou plus.",
-                         "CPAM complement not due: 38 acts a week or more."))
+    if options.acts_per_week >= threshold.value:
+        collector.note(M(f"Complément de rémunération CPAM non dû : {limit} actes par semaine ou plus.",
+                         f"CPAM complement not due: {limit} acts a week or more."))
         return months
     out = list(months)
     for end in range(2, len(months) + 2, 3):
@@ -1004,7 +1016,7 @@ def _cpam_guarantee(scheme: SchemeData, model: PayModel, months: list[Month], op
         if complement:
             line = Line(top_up.code, top_up.label, "cpam", round_cents(complement), top_up.basis, top_up.payer,
                         "published", f"max(0 ; {_fmt(ceiling)} € − honoraires du trimestre {_fmt(fees)} €)",
-                        top_up.sources, smoothed=round_cents(complement / len(quarter)))
+                        top_up.sources, (rule,), smoothed=round_cents(complement / len(quarter)))
             out[last] = replace(out[last], lines=out[last].lines + (line,))
         if last == len(months) - 1:
             break
