@@ -251,6 +251,15 @@ PAY_MODELS: dict[str, PayModel] = {
 }
 
 
+# A scheme created through the API has no pay model (models are domain knowledge, kept in code): the published
+# method still counts what its pay components say, with no official grid beside them.
+PUBLISHED_ONLY = PayModel(notes=(M(
+    "Ce dispositif n'a pas de modèle de rémunération statutaire : seuls les montants publiés (composantes de "
+    "rémunération) sont comptés, sans grille officielle, garde ni astreinte.",
+    "This scheme has no statutory pay model: only the published amounts (pay components) are counted, with no "
+    "official grid, garde or astreinte."),))
+
+
 def named_codes(model: PayModel) -> tuple[set[str], set[str]]:
     """The pay component codes and the parameter codes a pay model names."""
     components = {code for line in model.lines for code in line.published}

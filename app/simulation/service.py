@@ -19,7 +19,7 @@ from app.simulation import engine
 from app.simulation import schemas as S
 from app.simulation.engine import Options, Result, SimulationError
 from app.simulation.parameters import ParameterSet
-from app.simulation.pay_models import PAY_MODELS
+from app.simulation.pay_models import PAY_MODELS, PUBLISHED_ONLY, PayModel
 from app.simulation.repository import catalogue_data, scheme_data
 from app.text import is_public_id
 
@@ -35,13 +35,36 @@ def _scheme(session: Session, slug: str, *, field: str, location: str, on: dt.da
         # Retired, not yet in force or unknown: the catalogue's one rule and message (410, 404 or 422).
         catalogue.scheme_on(session, slug, day, field=field, location=location, asked="start" if on else None,
                             unknown_status=404 if location == "path" else 422)
-    if data is None or slug not in PAY_MODELS:
-        allowed = sorted(PAY_MODELS)
+    if data is None:
         if location == "path":
-            raise not_found("scheme", slug, field=field, allowed=allowed)
+            raise not_found("scheme", slug, field=field)
         raise ApiError(422, render(M(f"Dispositif inconnu : « {slug} ».", f"Unknown scheme '{slug}'.")),
-                       field=field, location=location, allowed=allowed)
+                       field=field, location=location)
     return data
+
+
+def _model(scheme: engine.SchemeData, method: str, *, prefix: str = "") -> PayModel:
+    """The scheme's pay model; a scheme created through the API has none: the published method counts its pay
+    components alone, and a 422 says what is missing when that cannot work."""
+    model = PAY_MODELS.get(scheme.slug)
+    if model is not None:
+        return model
+    if method == "statutory":
+        raise ApiError(422, render(M(
+            f"La méthode statutory a besoin d'un modèle de rémunération (grilles officielles) que le dispositif "
+            f"« {scheme.slug} » n'a pas : il se définit dans le code (app/simulation/pay_models.py), pas par l'API. "
+            "Utilisez method=published, qui compte ses composantes de rémunération publiées.",
+            f"The statutory method needs a pay model (official grids) that scheme '{scheme.slug}' does not have: it "
+            "is defined in code (app/simulation/pay_models.py), not through the API. Use method=published, which "
+            "counts its published pay components.")), field=f"{prefix}method", location="body", allowed=["published"])
+    if not any(c.kind == "pay" for c in scheme.published):
+        raise ApiError(422, render(M(
+            f"Le dispositif « {scheme.slug} » n'a ni modèle de rémunération ni composante de rémunération (kind: pay) : "
+            "il n'y a rien à simuler. Ajoutez ses montants publiés par POST /records/pay-components.",
+            f"Scheme '{scheme.slug}' has neither a pay model nor a pay component (kind: pay): there is nothing to "
+            "simulate. Add its published amounts with POST /records/pay-components.")),
+            field=f"{prefix}scheme", location="body")
+    return PUBLISHED_ONLY
 
 
 def _options(options: S.SimulationOptions) -> Options:
@@ -52,7 +75,7 @@ def _run(session: Session, request: S.SimulationRequest, parameters: ParameterSe
     scheme = _scheme(session, request.scheme, field=f"{prefix}scheme", location="body", on=request.start)
     try:
         return engine.simulate(
-            scheme=scheme, model=PAY_MODELS[scheme.slug], parameters=parameters, region=request.region,
+            scheme=scheme, model=_model(scheme, request.method, prefix=prefix), parameters=parameters, region=request.region,
             start=request.start, months=request.months, method=request.method, options=_options(request.options),
         )
     except SimulationError as exc:
@@ -276,7 +299,7 @@ def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
 def options(session: Session, slug: str) -> S.SimulationOptionsOut:
     """What a scheme's simulation takes: regions, maximum length, options with ranges and defaults, dates covered."""
     scheme = _scheme(session, slug, field="slug", location="path")
-    model = PAY_MODELS[slug]
+    model = PAY_MODELS.get(slug, PUBLISHED_ONLY)
     parameters = catalogue_data(session).parameters
     specs = engine.option_specs(scheme, model, parameters)
     span = engine.window(parameters, engine.required_parameters(model, Options(), parameters))
@@ -284,7 +307,7 @@ def options(session: Session, slug: str) -> S.SimulationOptionsOut:
         scheme=S.SchemeRef(slug=scheme.slug, name=scheme.name, url=f"/schemes/{scheme.slug}"),
         regions=list(scheme.regions),
         max_months=scheme.max_months,
-        methods=["published", "statutory"],
+        methods=["published", "statutory"] if slug in PAY_MODELS else ["published"],
         options=[
             S.OptionOut(name=s.name, type=s.kind, default=s.default, minimum=s.minimum, maximum=s.maximum,
                         description=s.description)
