@@ -41,7 +41,8 @@ def codes(month: dict) -> dict[str, dict]:
 
 
 class TestDocumentedFigures:
-    """Every monthly figure the documents state comes back, month after month, through the API."""
+    """The documents' monthly figures come back through the API (from the database). The engine's own cases, with
+    every figure, are YAML scenarios: tests/simulation/scenarios/documents.yaml."""
 
     def test_ccu_ah_total_de_l_ordre_de_3883(self, client: TestClient) -> None:
         result = simulate(client, scheme="ccu-ah")
@@ -68,9 +69,6 @@ class TestDocumentedFigures:
         assert month["net"] == expected
         assert all(c["origin"] == "published" and c["sources"] for c in month["components"])
 
-    def test_ambulatory_assistant(self, client: TestClient) -> None:
-        assert simulate(client, scheme="assistant-ambulatoire")["months"][0]["net"] == 2668 + 850
-
     @pytest.mark.parametrize("slug", ["ccu-mg", "aumg"])
     def test_university_salary_1392(self, client: TestClient, slug: str) -> None:
         month = simulate(client, scheme=slug)["months"][0]
@@ -89,10 +87,6 @@ class TestDocumentedFigures:
         assert hospital["origin"] == "derived" and hospital["unconfirmed"] is True
         assert month["contributions_total"] > 0
         assert month["net"] == pytest.approx(1392 + 500 + 1554.9 - month["contributions_total"], abs=0.01)
-
-    def test_funding_is_never_pay(self, client: TestClient) -> None:
-        month = simulate(client, scheme="aumg")["months"][0]
-        assert all(c["category"] != "funding" and c["amount"] != 2000 for c in month["components"])
 
 
 class TestPayChanges:
