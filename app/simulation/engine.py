@@ -75,6 +75,9 @@ class SchemeData:
 
 @dataclass(frozen=True)
 class Options:
+    """The options, typed for the engine: the same names, in the same order, as their one declaration
+    (app/simulation/options.py), from which the request schema, the embed form and its labels derive."""
+
     periphery_share: int | None = None
     hospital_share: int | None = None
     acts_per_week: Decimal | None = None
@@ -82,9 +85,9 @@ class Options:
     cpam_contract: bool | None = None
     gardes_per_month: Decimal | None = None
     astreintes_per_month: Decimal | None = None
+    astreinte_rate: Decimal | None = None  # € a night, inside the establishment's forfait range
     seniority_years: int | None = None
     region_bonus: bool | None = None
-    astreinte_rate: Decimal | None = None  # € a night, inside the establishment's forfait range
     acts_per_month: Decimal | None = None  # docteur junior MG: average acts or consultations a month
     zip_placement: bool | None = None  # docteur junior MG: ambulatory placement in a zone d'intervention prioritaire
     tax: TaxMode = "none"
