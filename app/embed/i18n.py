@@ -10,11 +10,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
+from app.money import format_euros, format_number
+
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
-
-NNBSP = "\u202f"  # narrow no-break space: French thousands separator
-NBSP = "\u00a0"
 
 
 def pick_lang(value: str | None) -> Lang:
@@ -251,54 +250,6 @@ def t(key: str, lang: Lang, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-OPTION_LABELS: dict[str, dict[Lang, tuple[str, str]]] = {
-    # name: (label, hint)
-    "periphery_share": {
-        "fr": ("Temps hors du site principal (%)", "Fixe la prime d'exercice territorial."),
-        "en": ("Time away from the main site (%)", "Sets the territorial practice bonus."),
-    },
-    "hospital_share": {
-        "fr": ("Part hospitalière du temps (%)", "Répartition ville-hôpital permise par le dispositif."),
-        "en": ("Hospital share of working time (%)", "Split between practice and hospital the scheme allows."),
-    },
-    "acts_per_week": {
-        "fr": ("Consultations par semaine", "Au tarif G en vigueur chaque jour."),
-        "en": ("Consultations a week", "At the G tariff in force each day."),
-    },
-    "liberal_fees_monthly": {
-        "fr": ("Ou honoraires mensuels (€)", "À la place du nombre de consultations."),
-        "en": ("Or monthly fees (€)", "Instead of the number of consultations."),
-    },
-    "cpam_contract": {
-        "fr": ("Contrat avec la CPAM", "Cabinet de groupe, permanence des soins, sur demande."),
-        "en": ("Contract with the CPAM", "Group practice, out-of-hours care, on request."),
-    },
-    "gardes_per_month": {
-        "fr": ("Gardes par mois", "0,5 pour une demi-garde."),
-        "en": ("Gardes (on-call shifts) a month", "0.5 for a half garde."),
-    },
-    "astreintes_per_month": {
-        "fr": ("Astreintes de nuit par mois", ""),
-        "en": ("Night astreintes (on call from home) a month", ""),
-    },
-    "seniority_years": {
-        "fr": ("Ancienneté d'assistant (années)", "Années déjà acquises ; décalent les échelons."),
-        "en": ("Seniority as an assistant (years)", "Years already acquired; they move the pay steps."),
-    },
-    "region_bonus": {
-        "fr": ("La Région verse sa prime", "« Dans certains cas », modalités définies chaque année."),
-        "en": ("The Région pays its bonus", "“In some cases”, terms set every year."),
-    },
-    "tax": {
-        "fr": ("Impôt sur le revenu prélevé à la source", ""),
-        "en": ("Income tax withheld at source", ""),
-    },
-    "tax_rate": {
-        "fr": ("Taux personnel (%)", "Avec « Taux personnel »."),
-        "en": ("Personal rate (%)", "With “Personal rate”."),
-    },
-}
-
 _MONTHS: dict[Lang, tuple[str, ...]] = {
     "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
@@ -329,19 +280,9 @@ def date_label(value: dt.date, lang: Lang) -> str:
 
 
 def money(amount: Decimal | float | int | None, lang: Lang, *, cents: bool = True) -> str:
-    """French: « 3 882,00 € »; English: “€3,882.00”. None → an en dash."""
-    if amount is None:
-        return "–"
-    value = Decimal(str(amount))
-    negative = value < 0
-    text = f"{abs(value):,.2f}" if cents else f"{abs(value):,.0f}"
-    if lang == "fr":
-        text = text.replace(",", NNBSP).replace(".", ",") + f"{NBSP}€"
-    else:
-        text = "€" + text
-    return ("−" if negative else "") + text
+    """French: « 3 882,00 € »; English: “€3,882.00”. None → an en dash (`app.money.format_euros`)."""
+    return format_euros(None if amount is None else Decimal(str(amount)), lang, cents=cents)
 
 
 def number(value: Decimal | float | int, lang: Lang) -> str:
-    text = f"{value:,}"
-    return text.replace(",", NNBSP).replace(".", ",") if lang == "fr" else text
+    return format_number(Decimal(str(value)), lang, places=None)

@@ -27,11 +27,12 @@ from app.catalogue import service as catalogue
 from app.catalogue.history import today as france_today
 from app.embed import chart as charts
 from app.embed.colors import Theme
-from app.embed.i18n import OPTION_LABELS, TEXT, Lang, date_label, money, month_label, t
+from app.embed.i18n import TEXT, Lang, date_label, money, month_label, t
 from app.errors import UNEXPECTED, ApiError, FieldProblem, validation_message
 from app.messages import render as render_message
 from app.simulation import schemas as SS
 from app.simulation import service as simulation
+from app.simulation.options import OPTION_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ENV = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,

@@ -11,6 +11,8 @@ never from the request's Host.
 from __future__ import annotations
 
 from pathlib import Path as FilePath
+import inspect
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -24,6 +26,7 @@ from app.messages import LANG, negotiate
 from app.embed import pages
 from app.embed.colors import theme
 from app.embed.i18n import pick_lang
+from app.simulation.options import OPTIONS
 
 router = APIRouter(tags=["embed"])
 
@@ -178,7 +181,6 @@ def embed_scheme(
     return _respond(request, pages.scheme_page(session, frame, slug, _query(request), today()), frame)
 
 
-@router.get("/embed/simulator", response_class=HTMLResponse, responses=HTML)
 def embed_simulator(
     request: Request,
     session: SessionDep,
@@ -188,20 +190,26 @@ def embed_simulator(
     months: Annotated[str | None, Query(description="Length of the contract in months.")] = None,
     method: Annotated[str | None, Query(description="`statutory` (default: the official net) or `published`.")] = None,
     audience: Annotated[str | None, Query(description="`mg` or `specialist`: which schemes the form offers.")] = None,
-    periphery_share: Annotated[str | None, Query(description="Share of time outside the main site (%).")] = None,
-    hospital_share: Annotated[str | None, Query(description="Hospital share of working time (%).")] = None,
-    acts_per_week: Annotated[str | None, Query(description="Consultations per week.")] = None,
-    liberal_fees_monthly: Annotated[str | None, Query(description="Or: liberal fees per month (€).")] = None,
-    cpam_contract: Annotated[str | None, Query(description="`true`: CCU-MG contract with the CPAM.")] = None,
-    gardes_per_month: Annotated[str | None, Query(description="Gardes per month.")] = None,
-    astreintes_per_month: Annotated[str | None, Query(description="Night astreintes per month.")] = None,
-    seniority_years: Annotated[str | None, Query(description="Years of seniority as an assistant.")] = None,
-    region_bonus: Annotated[str | None, Query(description="`true`: the Région pays its bonus.")] = None,
-    tax: Annotated[str | None, Query(description="`none`, `neutral` or `personal` (withholding tax).")] = None,
-    tax_rate: Annotated[str | None, Query(description="Personal withholding rate (%), with `tax=personal`.")] = None,
     lang: LangQuery = None,
     color: ColorQuery = None,
+    **options: str | None,
 ) -> HTMLResponse:
     """Income simulator: the form and, month by month, the net income as a table and a chart, with totals."""
     frame = _frame(lang, color)
     return _respond(request, pages.simulator_page(session, frame, _query(request)), frame)
+
+
+def _with_option_queries(endpoint: Callable[..., HTMLResponse]) -> Callable[..., HTMLResponse]:
+    """The simulator's query parameters for the options, from their one declaration (app/simulation/options.py),
+    listed after `audience`. The page reads them from the query itself; they are declared for the API docs."""
+    signature = inspect.signature(endpoint)
+    fixed = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    at = [p.name for p in fixed].index("audience") + 1
+    queries = [inspect.Parameter(o.name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                                 annotation=Annotated[str | None, Query(description=o.description)]) for o in OPTIONS]
+    keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in fixed[at:]]
+    endpoint.__signature__ = signature.replace(parameters=[*fixed[:at], *queries, *keyword])  # type: ignore[attr-defined]
+    return endpoint
+
+
+router.get("/embed/simulator", response_class=HTMLResponse, responses=HTML)(_with_option_queries(embed_simulator))

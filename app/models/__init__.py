@@ -15,7 +15,7 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Integer, 
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from app.money import CENT, to_cents
+from app.money import from_cents, to_cents
 
 
 class Cents(TypeDecorator[Decimal]):
@@ -31,7 +31,7 @@ class Cents(TypeDecorator[Decimal]):
         return None if value is None else to_cents(value)
 
     def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
-        return None if value is None else (Decimal(value) * CENT).quantize(CENT)
+        return None if value is None else from_cents(value)
 
 
 class DecimalText(TypeDecorator[Decimal]):

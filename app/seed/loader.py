@@ -42,6 +42,7 @@ from app.errors import WHOLE_BODY, field_path, validation_text
 from app.messages import Message
 from app.messages import Message as M
 from app.messages import render
+from app.simulation.pay_models import unknown_codes
 from app.text import fold
 
 # French for the kinds of record a reference names.
@@ -239,6 +240,7 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
                       f"scheme '{p.scheme}' is not offered in region '{p.region}' (see availability)"),
                 )
             )
+    _check_pay_models(seed, errors)
     for i, c in enumerate(seed.contacts, 1):
         check("contacts", i, c.id, "region", c.region, regions, "region")
         for j, slug in enumerate(c.schemes):
@@ -247,6 +249,21 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
         check("calendar", i, e.id, "region", e.region, regions, "region")
         for j, slug in enumerate(e.schemes):
             check("calendar", i, e.id, f"schemes[{j}]", slug, schemes, "scheme")
+
+
+def _check_pay_models(seed: Seed, errors: list[SeedError]) -> None:
+    """Every component and parameter code the simulation's pay models name must exist (renaming one fails here)."""
+    components: dict[str, set[str]] = {s.slug: set() for s in seed.schemes}
+    for p in seed.pay_components:
+        components.setdefault(p.scheme, set()).add(p.code)
+    for slug, section, code in unknown_codes(components, {p.code for p in seed.pay_parameters}):
+        what = ("la composante de rémunération", "pay component") if section == "pay_components" else (
+            "le paramètre", "parameter")
+        errors.append(SeedError(section, None, code, None, M(
+            f"{what[0]} « {code} » manque : le modèle de rémunération du dispositif « {slug} » "
+            "(app/simulation/pay_models.py) y fait référence ; renommez aussi la référence dans le modèle",
+            f"{what[1]} '{code}' is missing: the pay model of scheme '{slug}' (app/simulation/pay_models.py) names "
+            "it; rename it in the model too")))
 
 
 def version_overlaps(rows: list[Any], id_of: Any) -> Iterator[tuple[Message, int, str]]:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from app.messages import Message as M
-from app.money import round_cents
+from app.money import format_number, round_cents, round_half_up
 from app.simulation.contributions import CONTRIBUTION_PARAMETERS, NetPay, UsedValue, gross_to_net
 from app.simulation.parameters import DatedValue, MissingParameter, Parameter, ParameterSet
 from app.simulation.pay_models import PayModel, StatutoryLine
@@ -75,6 +75,9 @@ class SchemeData:
 
 @dataclass(frozen=True)
 class Options:
+    """The options, typed for the engine: the same names, in the same order, as their one declaration
+    (app/simulation/options.py), from which the request schema, the embed form and its labels derive."""
+
     periphery_share: int | None = None
     hospital_share: int | None = None
     acts_per_week: Decimal | None = None
@@ -82,9 +85,9 @@ class Options:
     cpam_contract: bool | None = None
     gardes_per_month: Decimal | None = None
     astreintes_per_month: Decimal | None = None
+    astreinte_rate: Decimal | None = None  # € a night, inside the establishment's forfait range
     seniority_years: int | None = None
     region_bonus: bool | None = None
-    astreinte_rate: Decimal | None = None  # € a night, inside the establishment's forfait range
     acts_per_month: Decimal | None = None  # docteur junior MG: average acts or consultations a month
     zip_placement: bool | None = None  # docteur junior MG: ambulatory placement in a zone d'intervention prioritaire
     tax: TaxMode = "none"
@@ -95,7 +98,7 @@ class Options:
 class OptionSpec:
     name: str
     kind: Literal["integer", "number", "boolean"]
-    default: object
+    default: bool | int | Decimal | str | None
     minimum: Decimal | None
     maximum: Decimal | None
     description: str
@@ -351,7 +354,13 @@ def month_end(day: dt.date) -> dt.date:
 
 
 def _fmt(amount: Decimal) -> str:
-    return f"{amount:,.2f}".replace(",", " ").replace(".", ",")
+    """An amount in the engine's texts, by the one formatter (French style, which both languages' texts use)."""
+    return format_number(amount, "fr")
+
+
+def _fmt_count(value: Decimal) -> str:
+    """A count (acts, nights) as the texts write it: no decimals when it is whole."""
+    return format_number(value, "fr", places=0 if value == value.to_integral_value() else None)
 
 
 class _Collector:
@@ -529,7 +538,7 @@ def simulate(
         _month(scheme, model, parameters, region, add_months(start, i), i, months, method, options, collector)
         for i in range(months)
     ]
-    built = _cpam_guarantee(scheme, model, built, options, collector)
+    built = _cpam_guarantee(scheme, model, parameters, built, options, collector)
     final = tuple(_settle(m, model, parameters, options, collector) for m in built)
     if method == "published":
         _reconcile_totals(scheme, region, final, collector)
@@ -602,7 +611,7 @@ def _month(
             share = Decimal(options.hospital_share or 0) / 100
             amount, smoothed = amount * share, (smoothed * share if smoothed is not None else None)
             formula += f" × {options.hospital_share} % (part hospitalière)"
-        category = _category(c)
+        category = _category(c, model)
         applied.add(c.code)
         if c.derivation:
             collector.note(M(f"« {c.label} » : montant dérivé, qu'aucun document ne publie ({c.derivation})",
@@ -694,12 +703,13 @@ FEES_NOTE = M("Les honoraires sont comptés avant charges et cotisations sociale
               "Fees are counted before practice costs and liberal social contributions (not modelled).")
 
 
-def _category(c: PublishedComponent) -> str:
+def _category(c: PublishedComponent, model: PayModel) -> str:
+    """What a published component is, as the pay model declares it (never guessed from its code)."""
     if c.payer == "CPAM":
         return "cpam"
-    if c.code.endswith(("-iespe", "-pet")):
+    if c.code in (model.iespe_published or ()) or c.code in (model.pet_published or ()):
         return "allowance"
-    return "bonus" if "-prime-" in c.code else "salary"
+    return "bonus" if c.code in model.bonus_components else "salary"
 
 
 def _origin(method: Method) -> str:
@@ -893,7 +903,7 @@ def _brochure_total(scheme: SchemeData, region: str, months: tuple[Month, ...]) 
         what = "somme des montants publiés"
     official = first.net_salary
     difference = official - amount
-    pct = (abs(difference) / amount * 100).quantize(Decimal("0.1")) if amount else ZERO
+    pct = round_half_up(abs(difference) / amount * 100, Decimal("0.1")) if amount else ZERO
     pct_text = f"{pct}".replace(".", ",")
     fr_basis, en_basis = {"net": (" net", " net"), "gross": (" brut", " gross")}.get(basis, ("", ""))
     fr = (f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{fr_basis} par mois ({what}). "
@@ -976,21 +986,27 @@ def _missing_inputs(scheme: SchemeData, model: PayModel, given: Options, resolve
     return tuple(out)
 
 
-def _cpam_guarantee(scheme: SchemeData, model: PayModel, months: list[Month], options: Options,
-                    collector: _Collector) -> list[Month]:
-    """CCU-MG: the CPAM tops fees up to a gross income per quarter, paid in the quarter's last month."""
+def _cpam_guarantee(scheme: SchemeData, model: PayModel, parameters: ParameterSet, months: list[Month],
+                    options: Options, collector: _Collector) -> list[Month]:
+    """CCU-MG: the CPAM tops fees up to a gross income per quarter, paid in the quarter's last month, under a number
+    of acts a week (a dated parameter)."""
     top_up = next((c for c in scheme.published if c.calculation == "top_up_to"), None)
-    if not (model.cpam and options.cpam_contract and top_up is not None):
+    if not (model.cpam and model.cpam_acts_threshold and options.cpam_contract and top_up is not None and months):
         return months
+    parameter = parameters[model.cpam_acts_threshold]
+    threshold, carried = parameter.at(max(months[0].month, parameter.first_day))
+    assert threshold.value is not None
+    rule = collector.use(parameter, threshold, carried)
+    limit = _fmt_count(threshold.value)
     if not options.acts_per_week:
-        collector.note(M("Le complément de rémunération CPAM se calcule à partir de acts_per_week (moins de 38 actes "
-                         "par semaine) : donnez ce nombre pour le compter.",
-                         "The CPAM complement is computed from acts_per_week (under 38 acts a week): give that "
+        collector.note(M(f"Le complément de rémunération CPAM se calcule à partir de acts_per_week (moins de {limit} "
+                         "actes par semaine) : donnez ce nombre pour le compter.",
+                         f"The CPAM complement is computed from acts_per_week (under {limit} acts a week): give that "
                          "number to count it."))
         return months
-    if options.acts_per_week >= 38:
-        collector.note(M("Complément de rémunération CPAM non dû : 38 actes par semaine ou plus.",
-                         "CPAM complement not due: 38 acts a week or more."))
+    if options.acts_per_week >= threshold.value:
+        collector.note(M(f"Complément de rémunération CPAM non dû : {limit} actes par semaine ou plus.",
+                         f"CPAM complement not due: {limit} acts a week or more."))
         return months
     out = list(months)
     for end in range(2, len(months) + 2, 3):
@@ -1003,7 +1019,7 @@ def _cpam_guarantee(scheme: SchemeData, model: PayModel, months: list[Month], op
         if complement:
             line = Line(top_up.code, top_up.label, "cpam", round_cents(complement), top_up.basis, top_up.payer,
                         "published", f"max(0 ; {_fmt(ceiling)} € − honoraires du trimestre {_fmt(fees)} €)",
-                        top_up.sources, smoothed=round_cents(complement / len(quarter)))
+                        top_up.sources, (rule,), smoothed=round_cents(complement / len(quarter)))
             out[last] = replace(out[last], lines=out[last].lines + (line,))
         if last == len(months) - 1:
             break

@@ -36,6 +36,10 @@ class PayModel:
     astreinte: bool = False
     liberal: bool = False  # ambulatory activity paid by fees (acts per week × consultation tariff)
     cpam: bool = False  # CCU-MG contract with the CPAM (redevance + guarantee)
+    # The CPAM guarantee is due under this many acts a week: the dated parameter's code (the law's figure, not code).
+    cpam_acts_threshold: str | None = None
+    # Published components that are bonuses (a line of category `bonus`); IESPE and PET ones are allowances.
+    bonus_components: frozenset[str] = frozenset()
     hospital_share: bool = False  # the hospital share of time is an option (work split)
     # Published components multiplied by the hospital share (400 MG's hospital part).
     share_components: frozenset[str] = frozenset()
@@ -62,16 +66,20 @@ CCU_AH_UNIVERSITY = ((1, "ccu-ah-universitaire-annuel-avant-2-ans"), (3, "ccu-ah
 CCU_AH_HOSPITAL = ((1, "ccu-ah-hospitalier-annuel-avant-2-ans"), (3, "ccu-ah-hospitalier-annuel-apres-2-ans"))
 
 
-def _assistant(slug: str, *, pet: bool = False, share: bool = False, notes: tuple[M, ...] = ()) -> PayModel:
+def _assistant(*, base: str | None = None, iespe: str | None = None, pet: str | None = None, share: bool = False,
+               notes: tuple[M, ...] = ()) -> PayModel:
+    """An assistant's pay (grid, IESPE, gardes, astreintes), naming the published components that state it, if any:
+    a scheme whose documents publish no figure is paid by the grids alone (codes are named, never formatted, so
+    that the load-time check finds each one)."""
     return PayModel(
         lines=(
             StatutoryLine(
                 "emoluments", "Émoluments d'assistant spécialiste", "Établissement employeur", ASSISTANT_GRID,
-                by_seniority=True, by_hospital_share=share, published=(f"{slug}-traitement-base",),
+                by_seniority=True, by_hospital_share=share, published=(base,) if base else (),
             ),
         ),
-        iespe_published=(f"{slug}-iespe",),
-        pet_published=(f"{slug}-pet",) if pet else None,
+        iespe_published=(iespe,) if iespe else (),
+        pet_published=(pet,) if pet else None,
         garde="garde-sujetion-assistant",
         astreinte=True,
         hospital_share=share,
@@ -98,19 +106,19 @@ CCU_MG_IRCANTEC = (
 )
 
 
-def _hospital_university(slug: str) -> PayModel:
+def _hospital_university(*, university: str, hospital: str, iespe: str) -> PayModel:
     return PayModel(
         lines=(
             StatutoryLine(
                 "universitaire", "Salaire universitaire", "UFR de médecine", CCU_AH_UNIVERSITY,
-                published=(f"{slug}-salaire-universitaire",),
+                published=(university,),
             ),
             StatutoryLine(
                 "hospitalier", "Rémunération hospitalière", "CHU", CCU_AH_HOSPITAL,
-                published=(f"{slug}-remuneration-hospitaliere",),
+                published=(hospital,),
             ),
         ),
-        iespe_published=(f"{slug}-iespe",),
+        iespe_published=(iespe,),
         garde="garde-hu",
         astreinte=True,
         ircantec_excluded=frozenset({"astreintes"}),
@@ -154,6 +162,7 @@ PAY_MODELS: dict[str, PayModel] = {
         ),
         liberal=True,
         cpam=True,
+        cpam_acts_threshold="ccu-mg-complement-cpam-seuil-actes-semaine",
         notes=(M("La part soins est libérale (honoraires) ou salariée ; les honoraires sont comptés avant charges.",
                  "The care part is liberal (fees) or salaried; fees are counted before practice costs."),),
         ircantec_unconfirmed=CCU_MG_IRCANTEC,
@@ -191,6 +200,7 @@ PAY_MODELS: dict[str, PayModel] = {
             ),
         ),
         ircantec_excluded=frozenset({"astreintes"}),
+        bonus_components=frozenset({"chef-clinique-region-prime-region-hdf"}),
         notes=(HU_IRCANTEC_NOTE,),
     ),
     "mg-400": PayModel(
@@ -207,32 +217,69 @@ PAY_MODELS: dict[str, PayModel] = {
         notes=(M("La rémunération libérale dépend du nombre d'actes ; l'exercice salarié se négocie avec l'employeur.",
                  "Liberal pay depends on the number of acts; salaried practice is negotiated with the employer."),),
     ),
-    "ccu-ah": _hospital_university("ccu-ah"),
-    "ahu": _hospital_university("ahu"),
+    "ccu-ah": _hospital_university(
+        university="ccu-ah-salaire-universitaire", hospital="ccu-ah-remuneration-hospitaliere", iespe="ccu-ah-iespe"),
+    "ahu": _hospital_university(
+        university="ahu-salaire-universitaire", hospital="ahu-remuneration-hospitaliere", iespe="ahu-iespe"),
     "atp-regional": PayModel(
-        lines=_assistant("atp-regional").lines,
+        lines=_assistant(base="atp-regional-traitement-base").lines,
         iespe_published=("atp-regional-iespe",),
         pet_published=("atp-regional-pet",),
         garde="garde-sujetion-assistant",
         astreinte=True,
         optional_components={"atp-regional-prime-region": "region_bonus"},
+        bonus_components=frozenset({"atp-regional-prime-region"}),
     ),
-    "assistant-bachelot": _assistant("assistant-bachelot", pet=True),
-    "assistant-ambulatoire": _assistant("assistant-ambulatoire"),
-    "asr": _assistant("asr"),
+    "assistant-bachelot": _assistant(base="assistant-bachelot-traitement-base", iespe="assistant-bachelot-iespe",
+                                     pet="assistant-bachelot-pet"),
+    "assistant-ambulatoire": _assistant(base="assistant-ambulatoire-traitement-base",
+                                        iespe="assistant-ambulatoire-iespe"),
+    "asr": _assistant(),
     "astp-ville-hopital": _assistant(
-        "astp-ville-hopital",
         notes=(M("Le partage de la rémunération entre l'hôpital et la structure ambulatoire n'est pas publié : "
                  "la grille d'assistant est comptée à temps plein.",
                  "How pay is shared between the hospital and the ambulatory practice is not published: the "
                  "assistant grid is counted full time."),),
     ),
     "assistant-mixte-ville-hopital": _assistant(
-        "assistant-mixte-ville-hopital",
         share=True,
         notes=(M("La part libérale (contrat de collaboration salariée) n'est pas publiée : seule la part hospitalière est "
                  "comptée.", "The liberal part (salaried collaboration contract) is not published: only the hospital "
                  "part is counted."),),
     ),
-    "assistant-douleur-soins-palliatifs": _assistant("assistant-douleur-soins-palliatifs"),
+    "assistant-douleur-soins-palliatifs": _assistant(),
 }
+
+
+# A scheme created through the API has no pay model (models are domain knowledge, kept in code): the published
+# method still counts what its pay components say, with no official grid beside them.
+PUBLISHED_ONLY = PayModel(notes=(M(
+    "Ce dispositif n'a pas de modèle de rémunération statutaire : seuls les montants publiés (composantes de "
+    "rémunération) sont comptés, sans grille officielle, garde ni astreinte.",
+    "This scheme has no statutory pay model: only the published amounts (pay components) are counted, with no "
+    "official grid, garde or astreinte."),))
+
+
+def named_codes(model: PayModel) -> tuple[set[str], set[str]]:
+    """The pay component codes and the parameter codes a pay model names."""
+    components = {code for line in model.lines for code in line.published}
+    components |= set(model.iespe_published or ()) | set(model.pet_published or ())
+    components |= set(model.share_components) | set(model.optional_components) | set(model.bonus_components)
+    parameters = {code for line in model.lines for _, code in line.steps}
+    parameters |= {code for code in (model.garde, model.zone_allowance, model.cpam_acts_threshold) if code}
+    parameters |= set(model.semester_bonus or ())
+    return components, parameters
+
+
+def unknown_codes(components: dict[str, set[str]], parameters: set[str]) -> list[tuple[str, str, str]]:
+    """(scheme, "pay_components" or "pay_parameters", code) for every code a pay model names that the catalogue
+    lacks, for the schemes the catalogue has (`components`: scheme slug → its component codes). Checked when the
+    catalogue is loaded, so that renaming a component or a parameter fails loudly instead of changing a result."""
+    missing = []
+    for slug, model in sorted(PAY_MODELS.items()):
+        if slug not in components:
+            continue
+        named_components, named_parameters = named_codes(model)
+        missing += [(slug, "pay_components", code) for code in sorted(named_components - components[slug])]
+        missing += [(slug, "pay_parameters", code) for code in sorted(named_parameters - parameters)]
+    return missing

@@ -4,37 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from app.catalogue.inputs import AsciiDecimal, IsoDate
+from app.catalogue.inputs import IsoDate
 from app.catalogue.schemas import Money
+from app.simulation.options import OPTIONS
 
 Method = Literal["published", "statutory"]
 Rate = Annotated[Decimal, Field(description="A fraction (0.069 = 6,9 %).")]
 RateOut = Annotated[Rate, Money.__metadata__[0]]  # same JSON-number rendering as money
+# A bound, default or threshold: an exact Decimal in the app, a JSON number only in the response text (never a float).
+Number = Annotated[Decimal, Money.__metadata__[0]]
 
 
-class SimulationOptions(BaseModel):
+def _options_model() -> type[BaseModel]:
+    # The fields come from the one declaration of the options (app/simulation/options.py).
+    fields: dict[str, Any] = {o.name: (o.type, Field(**o.field)) for o in OPTIONS}
+    return create_model("SimulationOptions", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+class SimulationOptions(_options_model()):  # type: ignore[misc]
     """Options a scheme may take (see `GET /schemes/{slug}/simulation` for which, their ranges and defaults)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    periphery_share: int | None = Field(default=None, ge=0, le=100, description="Share of time outside the main site (%), for the prime d'exercice territorial.", examples=[50])
-    hospital_share: int | None = Field(default=None, ge=0, le=100, description="Hospital share of working time (%).", examples=[60])
-    acts_per_week: AsciiDecimal | None = Field(default=None, ge=0, le=300, description="Consultations per week, at the G tariff in force each day.", examples=[30])
-    liberal_fees_monthly: AsciiDecimal | None = Field(default=None, ge=0, le=100000, description="Or: liberal fees per month (€).")
-    cpam_contract: bool | None = Field(default=None, description="CCU-MG contract with the CPAM (group practice, permanence des soins, on request).")
-    gardes_per_month: AsciiDecimal | None = Field(default=None, ge=0, le=31, description="Gardes per month (0.5 for a half garde).", examples=[4])
-    astreintes_per_month: AsciiDecimal | None = Field(default=None, ge=0, le=31, description="Night astreintes per month.")
-    astreinte_rate: AsciiDecimal | None = Field(default=None, ge=0, le=10000, description="€ a night of astreinte, as the establishment sets it inside the national range in force (70–280 € since 1 November 2025; see `GET /schemes/{slug}/simulation`). Default: the floor.", examples=[70])
-    seniority_years: int | None = Field(default=None, ge=0, le=10, description="Years of seniority as an assistant already acquired.")
-    region_bonus: bool | None = Field(default=None, description="The Région pays its bonus (ATP, « dans certains cas »).")
-    acts_per_month: AsciiDecimal | None = Field(default=None, ge=0, le=2000, description="Docteur junior MG: acts or consultations a month, on average over the semester (the activity bonus is due from the threshold in force).", examples=[220])
-    zip_placement: bool | None = Field(default=None, description="Docteur junior MG: ambulatory placement in a zone d'intervention prioritaire (monthly allowance, not cumulable with the transport and housing allowances).")
-    tax: Literal["none", "neutral", "personal"] = Field(default="none", description="Income tax withheld at source: none, the taux neutre grid in force, or a personal rate.")
-    tax_rate: AsciiDecimal | None = Field(default=None, ge=0, le=60, description="Personal withholding rate (%), with tax=personal.", examples=[7.5])
 
 
 class SimulationRequest(BaseModel):
@@ -172,7 +164,7 @@ class ParameterUsed(BaseModel):
     code: str
     label: str
     value: RateOut | None = Field(description="The value (euros or a rate); null for a scale.")
-    brackets: list[dict[str, float]] | None = None
+    brackets: list[dict[str, Number]] | None = None
     valid_from: dt.date
     valid_to: dt.date | None
     confirmed: bool = Field(description="False when no official text confirms the value (derived or reported).")
@@ -257,9 +249,9 @@ class SimulationResult(BaseModel):
 class OptionOut(BaseModel):
     name: str
     type: Literal["integer", "number", "boolean"]
-    default: object
-    minimum: float | None
-    maximum: float | None
+    default: bool | int | Number | str | None
+    minimum: Number | None
+    maximum: Number | None
     description: str
 
 

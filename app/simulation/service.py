@@ -14,11 +14,12 @@ from app.catalogue.history import today
 from app.errors import ApiError, not_found
 from app.messages import Message as M
 from app.messages import render, render_all
+from app.money import format_number, round_cents, round_half_up
 from app.simulation import engine
 from app.simulation import schemas as S
 from app.simulation.engine import Options, Result, SimulationError
 from app.simulation.parameters import ParameterSet
-from app.simulation.pay_models import PAY_MODELS
+from app.simulation.pay_models import PAY_MODELS, PUBLISHED_ONLY, PayModel
 from app.simulation.repository import catalogue_data, scheme_data
 from app.text import is_public_id
 
@@ -34,13 +35,36 @@ def _scheme(session: Session, slug: str, *, field: str, location: str, on: dt.da
         # Retired, not yet in force or unknown: the catalogue's one rule and message (410, 404 or 422).
         catalogue.scheme_on(session, slug, day, field=field, location=location, asked="start" if on else None,
                             unknown_status=404 if location == "path" else 422)
-    if data is None or slug not in PAY_MODELS:
-        allowed = sorted(PAY_MODELS)
+    if data is None:
         if location == "path":
-            raise not_found("scheme", slug, field=field, allowed=allowed)
+            raise not_found("scheme", slug, field=field)
         raise ApiError(422, render(M(f"Dispositif inconnu : « {slug} ».", f"Unknown scheme '{slug}'.")),
-                       field=field, location=location, allowed=allowed)
+                       field=field, location=location)
     return data
+
+
+def _model(scheme: engine.SchemeData, method: str, *, prefix: str = "") -> PayModel:
+    """The scheme's pay model; a scheme created through the API has none: the published method counts its pay
+    components alone, and a 422 says what is missing when that cannot work."""
+    model = PAY_MODELS.get(scheme.slug)
+    if model is not None:
+        return model
+    if method == "statutory":
+        raise ApiError(422, render(M(
+            f"La méthode statutory a besoin d'un modèle de rémunération (grilles officielles) que le dispositif "
+            f"« {scheme.slug} » n'a pas : il se définit dans le code (app/simulation/pay_models.py), pas par l'API. "
+            "Utilisez method=published, qui compte ses composantes de rémunération publiées.",
+            f"The statutory method needs a pay model (official grids) that scheme '{scheme.slug}' does not have: it "
+            "is defined in code (app/simulation/pay_models.py), not through the API. Use method=published, which "
+            "counts its published pay components.")), field=f"{prefix}method", location="body", allowed=["published"])
+    if not any(c.kind == "pay" for c in scheme.published):
+        raise ApiError(422, render(M(
+            f"Le dispositif « {scheme.slug} » n'a ni modèle de rémunération ni composante de rémunération (kind: pay) : "
+            "il n'y a rien à simuler. Ajoutez ses montants publiés par POST /records/pay-components.",
+            f"Scheme '{scheme.slug}' has neither a pay model nor a pay component (kind: pay): there is nothing to "
+            "simulate. Add its published amounts with POST /records/pay-components.")),
+            field=f"{prefix}scheme", location="body")
+    return PUBLISHED_ONLY
 
 
 def _options(options: S.SimulationOptions) -> Options:
@@ -51,7 +75,7 @@ def _run(session: Session, request: S.SimulationRequest, parameters: ParameterSe
     scheme = _scheme(session, request.scheme, field=f"{prefix}scheme", location="body", on=request.start)
     try:
         return engine.simulate(
-            scheme=scheme, model=PAY_MODELS[scheme.slug], parameters=parameters, region=request.region,
+            scheme=scheme, model=_model(scheme, request.method, prefix=prefix), parameters=parameters, region=request.region,
             start=request.start, months=request.months, method=request.method, options=_options(request.options),
         )
     except SimulationError as exc:
@@ -66,7 +90,7 @@ def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
         return sum((v for v in values if v is not None), ZERO) / divisor
 
     def money(value: Decimal | None) -> Decimal | None:
-        return None if value is None else value.quantize(Decimal("0.01"))
+        return None if value is None else round_cents(value)
 
     return S.Totals(
         gross=money(total([m.gross for m in months])),
@@ -99,7 +123,7 @@ def _month_out(month: engine.Month) -> S.MonthOut:
         contract_year=month.contract_year,
         projected=month.projected,
         gross=month.gross,
-        contributions_total=pay.total_deductions.quantize(Decimal("0.01")) if pay else None,
+        contributions_total=round_cents(pay.total_deductions) if pay else None,
         net_salary=month.net_salary,
         other_income=month.other_income,
         net=month.net,
@@ -118,8 +142,8 @@ def _month_out(month: engine.Month) -> S.MonthOut:
             for line in month.lines
         ],
         contributions=[
-            S.Contribution(code=d.code, label=d.label, base=d.base.quantize(Decimal("0.01")), rate=d.rate,
-                           amount=d.amount.quantize(Decimal("0.0001")), formula=d.formula,
+            S.Contribution(code=d.code, label=d.label, base=round_cents(d.base), rate=d.rate,
+                           amount=round_half_up(d.amount, Decimal("0.0001")), formula=d.formula,
                            projected=until is not None, known_until=until, unconfirmed=d.unconfirmed)
             for d in (pay.deductions if pay else ())
             for until in [_deduction_known_until(d, pay)]
@@ -148,7 +172,7 @@ def _parameters(result: Result) -> list[S.ParameterUsed]:
     return [
         S.ParameterUsed(
             code=u.code, label=u.label, value=u.value.value,
-            brackets=[{"threshold": float(b.threshold), "value": float(b.value)} for b in u.value.brackets]
+            brackets=[{"threshold": b.threshold, "value": b.value} for b in u.value.brackets]
             if u.value.brackets else None,
             valid_from=u.value.valid_from, valid_to=u.value.valid_to, confirmed=u.value.confirmed,
             derivation=u.value.derivation, carried_forward=u.carried_forward, sources=list(u.value.sources),
@@ -181,7 +205,7 @@ def _method_check(session: Session, request: S.SimulationRequest, result: Result
                             "No document publishes a salary figure for this scheme: both methods rest on the same "
                             "official grids (or derived amounts); there is nothing to compare.")))
     agree = abs(difference) <= abs(other_total) / 100 if other_total else difference == 0
-    other_text, gap = engine._fmt(other_total), engine._fmt(abs(difference))
+    other_text, gap = format_number(other_total, "fr"), format_number(abs(difference), "fr")
     detail = render(M(f"La méthode {other_method} donne le même total net, à 1 % près.",
                       f"The {other_method} method gives the same total net within 1 %.") if agree else M(
         f"La méthode {other_method} donne {other_text} € au total, soit {gap} € de {'moins' if difference > 0 else 'plus'} : "
@@ -275,7 +299,7 @@ def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
 def options(session: Session, slug: str) -> S.SimulationOptionsOut:
     """What a scheme's simulation takes: regions, maximum length, options with ranges and defaults, dates covered."""
     scheme = _scheme(session, slug, field="slug", location="path")
-    model = PAY_MODELS[slug]
+    model = PAY_MODELS.get(slug, PUBLISHED_ONLY)
     parameters = catalogue_data(session).parameters
     specs = engine.option_specs(scheme, model, parameters)
     span = engine.window(parameters, engine.required_parameters(model, Options(), parameters))
@@ -283,11 +307,10 @@ def options(session: Session, slug: str) -> S.SimulationOptionsOut:
         scheme=S.SchemeRef(slug=scheme.slug, name=scheme.name, url=f"/schemes/{scheme.slug}"),
         regions=list(scheme.regions),
         max_months=scheme.max_months,
-        methods=["published", "statutory"],
+        methods=["published", "statutory"] if slug in PAY_MODELS else ["published"],
         options=[
-            S.OptionOut(name=s.name, type=s.kind, default=float(s.default) if isinstance(s.default, Decimal) else s.default,
-                        minimum=float(s.minimum) if s.minimum is not None else None,
-                        maximum=float(s.maximum) if s.maximum is not None else None, description=s.description)
+            S.OptionOut(name=s.name, type=s.kind, default=s.default, minimum=s.minimum, maximum=s.maximum,
+                        description=s.description)
             for s in specs
         ],
         coverage=S.Coverage(

@@ -149,3 +149,22 @@ class TestCommand:
         assert cli.main(["--check", "--seed-dir", str(seed_copy)]) == 1
         err = capsys.readouterr().err
         assert "the database was not changed" in err and "seed/regions.yaml: row 1" in err and "field 'code'" in err
+
+
+def test_renaming_a_component_or_parameter_a_pay_model_names_fails_loudly(seed_copy: Path) -> None:
+    # The simulation's pay models name components and parameters by code: a rename must not silently drop a line.
+    def rename_component(rows: list) -> None:
+        rows[row_index(rows, "code", "assistant-bachelot-pet")]["code"] = "assistant-bachelot-prime-territoriale"
+
+    def rename_parameter(rows: list) -> None:
+        rows[row_index(rows, "code", "ccu-mg-complement-cpam-seuil-actes-semaine")]["code"] = "cpam-seuil"
+
+    edit(seed_copy, "pay_components", rename_component)
+    edit(seed_copy, "pay_parameters", rename_parameter)
+    with pytest.raises(SeedInvalid) as caught:
+        read_seed(seed_copy)
+    text_ = str(caught.value)
+    assert ("seed/pay_components.yaml: pay component 'assistant-bachelot-pet' is missing: the pay model of scheme "
+            "'assistant-bachelot'") in text_
+    assert ("seed/pay_parameters.yaml: parameter 'ccu-mg-complement-cpam-seuil-actes-semaine' is missing: the pay "
+            "model of scheme 'ccu-mg'") in text_

@@ -70,9 +70,9 @@ class TestTheOfficialNetByDefault:
         assert (brochure["amount"], brochure["basis"], brochure["approximate"]) == (3883, "net", True)
         assert brochure["official_net"] == month["net_salary"]
         assert brochure["difference"] == pytest.approx(month["net_salary"] - 3883, abs=0.01)
-        assert "3 883" in brochure["text"] and "net" in brochure["text"]
+        assert "3\u202f883" in brochure["text"] and "net" in brochure["text"]
         university = {c["code"]: c for c in month["components"]}["universitaire"]
-        assert university["brochure"]["amount"] == 1392 and "1 392" in university["brochure"]["text"]
+        assert university["brochure"]["amount"] == 1392 and "1\u202f392" in university["brochure"]["text"]
         assert university["brochure"]["difference"] == pytest.approx(university["amount"] - 1392, abs=0.01)
 
     def test_published_method_stays_available(self, client: TestClient) -> None:

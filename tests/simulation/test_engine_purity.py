@@ -20,3 +20,17 @@ def test_engine_imports_no_framework_sql_or_io() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"the engine imports {out.stdout.strip()}"
+
+
+def test_each_option_is_declared_once_and_everything_derives_from_it() -> None:
+    import dataclasses
+
+    from app.embed.pages import OPTION_LABELS
+    from app.simulation.engine import Options
+    from app.simulation.options import OPTION_NAMES
+    from app.simulation.schemas import SimulationOptions
+
+    assert tuple(f.name for f in dataclasses.fields(Options)) == OPTION_NAMES
+    assert tuple(SimulationOptions.model_fields) == OPTION_NAMES
+    assert set(OPTION_LABELS) <= set(OPTION_NAMES)
+    assert OPTION_LABELS["periphery_share"]["fr"][0] == "Temps hors du site principal (%)"

@@ -41,7 +41,8 @@ def codes(month: dict) -> dict[str, dict]:
 
 
 class TestDocumentedFigures:
-    """Every monthly figure the documents state comes back, month after month, through the API."""
+    """The documents' monthly figures come back through the API (from the database). The engine's own cases, with
+    every figure, are YAML scenarios: tests/simulation/scenarios/documents.yaml."""
 
     def test_ccu_ah_total_de_l_ordre_de_3883(self, client: TestClient) -> None:
         result = simulate(client, scheme="ccu-ah")
@@ -51,7 +52,7 @@ class TestDocumentedFigures:
         }
         assert month["net"] == 3882 == float(published_monthly_net(client, "ccu-ah", "32"))
         assert abs(month["net"] - 3883) <= 1  # « un total de l'ordre de 3 883 € »
-        assert any("3 883,00 €" in note and "concorde" in note for note in result["notes"])
+        assert any("3\u202f883,00 €" in note and "concorde" in note for note in result["notes"])
         assert all(m["net"] == 3882 for m in result["months"])
 
     @pytest.mark.parametrize(
@@ -67,9 +68,6 @@ class TestDocumentedFigures:
         month = simulate(client, scheme=slug, options={"periphery_share": share})["months"][0]
         assert month["net"] == expected
         assert all(c["origin"] == "published" and c["sources"] for c in month["components"])
-
-    def test_ambulatory_assistant(self, client: TestClient) -> None:
-        assert simulate(client, scheme="assistant-ambulatoire")["months"][0]["net"] == 2668 + 850
 
     @pytest.mark.parametrize("slug", ["ccu-mg", "aumg"])
     def test_university_salary_1392(self, client: TestClient, slug: str) -> None:
@@ -89,10 +87,6 @@ class TestDocumentedFigures:
         assert hospital["origin"] == "derived" and hospital["unconfirmed"] is True
         assert month["contributions_total"] > 0
         assert month["net"] == pytest.approx(1392 + 500 + 1554.9 - month["contributions_total"], abs=0.01)
-
-    def test_funding_is_never_pay(self, client: TestClient) -> None:
-        month = simulate(client, scheme="aumg")["months"][0]
-        assert all(c["category"] != "funding" and c["amount"] != 2000 for c in month["components"])
 
 
 class TestPayChanges:
@@ -130,6 +124,22 @@ class TestPayChanges:
                           options={"cpam_contract": True, "acts_per_week": 38})
         assert all("ccu-mg-complement-cpam" not in codes(m) for m in result["months"])
         assert any("38 actes" in note for note in result["notes"])
+
+    def test_the_38_acts_threshold_is_a_dated_sourced_parameter(self, client: TestClient) -> None:
+        # « sous réserve que le praticien effectue moins de 38 actes par semaine » (hdf-mg-2023), no official text.
+        result = simulate(client, scheme="ccu-mg", start="2024-01-01", months=3,
+                          options={"cpam_contract": True, "acts_per_week": 20})
+        assert "ccu-mg-complement-cpam" in codes(result["months"][2])
+        used = {p["code"]: p for p in result["parameters"]}
+        threshold = used["ccu-mg-complement-cpam-seuil-actes-semaine"]
+        assert (threshold["value"], threshold["confirmed"], threshold["valid_from"]) == (38, False, "2023-11-01")
+        assert any("moins de 38 actes par semaine" in source for source in threshold["sources"])
+        line = codes(result["months"][2])["ccu-mg-complement-cpam"]
+        assert line["parameters"] == [{"code": "ccu-mg-complement-cpam-seuil-actes-semaine", "valid_from": "2023-11-01"}]
+        assert any("non confirmée" in note and "actes par semaine" in note for note in result["notes"])
+        under = simulate(client, scheme="ccu-mg", start="2024-01-01", months=3,
+                         options={"cpam_contract": True, "acts_per_week": 37})
+        assert not any("non dû" in note for note in under["notes"])
 
     def test_consultation_tariff_revaluation_on_22_december_2024_is_day_weighted(self, client: TestClient) -> None:
         result = simulate(client, scheme="ccu-mg", start="2024-11-01", months=3, options={"acts_per_week": 7})
@@ -201,6 +211,22 @@ class TestPayChanges:
         for month in result["months"]:
             for key in ("net", "net_salary", "other_income"):
                 assert Decimal(str(month[key])) == Decimal(str(month[key])).quantize(Decimal("0.01"))
+
+
+class TestCategories:
+    """Each published component's category is declared by its pay model, not guessed from its code."""
+
+    def test_published_components_have_their_declared_category(self, client: TestClient) -> None:
+        chef = codes(simulate(client, scheme="chef-clinique-region", months=1)["months"][0])
+        assert chef["chef-clinique-region-prime-region-hdf"]["category"] == "bonus"
+        assert chef["chef-clinique-region-salaire-universitaire"]["category"] == "salary"
+        bachelot = codes(simulate(client, scheme="assistant-bachelot", months=1,
+                                  options={"periphery_share": 50})["months"][0])
+        assert bachelot["assistant-bachelot-iespe"]["category"] == "allowance"
+        assert bachelot["assistant-bachelot-traitement-base"]["category"] == "salary"
+        cpam = codes(simulate(client, scheme="ccu-mg", start="2024-01-01", months=3,
+                              options={"cpam_contract": True})["months"][2])
+        assert cpam["ccu-mg-redevance-cpam"]["category"] == "cpam"
 
 
 class TestTax:
