@@ -24,6 +24,7 @@ from app.snapshot import Snapshot
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health, Readiness
 from app.embed.router import error_page as embed_error_page
+from app.eligibility.router import router as eligibility_router
 from app.embed.router import router as embed_router
 from app.records.router import router as records_router
 from app.simulation.router import router as simulation_router
@@ -50,6 +51,8 @@ TAGS = [
     {"name": "contacts", "description": "Who to write to."},
     {"name": "calendar", "description": "When to apply: JSON or iCalendar."},
     {"name": "simulation", "description": "Net monthly income over a contract, month by month, explained."},
+    {"name": "eligibility", "description": "Which schemes a doctor's profile may take, with reasons, deadlines and "
+     "income."},
     {"name": "embed", "description": "HTML pages and a script for embedding the schemes and the simulator in other sites."},
     {"name": "service", "description": "Service status."},
 ]
@@ -125,6 +128,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     errors.install(app)
     app.include_router(catalogue_router)
     app.include_router(simulation_router)
+    app.include_router(eligibility_router)
     app.include_router(embed_router)
     app.include_router(records_router)
 

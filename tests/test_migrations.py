@@ -39,29 +39,39 @@ def test_downgrade_removes_everything_and_upgrade_restores_it(new_database: Call
     assert set(inspect(engine).get_table_names()) == tables
 
 
-def test_upgrading_to_versioned_records_carries_the_data_over(new_database: Callable[[], Engine]) -> None:
-    """0004 rebuilds nine tables: a catalogue loaded before it (at 0003) must come through it intact."""
+def _exported(engine: Engine) -> dict:
+    """The catalogue in the database, as seed data (every record, every version)."""
     from sqlmodel import Session
 
     from app.records.export import export_seed, seed_data
+
+    with Session(engine) as session:
+        return seed_data(export_seed(session))
+
+
+def _seeded(new_database: Callable[[], Engine]) -> tuple[Engine, dict]:
+    """A new database at head with the seed loaded, and its catalogue as seed data."""
     from app.seed.loader import load_seed
     from tests.conftest import SEED_DIR
 
     engine = new_database()
     upgrade(engine)
     load_seed(engine, SEED_DIR)
-    with Session(engine) as session:
-        before = seed_data(export_seed(session))
+    return engine, _exported(engine)
+
+
+def test_upgrading_to_versioned_records_carries_the_data_over(new_database: Callable[[], Engine]) -> None:
+    """0004 rebuilds nine tables: a catalogue loaded before it (at 0003) must come through it intact."""
+    engine, before = _seeded(new_database)
     downgrade(engine, "0003")  # back to the shape of 0003, with the seed's data in it
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
         assert "api_key" not in tables and "audit_entry" not in tables
     upgrade(engine)
-    with Session(engine) as session:
-        after = seed_data(export_seed(session))
+    after = _exported(engine)
     for scheme in before["schemes"]:
         scheme.pop("verified", None)  # 0003 had no place for it
-    assert after == _without_0005(_without_0006(before))
+    assert after == _without_0005(_without_0006(_without_0007(before)))
 
 
 def _without_0005(data: dict) -> dict:
@@ -93,48 +103,47 @@ def _without_0006(data: dict) -> dict:
     return out
 
 
+def _without_0007(data: dict) -> dict:
+    """The seed's data as a catalogue before 0007 holds it: eligibility rules without their criteria."""
+    out = copy.deepcopy(data)
+    for scheme in out["schemes"]:
+        for rule in scheme.get("rules", []):
+            rule.pop("criterion", None)
+    return out
+
+
+def test_downgrading_0007_loses_only_the_criteria(new_database: Callable[[], Engine]) -> None:
+    """Down to 0006 and back: the rules' texts and sources stay; only what they test is gone (until the seed syncs)."""
+    engine, before = _seeded(new_database)
+    assert any(r.get("criterion") for s in before["schemes"] for r in s.get("rules", []))
+    downgrade(engine, "0006")
+    with engine.connect() as connection:
+        assert "criterion" not in {c["name"] for c in inspect(connection).get_columns("scheme_rule")}
+    upgrade(engine)
+    after = _exported(engine)
+    assert after == _without_0007(before)
+
+
 def test_downgrading_0006_loses_only_its_own_facts(new_database: Callable[[], Engine]) -> None:
     """Down to 0005 and back: unconfirmed specialties are deleted (never left as plain eligible ones), the rest stays."""
-    from sqlmodel import Session
-
-    from app.records.export import export_seed, seed_data
-    from app.seed.loader import load_seed
-    from tests.conftest import SEED_DIR
-
-    engine = new_database()
-    upgrade(engine)
-    load_seed(engine, SEED_DIR)
-    with Session(engine) as session:
-        before = seed_data(export_seed(session))
+    engine, before = _seeded(new_database)
     (ahu,) = [s for s in before["schemes"] if s["slug"] == "ahu"]
     assert any(isinstance(e, dict) and e.get("confirmed") is False for e in ahu["eligible_specialties"])
     downgrade(engine, "0005")
     with engine.connect() as connection:
         assert "confirmed" not in {c["name"] for c in inspect(connection).get_columns("scheme_specialty")}
     upgrade(engine)
-    with Session(engine) as session:
-        after = seed_data(export_seed(session))
+    after = _exported(engine)
     (ahu_after,) = [s for s in after["schemes"] if s["slug"] == "ahu"]
     assert ahu_after["eligible_specialties"] == ["biologie-medicale"]
-    assert after == _without_0006(before)
+    assert after == _without_0006(_without_0007(before))
 
 
 def test_downgrading_0005_loses_only_its_own_facts(new_database: Callable[[], Engine]) -> None:
     """Down to 0004 and back: the catalogue comes back, less the facts only 0005 can hold."""
-    from sqlmodel import Session
-
-    from app.records.export import export_seed, seed_data
-    from app.seed.loader import load_seed
-    from tests.conftest import SEED_DIR
-
-    engine = new_database()
-    upgrade(engine)
-    load_seed(engine, SEED_DIR)
-    with Session(engine) as session:
-        before = seed_data(export_seed(session))
+    engine, before = _seeded(new_database)
     assert any(v.get("derivation") for p in before["pay_parameters"] for v in p["values"])
     downgrade(engine, "0004")
     upgrade(engine)
-    with Session(engine) as session:
-        after = seed_data(export_seed(session))
-    assert after == _without_0005(_without_0006(before))
+    after = _exported(engine)
+    assert after == _without_0005(_without_0006(_without_0007(before)))

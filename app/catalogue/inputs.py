@@ -259,11 +259,96 @@ class WorkSplitIn(Record):
         return self
 
 
+# --- eligibility criteria: what a rule of kind `eligibility` tests, evaluated by app/eligibility/rules.py ---------
+# A rule a document states only in words has no criterion: it is shown as text and makes the verdict `unknown`.
+
+
+class ThesisCriterion(Record):
+    """The thesis (thèse d'exercice) defended before the start."""
+
+    test: Literal["thesis"]
+
+
+class YearsAfterCriterion(Record):
+    """The start within `years` years of the DES (`since: des`) or of the end of the internship (`since:
+    internship_end`, taken as the DES date the profile gives). `up_to`: a document that hesitates (« dans les 4/5
+    années »): a start between `years` and `up_to` years is undecided rather than guessed."""
+
+    test: Literal["years_after"]
+    since: Literal["des", "internship_end"]
+    years: StrictInt = Field(ge=1, le=20)
+    up_to: StrictInt | None = Field(default=None, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _range(self) -> YearsAfterCriterion:
+        if self.up_to is not None and self.up_to <= self.years:
+            raise invalid("up_to doit dépasser years", "up_to must exceed years")
+        return self
+
+
+class SpecialtyCriterion(Record):
+    """The DES among `codes` (codes of specialties.yaml). `strict: false`: the source presents the posts as meant for
+    these DES without excluding others, so another DES is undecided rather than refused."""
+
+    test: Literal["specialty"]
+    codes: list[Slug] = Field(min_length=1)
+    strict: StrictBool = True
+
+
+class AudienceCriterion(Record):
+    """The DES among those the scheme is open to: its `audience` (and, for `disciplines`, its eligible specialties,
+    a lead being undecided). Without such a rule the evaluation still checks the audience, citing the scheme."""
+
+    test: Literal["audience"]
+
+
+class OrdreCriterion(Record):
+    """Registered with the Ordre des médecins."""
+
+    test: Literal["ordre_registration"]
+
+
+class ResearchCriterion(Record):
+    """A research track (at least a Master 1); `recommended: true` when the source recommends it without requiring it."""
+
+    test: Literal["research_master"]
+    recommended: StrictBool = False
+
+
+class TrainedInRegionCriterion(Record):
+    """In `region` only: the internship done in that region (« internes normands en fin de cursus »)."""
+
+    test: Literal["trained_in_region"]
+    region: RegionCode
+
+
+class NotACondition(Record):
+    """An eligibility rule that states no condition (« l'installation en libéral n'est pas exigée », an orientation):
+    shown beside the reasons, never deciding the verdict."""
+
+    test: Literal["not_a_condition"]
+
+
+Criterion = Annotated[
+    ThesisCriterion | YearsAfterCriterion | SpecialtyCriterion | AudienceCriterion | OrdreCriterion | ResearchCriterion
+    | TrainedInRegionCriterion | NotACondition,
+    Field(discriminator="test"),
+]
+
+
 class RuleIn(Record):
     kind: RuleKind
     text: Note
     data: FreeForm | None = None
+    criterion: Criterion | None = None
     sources: Sources
+
+    @model_validator(mode="after")
+    def _criterion_for_eligibility(self) -> RuleIn:
+        if self.criterion is not None and self.kind != "eligibility":
+            raise invalid("un critère (criterion) ne sert qu'aux règles de type « eligibility »",
+                          "a criterion is only for rules of kind 'eligibility'")
+        return self
 
 
 class EligibleSpecialtyIn(Record):

@@ -204,6 +204,11 @@ class Rule(Out):
     kind: str = Field(examples=["eligibility"])
     text: str
     data: dict[str, Any] | None = None
+    criterion: dict[str, Any] | None = Field(
+        default=None, description="For an eligibility rule, what it tests as `POST /eligibility` evaluates it "
+        "(`test`: thesis, years_after, specialty, audience, ordre_registration, research_master, trained_in_region, "
+        "not_a_condition); absent when the rule is stated only in words.",
+        examples=[{"test": "years_after", "since": "des", "years": 3}])
     sources: list[Citation]
 
 

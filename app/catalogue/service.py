@@ -471,7 +471,8 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
             sources=_cite(scheme.duration_sources, docs),
         ),
         work_split=S.WorkSplit(**{**split, "sources": _cite(split["sources"], docs)}) if split else None,
-        rules=[S.Rule(kind=r.kind, text=r.text, data=r.data, sources=_cite(r.sources, docs)) for r in rules],
+        rules=[S.Rule(kind=r.kind, text=r.text, data=r.data, criterion=r.criterion, sources=_cite(r.sources, docs))
+               for r in rules],
         availability=[
             S.Availability(
                 region=_region_ref(regions[a.region_code]), local_name=a.local_name, since=a.since,

@@ -140,6 +140,8 @@ class SchemeRule(SQLModel, table=True):
     kind: str = Field(max_length=20)
     text: str = Field(sa_type=Text)
     data: dict[str, Any] | None = json_column(nullable=True)
+    # What an eligibility rule tests (app/catalogue/inputs.py Criterion); null: stated only in words.
+    criterion: dict[str, Any] | None = json_column(nullable=True)
     sources: list[dict[str, Any]] = json_column()
 
 

@@ -182,7 +182,8 @@ def _scheme_in(s: Scheme, rules: list[SchemeRule], eligible: list[str | I.Eligib
             extendable=s.duration_extendable, text=s.duration_text, sources=_refs(s.duration_sources),
         ),
         work_split=_make(I.WorkSplitIn, **{**split, "sources": _refs(split["sources"])}) if split else None,
-        rules=[_make(I.RuleIn, kind=r.kind, text=r.text, data=r.data, sources=_refs(r.sources)) for r in rules],
+        rules=[_make(I.RuleIn, kind=r.kind, text=r.text, data=r.data, criterion=r.criterion, sources=_refs(r.sources))
+               for r in rules],
         sources=_refs(s.sources),
         verified=_make(I.VerifiedIn, date=s.verified_on, by=s.verified_by, sources=s.verified_sources) if s.verified_on else None,
         valid_from=s.valid_from, valid_to=s.valid_to,

@@ -221,6 +221,13 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
         for j, entry in enumerate(scheme.eligible_specialties):
             field_name = f"eligible_specialties[{j}]" + ("" if isinstance(entry, str) else ".code")
             check("schemes", i, scheme.slug, field_name, I.specialty_code(entry), specialties, "specialty")
+        for j, rule in enumerate(scheme.rules):
+            criterion = rule.criterion
+            if isinstance(criterion, I.SpecialtyCriterion):
+                for k, code in enumerate(criterion.codes):
+                    check("schemes", i, scheme.slug, f"rules[{j}].criterion.codes[{k}]", code, specialties, "specialty")
+            elif isinstance(criterion, I.TrainedInRegionCriterion):
+                check("schemes", i, scheme.slug, f"rules[{j}].criterion.region", criterion.region, regions, "region")
         if scheme.verified is not None:
             for j, doc in enumerate(scheme.verified.sources):
                 check("schemes", i, scheme.slug, f"verified.sources[{j}]", doc, sources, "source")
@@ -487,7 +494,9 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
         [
             {
                 "scheme_id": version_id[(s.slug, s.valid_from)], "position": position, "kind": rule.kind,
-                "text": rule.text, "data": rule.data, "sources": _dump(rule.sources),
+                "text": rule.text, "data": rule.data,
+                "criterion": rule.criterion.model_dump(mode="json", exclude_none=True) if rule.criterion else None,
+                "sources": _dump(rule.sources),
             }
             for s in seed.schemes
             for position, rule in enumerate(s.rules, start=1)

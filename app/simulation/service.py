@@ -83,6 +83,12 @@ def _run(session: Session, request: S.SimulationRequest, parameters: ParameterSe
                        allowed=exc.allowed) from None
 
 
+def run(session: Session, request: S.SimulationRequest) -> Result:
+    """The engine's result for one request alone (no method comparison): for answers that quote a few figures of it
+    (app/eligibility). Invalid requests raise the same 422 problems as `POST /simulate`."""
+    return _run(session, request, catalogue_data(session).parameters)
+
+
 def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
     def total(values: list[Decimal | None]) -> Decimal | None:
         if any(v is None for v in values):
