@@ -25,6 +25,8 @@ from sqlmodel import Session
 from app.catalogue import schemas as CS
 from app.catalogue import service as catalogue
 from app.catalogue.history import today as france_today
+from app.eligibility import schemas as ES
+from app.eligibility import service as eligibility
 from app.embed import chart as charts
 from app.embed.colors import Theme
 from app.embed.i18n import TEXT, Lang, date_label, money, month_label, t
@@ -43,7 +45,7 @@ CATEGORIES = ("universitaire", "hospitalier", "des")
 METHODS = ("published", "statutory")
 TAX_MODES = ("none", "neutral", "personal")
 TRUE = ("1", "true", "on", "yes")
-VIEWS = ("schemes", "scheme", "simulator")
+VIEWS = ("schemes", "scheme", "simulator", "eligibility")
 LIST_FILTERS = ("audience", "specialty", "region", "category", "q")
 
 
@@ -277,6 +279,90 @@ def scheme_page(session: Session, frame: Frame, slug: str, raw: dict[str, str | 
         "simulate_href": frame.url("/embed/simulator", scheme=scheme.slug, region=sim_region),
         "website": lambda site: site if site.startswith(("http://", "https://")) else "https://" + site,
     })
+
+
+# --- eligibility ---------------------------------------------------------------------------------------------------
+
+ELIGIBILITY_FIELDS = ("specialty", "region", "des_completed_on", "thesis_defended", "start", "ordre_registered")
+VERDICTS = ("eligible", "unknown", "not_eligible")
+
+
+def _yes_no(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    return value.lower() in TRUE
+
+
+def eligibility_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> Page:
+    """The form (specialty, region, DES date, thesis, start, Ordre) and, once sent, the schemes grouped by verdict."""
+    values = {name: _clean(raw.get(name)) for name in ELIGIBILITY_FIELDS}
+    problems: list[Problem] = []
+    answer: ES.EligibilityAnswer | None = None
+    asked = values["specialty"] is not None or values["des_completed_on"] is not None
+    default_start = next_intake(france_today())
+    if asked:
+        for name, label in (("specialty", "specialty"), ("region", "region"), ("des_completed_on", "des_completed_on")):
+            if values[name] is None:
+                problems.append(_problem(frame, name, label, t("required", frame.lang)))
+        des = None
+        if values["des_completed_on"] is not None:
+            try:
+                des = dt.date.fromisoformat(values["des_completed_on"])
+            except ValueError:
+                problems.append(_problem(frame, "des_completed_on", "des_completed_on", t("invalid_date", frame.lang)))
+        start = default_start
+        if values["start"] is not None:
+            parsed = parse_start(values["start"])
+            if parsed is None:
+                problems.append(_problem(frame, "start", "wished_start", t("invalid_month", frame.lang)))
+            else:
+                start = parsed
+        if not problems and des is not None and values["specialty"] and values["region"]:
+            try:
+                profile = ES.Profile(specialty=values["specialty"], regions=[values["region"]], des_completed_on=des,
+                                     thesis_defended=bool(_yes_no(values["thesis_defended"])), start=start,
+                                     ordre_registered=_yes_no(values["ordre_registered"]))
+                answer = eligibility.answer(session, profile)
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                name = str(error["loc"][0]) if error["loc"] else "specialty"
+                name = "region" if name == "regions" else name
+                problems.append(_problem(frame, name, name if name in TEXT else None,
+                                         validation_message(error)))
+            except ApiError as exc:
+                name = exc.errors[0].field if exc.errors else "specialty"
+                name = "region" if name.startswith("regions") else name
+                label = {"start": "wished_start"}.get(name, name)
+                problems.append(_problem(frame, name, label if label in TEXT else None, exc))
+    groups = []
+    for verdict in VERDICTS:
+        items = [a for a in (answer.schemes if answer else []) if a.verdict == verdict]
+        groups.append({"verdict": verdict, "items": [_eligibility_card(frame, a) for a in items]})
+    start_value = values["start"] or default_start.strftime("%Y-%m")
+    return Page("eligibility.html", {
+        "title": t("eligibility_title", frame.lang),
+        "values": {**values, "start": start_value[:7]},
+        "problems": problems,
+        "invalid": {p.field for p in problems},
+        "answer": answer,
+        "groups": groups,
+        "regions": [{"code": r.code, "name": r.name} for r in catalogue.list_regions(session)],
+        "specialties": catalogue.list_specialties(session),
+    }, 422 if problems else 200)
+
+
+def _eligibility_card(frame: Frame, answer: ES.SchemeAnswer) -> dict[str, Any]:
+    regions = []
+    for region in answer.regions:
+        income = region.income
+        simulate_href = None
+        if income is not None:
+            simulate_href = frame.url("/embed/simulator", scheme=answer.scheme.slug, region=region.region.code,
+                                      start=income.start.strftime("%Y-%m"), months=income.months)
+        regions.append({"r": region, "simulate_href": simulate_href,
+                        "missing": ", ".join(OPTION_LABELS.get(m.option, {}).get(frame.lang, (m.option,))[0]
+                                             for m in income.missing_inputs) if income else ""})
+    return {"a": answer, "href": frame.url(f"/embed/schemes/{answer.scheme.slug}"), "regions": regions}
 
 
 # --- errors -----------------------------------------------------------------------------------------------------------
@@ -569,7 +655,8 @@ def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, s
         f' data-{name}="{attributes[name]}"' for name in SNIPPET_ORDER if name in attributes
     ) + "></script>"
     # Every value in the snippet comes from a closed list or a parsed colour: nothing to escape but we escape anyway.
-    path = {"schemes": "/embed/schemes", "scheme": f"/embed/schemes/{scheme}", "simulator": "/embed/simulator"}[view]
+    path = {"schemes": "/embed/schemes", "scheme": f"/embed/schemes/{scheme}", "simulator": "/embed/simulator",
+            "eligibility": "/embed/eligibility"}[view]
     iframe_params = {k: v for k, v in attributes.items() if k not in ("view",) and not (view == "scheme" and k == "scheme")}
     iframe_src = public_url + path + ("?" + urlencode(iframe_params) if iframe_params else "")
     origin = public_url
@@ -591,5 +678,6 @@ def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, s
         "origin": origin,
         "frame_ancestors": " ".join(frame_ancestors),
         "standalone": [(t("view_schemes", lang), frame.url("/embed/schemes")),
-                       (t("view_simulator", lang), frame.url("/embed/simulator"))],
+                       (t("view_simulator", lang), frame.url("/embed/simulator")),
+                       (t("view_eligibility", lang), frame.url("/embed/eligibility"))],
     })

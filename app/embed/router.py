@@ -181,6 +181,25 @@ def embed_scheme(
     return _respond(request, pages.scheme_page(session, frame, slug, _query(request), today()), frame)
 
 
+@router.get("/embed/eligibility", response_class=HTMLResponse, responses=HTML)
+def embed_eligibility(
+    request: Request,
+    session: SessionDep,
+    specialty: Annotated[str | None, Query(description="Specialty code (see `GET /specialties`).")] = None,
+    region: RegionQuery = None,
+    des_completed_on: Annotated[str | None, Query(description="Day the DES was or will be obtained, YYYY-MM-DD.")] = None,
+    thesis_defended: Annotated[str | None, Query(description="`true` (default) or `false`.")] = None,
+    start: Annotated[str | None, Query(description="Wished start, `YYYY-MM` (default: the next 1 May or 1 November).")] = None,
+    ordre_registered: Annotated[str | None, Query(description="`true`, `false`, or absent (not said).")] = None,
+    lang: LangQuery = None,
+    color: ColorQuery = None,
+) -> HTMLResponse:
+    """Which posts can I apply for: a short form and the schemes grouped by verdict, with reasons, deadlines and
+    income (server-rendered: works without JavaScript; pre-filled from the URL)."""
+    frame = _frame(lang, color)
+    return _respond(request, pages.eligibility_page(session, frame, _query(request)), frame)
+
+
 def embed_simulator(
     request: Request,
     session: SessionDep,

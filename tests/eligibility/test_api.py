@@ -1,7 +1,7 @@
 """Real profiles through `POST /eligibility` and `GET /eligibility`: verdicts, reasons with their sources, deadlines,
 income as the simulation computes it, and clear 422s.
 
-Dates are relative to today (in France), as a doctor asks: « I finished my DES last month, I start in spring ».
+Dates are relative to today (in France), as a doctor asks (tests/eligibility/profiles.py).
 """
 
 from __future__ import annotations
@@ -13,16 +13,8 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from app.catalogue.history import today
 from app.simulation.engine import add_months
-
-TODAY = today()
-LAST_MONTH = add_months(TODAY.replace(day=1), -1)
-START = next(d for d in (add_months(TODAY.replace(day=1), n) for n in range(2, 14)) if d.month in (5, 11))
-GP = {"specialty": "medecine-generale", "regions": ["32"], "des_completed_on": LAST_MONTH.isoformat(),
-      "thesis_defended": True, "start": START.isoformat(), "ordre_registered": True}
-CARDIO = {"specialty": "medecine-cardiovasculaire", "regions": ["32"], "des_completed_on": LAST_MONTH.isoformat(),
-          "thesis_defended": True, "start": START.isoformat()}
+from tests.eligibility.profiles import CARDIO, GP, START, TODAY, LAST_MONTH
 
 
 def ask(client: TestClient, profile: dict[str, Any], **headers: str) -> dict[str, Any]:

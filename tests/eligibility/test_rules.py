@@ -184,3 +184,19 @@ def test_every_figure_of_a_criterion_is_in_the_sentence_it_cites() -> None:
                 assert any("Normandie" in s.get("quote", "") or "normands" in s.get("quote", "")
                            for s in rule.sources) == (c.region == "28"), scheme.slug
     assert checked == 3
+
+
+def test_a_criterion_is_checked_when_a_record_is_read() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    source = [{"doc": "hdf-mg-2023", "quote": "Pour être recrutés, les CCU-MG doivent également avoir soutenu leur thèse."}]
+    ok = I.RuleIn.model_validate({"kind": "eligibility", "text": "Avoir soutenu sa thèse.",
+                                  "criterion": {"test": "thesis"}, "sources": source})
+    assert isinstance(ok.criterion, I.ThesisCriterion)
+    for bad in ({"kind": "mission", "criterion": {"test": "thesis"}},  # a criterion only on an eligibility rule
+                {"kind": "eligibility", "criterion": {"test": "age_below", "years": 35}},  # no such test
+                {"kind": "eligibility", "criterion": {"test": "years_after", "since": "des", "years": 5, "up_to": 4}},
+                {"kind": "eligibility", "criterion": {"test": "specialty", "codes": []}}):
+        with pytest.raises(ValidationError):
+            I.RuleIn.model_validate({"text": "Une règle.", "sources": source, **bad})

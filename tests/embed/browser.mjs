@@ -4,8 +4,8 @@
 //   node browser.mjs '{"chromium": "/usr/bin/chromium", "app": "http://127.0.0.1:P", "host": "http://localhost:Q",
 //                      "artifacts": "/abs/test-artifacts/embed"}'
 //
-// The host pages (served by the test from another origin) are host-schemes.html, host-simulator.html and
-// host-both.html; each holds the snippet copied from the app's /embed guide.
+// The host pages (served by the test from another origin) are host-schemes.html, host-simulator.html,
+// host-both.html and host-eligibility.html; each holds the snippet copied from the app's /embed guide.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -39,7 +39,9 @@ async function heights(handle, frame) {
       scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth,
     }));
     const now = { outer, inner, ...scroll };
-    if (last && Math.abs(outer - inner) <= 1 && JSON.stringify(now) === JSON.stringify(last)) return now;
+    // Settled: the frame's own viewport has caught up with the iframe's new height (it lags a resize by a frame).
+    const caughtUp = Math.abs(scroll.clientHeight - outer) <= 1;
+    if (last && caughtUp && Math.abs(outer - inner) <= 1 && JSON.stringify(now) === JSON.stringify(last)) return now;
     last = now;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -97,6 +99,18 @@ async function tableRows(frame) {
 
 async function totals(frame) {
   return frame.$$eval("dl.totals div", (items) => items.map((item) => ({
+    label: item.querySelector("dt").textContent.trim(), shown: item.querySelector("dd").textContent.trim(),
+  })));
+}
+
+// The eligibility page's cards by verdict: { eligible: [slugs], unknown: [...], not_eligible: [...] }.
+async function verdictGroups(target) {
+  return target.$$eval("section.verdict", (sections) => Object.fromEntries(sections.map((section) => [
+    section.dataset.verdict, [...section.querySelectorAll("li.card")].map((card) => card.dataset.slug)])));
+}
+
+async function cardFacts(target, slug) {
+  return target.$$eval(`li.card[data-slug="${slug}"] dl.facts div`, (items) => items.map((item) => ({
     label: item.querySelector("dt").textContent.trim(), shown: item.querySelector("dd").textContent.trim(),
   })));
 }
@@ -217,6 +231,26 @@ try {
   await axe("guide", page);
   await shot(page, "guide");
 
+  // 6b. Eligibility, pre-filled by the snippet (a GP who obtained the DES last month), then changed in the form.
+  await page.goto(`${config.host}/host-eligibility.html`);
+  ({ handle, frame } = await frameOf(page, "/embed/eligibility"));
+  await frame.waitForSelector("section.verdict");
+  out.eligibility = {
+    src: await handle.getAttribute("src"),
+    title: await handle.getAttribute("title"),
+    groups: await verdictGroups(frame),
+    reasons: await frame.$$eval("li.reason", (items) => items.length),
+    sources: await frame.$$eval("ul.sources li", (items) => items.length),
+    facts: await cardFacts(frame, "ccu-mg"),
+    heights: await heights(handle, frame),
+  };
+  await axe("eligibility", frame);
+  await shot(page, "eligibility");
+  await frame.selectOption("#e-specialty", "medecine-cardiovasculaire");
+  await Promise.all([frame.waitForNavigation(), frame.click("form#eligibility button[type=submit]")]);
+  await frame.waitForSelector("section.verdict");
+  out.eligibility.cardio = { url: frame.url(), groups: await verdictGroups(frame), heights: await heights(handle, frame) };
+
   // 7. Without JavaScript: the list, a scheme and the simulator still work (server-rendered HTML, GET forms).
   const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 800, height: 600 } });
   const plain = await noJs.newPage();
@@ -228,6 +262,16 @@ try {
   await plain.fill("#s-months", "6");
   await Promise.all([plain.waitForNavigation(), plain.click("form.simulator button[type=submit]")]);
   out.noJs.simulatorRows = await plain.$$eval("table.months tbody tr", (rows) => rows.length);
+  await plain.goto(`${config.app}/embed/eligibility?lang=en`);
+  await plain.selectOption("#e-specialty", "medecine-generale");
+  await plain.selectOption("#e-region", "32");
+  await plain.fill("#e-des", config.eligibility.des);
+  await plain.selectOption("#e-ordre", "true");
+  await Promise.all([plain.waitForNavigation(), plain.click("form#eligibility button[type=submit]")]);
+  out.noJs.eligibility = {
+    groups: await verdictGroups(plain),
+    headings: await plain.$$eval("section.verdict h2", (items) => items.map((h) => h.textContent.trim())),
+  };
   await noJs.close();
 } finally {
   await browser.close();

@@ -34,7 +34,9 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
+from app.catalogue.history import today
 from app.config import PROJECT_ROOT
+from tests.eligibility.profiles import LAST_MONTH
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "embed"
@@ -139,7 +141,11 @@ def host_url(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     schemes = _snippet(app_url, view="schemes", audience="mg", region="32", color=HOST_COLOR)
     simulator = _add_data(_snippet(app_url, view="simulator", scheme="ccu-ah", region="32", color=HOST_COLOR),
                           start="2024-11", months="24")
+    eligibility = _add_data(_snippet(app_url, view="eligibility", region="32", color=HOST_COLOR),
+                            **{"specialty": "medecine-generale", "des-completed-on": LAST_MONTH.isoformat(),
+                               "thesis-defended": "true", "ordre-registered": "true"})
     pages = {
+        "host-eligibility.html": ("Éligibilité", eligibility),
         "host-schemes.html": ("Post-internat", schemes),
         "host-simulator.html": ("Simulateur", simulator),
         "host-both.html": ("Les deux", schemes + "\n<p>Entre les deux cadres.</p>\n" + simulator),
@@ -168,7 +174,8 @@ def seen(app_url: str, host_url: str) -> dict[str, Any]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
-    config = {"chromium": CHROMIUM, "app": app_url, "host": host_url, "artifacts": str(ARTIFACTS)}
+    config = {"chromium": CHROMIUM, "app": app_url, "host": host_url, "artifacts": str(ARTIFACTS),
+              "eligibility": {"des": LAST_MONTH.isoformat()}}
     run = subprocess.run(["node", str(HERE / "browser.mjs"), json.dumps(config)], capture_output=True, text=True,
                          timeout=300, cwd=HERE)
     assert run.returncode == 0, f"browser.mjs failed:\n{run.stderr[-4000:]}"
@@ -272,7 +279,7 @@ def test_keyboard_reaches_the_controls_with_a_visible_focus(seen: dict[str, Any]
 
 
 def test_no_serious_accessibility_violation(seen: dict[str, Any]) -> None:
-    assert set(seen["axe"]) == {"schemes", "scheme", "simulator", "simulator-error", "guide"}
+    assert set(seen["axe"]) == {"schemes", "scheme", "simulator", "simulator-error", "guide", "eligibility"}
     for page, rules in seen["axeRules"].items():
         assert rules["passes"] >= 15, f"axe checked too little on {page}: {rules}"
     serious = {page: [v for v in found if v["impact"] in ("serious", "critical")] for page, found in seen["axe"].items()}
@@ -293,8 +300,46 @@ def test_pages_work_without_javascript(seen: dict[str, Any]) -> None:
     assert seen["noJs"]["simulatorRows"] == 6
 
 
+def test_eligibility_view_groups_the_schemes_by_verdict_with_reasons_and_income(
+    seen: dict[str, Any], app_url: str
+) -> None:
+    eligibility = seen["eligibility"]
+    assert eligibility["title"] == "À quels postes de post-internat puis-je candidater ?"
+    assert "des_completed_on=" + LAST_MONTH.isoformat() in eligibility["src"]
+    assert {"ccu-mg", "aumg", "mg-400"} <= set(eligibility["groups"]["eligible"])
+    assert "ccu-ah" in eligibility["groups"]["not_eligible"]
+    assert eligibility["reasons"] >= 10 and eligibility["sources"] >= eligibility["reasons"]
+    _fitted(eligibility["heights"])
+    # The income shown is the API's: the same profile (the page starts at the next intake) through POST /eligibility.
+    profile = {"specialty": "medecine-generale", "regions": ["32"], "des_completed_on": LAST_MONTH.isoformat(),
+               "thesis_defended": True, "ordre_registered": True, "start": _next_intake() + "-01"}
+    answer = httpx.post(f"{app_url}/eligibility", json=profile).json()
+    (ccu,) = [s for s in answer["schemes"] if s["scheme"]["slug"] == "ccu-mg"]
+    income = ccu["regions"][0]["income"]
+    shown = {fact["label"]: fact["shown"] for fact in eligibility["facts"]}
+    assert _euros(shown["Premier mois net"]) == Decimal(str(income["first_month_net"]))
+    assert _euros(shown[f"Total net sur {income['months']} mois"]) == Decimal(str(income["contract_total_net"]))
+    cardio = eligibility["cardio"]
+    assert "specialty=medecine-cardiovasculaire" in cardio["url"]
+    assert {"ccu-mg", "mg-400"} <= set(cardio["groups"]["not_eligible"])
+    assert "ccu-ah" in cardio["groups"].get("eligible", []) + cardio["groups"].get("unknown", [])
+    _fitted(cardio["heights"])
+
+
+def _next_intake() -> str:
+    from app.embed.pages import next_intake
+
+    return next_intake(today()).strftime("%Y-%m")
+
+
+def test_eligibility_works_without_javascript_in_english(seen: dict[str, Any]) -> None:
+    plain = seen["noJs"]["eligibility"]
+    assert {"ccu-mg", "aumg", "mg-400"} <= set(plain["groups"]["eligible"])
+    assert plain["headings"][0].startswith("Eligible (")
+
+
 def test_a_screenshot_of_each_view_is_kept(seen: dict[str, Any]) -> None:
     names = sorted(Path(path).name for path in seen["screenshots"])
-    assert names == ["guide.png", "scheme.png", "schemes.png", "simulator.png"]
+    assert names == ["eligibility.png", "guide.png", "scheme.png", "schemes.png", "simulator.png"]
     for path in seen["screenshots"]:
         assert Path(path).stat().st_size > 10_000, path

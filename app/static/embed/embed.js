@@ -1,6 +1,6 @@
 /* Post-internat: one line on the host page inserts our iframe, fitted to its content.
    <script src="https://HOST/embed.js" data-view="schemes" data-audience="mg" data-region="32" data-color="#005ea5"></script>
-   data-view: schemes | scheme (with data-scheme) | simulator. Every other data-* (lang, color, filters, simulator
+   data-view: schemes | scheme (with data-scheme) | simulator | eligibility. Every other data-* (lang, color, filters, simulator
    values) is passed on to the frame, which validates it. No dependency, no cookie, no inline style or eval. */
 (function () {
   "use strict";
@@ -10,6 +10,7 @@
   var origin = new URL(script.src, location.href).origin;
   var view = data.view || "schemes";
   var path = view === "simulator" ? "/embed/simulator"
+    : view === "eligibility" ? "/embed/eligibility"
     : view === "scheme" && data.scheme ? "/embed/schemes/" + encodeURIComponent(data.scheme)
     : "/embed/schemes";
   var url = new URL(path, origin);
@@ -23,6 +24,7 @@
   frame.src = url.href;
   frame.title = data.title || (view === "simulator"
     ? (en ? "Post-internship income simulator" : "Simulateur de revenu post-internat")
+    : view === "eligibility" ? (en ? "Which post-internship posts can I apply for?" : "À quels postes de post-internat puis-je candidater ?")
     : (en ? "Post-internship schemes" : "Dispositifs de post-internat"));
   frame.setAttribute("scrolling", "no");
   frame.style.width = "100%";
