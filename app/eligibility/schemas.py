@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from app.catalogue import schemas as CS
 from app.catalogue.inputs import IsoDate
@@ -32,11 +32,12 @@ class Profile(BaseModel):
                                "`GET /regions`), one or more.", examples=[["32"]])
     des_completed_on: IsoDate = Field(description="Day the DES was (or is expected to be) obtained, YYYY-MM-DD.",
                                       examples=["2026-11-01"])
-    thesis_defended: bool = Field(description="Thesis (thèse d'exercice) defended by the start.")
+    # A JSON body says true or false (never 0, 1 or "yes"); the query twin reads the usual spellings.
+    thesis_defended: StrictBool = Field(description="Thesis (thèse d'exercice) defended by the start.")
     start: IsoDate = Field(description="Wished start of the post, YYYY-MM-DD. The income is simulated from the first "
                            "day of a month on or after it (contracts start on the 1st).", examples=["2027-05-01"])
-    research_master: bool | None = Field(default=None, description="A research track with at least a Master 1.")
-    ordre_registered: bool | None = Field(default=None, description="Registered with the Ordre des médecins.")
+    research_master: StrictBool | None = Field(default=None, description="A research track with at least a Master 1.")
+    ordre_registered: StrictBool | None = Field(default=None, description="Registered with the Ordre des médecins.")
     internship_region: str | None = Field(default=None, pattern=r"^\d{2}$", description="INSEE code of the region "
                                           "where the internship was done (some regional offers are for its "
                                           "residents).", examples=["28"])
@@ -45,6 +46,9 @@ class Profile(BaseModel):
 class ProfileQuery(Profile):
     """The same profile as query parameters, for a shareable link (`regions` repeated or comma-separated)."""
 
+    thesis_defended: bool = Field(description="Thesis (thèse d'exercice) defended by the start: `true` or `false`.")
+    research_master: bool | None = Field(default=None, description="A research track with at least a Master 1.")
+    ordre_registered: bool | None = Field(default=None, description="Registered with the Ordre des médecins.")
     lang: Literal["fr", "en"] | None = Field(default=None, description="`fr` (default) or `en`.")
 
     @field_validator("regions", mode="before")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -20,13 +21,18 @@ from app.messages import render
 from app.models import Region, Scheme, SchemeRegion, SchemeRule, SchemeSpecialty, SourceDocument, Specialty
 from app.money import round_cents
 from app.simulation import service as simulation
-from app.simulation.engine import PROJECTION_MONTHS, add_months
+from app.simulation.engine import PROJECTION_MONTHS, Result, add_months
 from app.simulation.repository import catalogue_data
 from app.simulation.schemas import SimulationRequest
 from app.text import is_public_id
 
 ZERO = Decimal("0")
 LOCATION = "body"
+# The simulations behind the estimates, by catalogue version and contract: a pure function of both, and most
+# profiles share a few starts (1 May, 1 November). Bounded; a write changes the version, so the key.
+RESULTS_KEPT = 512
+_results: OrderedDict[tuple[Any, ...], Result] = OrderedDict()
+_lock = threading.Lock()
 
 
 def _problem(field: str, message: M, allowed: list[str] | None = None) -> ApiError:
@@ -111,10 +117,18 @@ def _income(session: Session, scheme: Scheme, region: str, start: dt.date) -> tu
     if scheme.duration_max_months is not None:
         months = min(months, scheme.duration_max_months)
     request = SimulationRequest(scheme=scheme.slug, region=region, start=first, months=months)
-    try:
-        result = simulation.run(session, request)
-    except ApiError as error:
-        return None, error.detail
+    key = (catalogue_data(session).key, scheme.slug, region, first, months)
+    with _lock:
+        result = _results.get(key)
+    if result is None:
+        try:
+            result = simulation.run(session, request)
+        except ApiError as error:
+            return None, error.detail
+        with _lock:
+            _results[key] = result
+            while len(_results) > RESULTS_KEPT:
+                _results.popitem(last=False)
     nets = [m.net for m in result.months]
     total = sum(nets, ZERO)
     return S.IncomeEstimate(
@@ -126,8 +140,8 @@ def _income(session: Session, scheme: Scheme, region: str, start: dt.date) -> tu
     ), None
 
 
-def _next(events: list[Any], kind: str, on_or_after: dt.date) -> Any:
-    dated = [e for e in events if e.kind == kind and (e.next_date or e.date) >= on_or_after]
+def _next(events: list[Any], slug: str, kind: str, on_or_after: dt.date) -> Any:
+    dated = [e for e in events if e.kind == kind and slug in e.schemes and (e.next_date or e.date) >= on_or_after]
     return min(dated, key=lambda e: (e.next_date or e.date, e.id), default=None)
 
 
@@ -149,7 +163,9 @@ def answer(session: Session, profile: S.Profile) -> S.EligibilityAnswer:
     schemes = session.exec(select(Scheme).where(in_force(Scheme, day), col(Scheme.slug).in_(list(offered)))).all()
     ids = [s.id for s in schemes]
     rules: dict[int, list[SchemeRule]] = defaultdict(list)
-    for rule in session.exec(select(SchemeRule).where(col(SchemeRule.scheme_id).in_(ids))
+    # Only the rules the evaluation reads (app/eligibility/rules.py): who may apply, and a scheme's status.
+    for rule in session.exec(select(SchemeRule).where(col(SchemeRule.scheme_id).in_(ids),
+                                                      col(SchemeRule.kind).in_(("eligibility", "status")))
                              .order_by(col(SchemeRule.position))).all():
         rules[rule.scheme_id].append(rule)
     links: dict[int, list[SchemeSpecialty]] = defaultdict(list)
@@ -157,6 +173,11 @@ def answer(session: Session, profile: S.Profile) -> S.EligibilityAnswer:
         links[link.scheme_id].append(link)
     docs = catalogue._sources(session)
     regions = catalogue._regions(session)
+
+    # The calendar of each region asked, read twice: from today (deadlines) and from the wished start (posts).
+    deadlines_in = {code: catalogue._events(session, docs, regions, day, region=code, start=day) for code in asked}
+    posts_in = {code: catalogue._events(session, docs, regions, day, region=code, start=profile.start)
+                for code in asked}
 
     out: list[S.SchemeAnswer] = []
     for scheme in schemes:
@@ -167,11 +188,8 @@ def answer(session: Session, profile: S.Profile) -> S.EligibilityAnswer:
         for code, evaluation in per_region:
             deadline = start_of_post = income = note = None
             if evaluation.verdict != "not_eligible":
-                events = catalogue._events(session, docs, regions, day, region=code, scheme=scheme.slug, start=day)
-                deadline = _next(events, "application_deadline", day)
-                later = catalogue._events(session, docs, regions, day, region=code, scheme=scheme.slug,
-                                          start=profile.start)
-                start_of_post = _next(later, "start_of_post", profile.start)
+                deadline = _next(deadlines_in[code], scheme.slug, "application_deadline", day)
+                start_of_post = _next(posts_in[code], scheme.slug, "start_of_post", profile.start)
                 income, note = _income(session, scheme, code, profile.start)
             answers.append(S.RegionAnswer(
                 region=catalogue._region_ref(regions[code]), verdict=evaluation.verdict,

@@ -250,6 +250,21 @@ try {
   await Promise.all([frame.waitForNavigation(), frame.click("form#eligibility button[type=submit]")]);
   await frame.waitForSelector("section.verdict");
   out.eligibility.cardio = { url: frame.url(), groups: await verdictGroups(frame), heights: await heights(handle, frame) };
+  // The same GP five years after the DES, then without a thesis.
+  await frame.selectOption("#e-specialty", "medecine-generale");
+  await frame.fill("#e-des", config.eligibility.fiveYearsBefore);
+  await Promise.all([frame.waitForNavigation(), frame.click("form#eligibility button[type=submit]")]);
+  await frame.waitForSelector("section.verdict");
+  out.eligibility.late = {
+    groups: await verdictGroups(frame),
+    ccuReasons: await frame.$$eval('li.card[data-slug="ccu-mg"] li.reason', (items) => items.map((li) => ({
+      met: li.className, quotes: [...li.querySelectorAll("q")].map((q) => q.textContent)}))),
+  };
+  await frame.fill("#e-des", config.eligibility.des);
+  await frame.selectOption("#e-thesis", "false");
+  await Promise.all([frame.waitForNavigation(), frame.click("form#eligibility button[type=submit]")]);
+  await frame.waitForSelector("section.verdict");
+  out.eligibility.noThesis = { groups: await verdictGroups(frame) };
 
   // 7. Without JavaScript: the list, a scheme and the simulator still work (server-rendered HTML, GET forms).
   const noJs = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 800, height: 600 } });

@@ -36,6 +36,7 @@ from sqlalchemy.engine import Engine
 
 from app.catalogue.history import today
 from app.config import PROJECT_ROOT
+from app.simulation.engine import add_months
 from tests.eligibility.profiles import LAST_MONTH
 
 HERE = Path(__file__).resolve().parent
@@ -175,7 +176,7 @@ def seen(app_url: str, host_url: str) -> dict[str, Any]:
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
     config = {"chromium": CHROMIUM, "app": app_url, "host": host_url, "artifacts": str(ARTIFACTS),
-              "eligibility": {"des": LAST_MONTH.isoformat()}}
+              "eligibility": {"des": LAST_MONTH.isoformat(), "fiveYearsBefore": add_months(LAST_MONTH, -60).isoformat()}}
     run = subprocess.run(["node", str(HERE / "browser.mjs"), json.dumps(config)], capture_output=True, text=True,
                          timeout=300, cwd=HERE)
     assert run.returncode == 0, f"browser.mjs failed:\n{run.stderr[-4000:]}"
@@ -324,6 +325,11 @@ def test_eligibility_view_groups_the_schemes_by_verdict_with_reasons_and_income(
     assert {"ccu-mg", "mg-400"} <= set(cardio["groups"]["not_eligible"])
     assert "ccu-ah" in cardio["groups"].get("eligible", []) + cardio["groups"].get("unknown", [])
     _fitted(cardio["heights"])
+    late = eligibility["late"]  # five years after the DES: past CCU-MG's three years, with the sentence quoted
+    assert "ccu-mg" in late["groups"]["not_eligible"] and "mg-400" in late["groups"]["eligible"]
+    (rule,) = [r for r in late["ccuReasons"] if "reason-no" in r["met"]]
+    assert any("dans un délai de trois années suivant l'obtention de leur DES" in q for q in rule["quotes"])
+    assert {"ccu-mg", "mg-400"} <= set(eligibility["noThesis"]["groups"]["not_eligible"])
 
 
 def _next_intake() -> str:
