@@ -25,6 +25,7 @@ from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health, Readiness
 from app.embed.router import error_page as embed_error_page
 from app.embed.router import router as embed_router
+from app.opendata.router import router as opendata_router
 from app.records.router import router as records_router
 from app.simulation.router import router as simulation_router
 from app.config import PROJECT_ROOT, Settings, get_settings
@@ -51,6 +52,8 @@ TAGS = [
     {"name": "calendar", "description": "When to apply: JSON or iCalendar."},
     {"name": "simulation", "description": "Net monthly income over a contract, month by month, explained."},
     {"name": "embed", "description": "HTML pages and a script for embedding the schemes and the simulator in other sites."},
+    {"name": "open data", "description": "The catalogue as a Frictionless Data Package of CSV files (Licence Ouverte "
+     "2.0), and the feed of its changes (JSON and Atom)."},
     {"name": "service", "description": "Service status."},
 ]
 
@@ -127,6 +130,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(simulation_router)
     app.include_router(embed_router)
     app.include_router(records_router)
+    app.include_router(opendata_router)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:
