@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, Literal
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.catalogue.service import _check_region_filter
@@ -25,6 +26,7 @@ ChangeKind = Literal["created", "new_version", "retired", "verified", "imported"
 KINDS: dict[str, ChangeKind] = {
     "create": "created", "update": "new_version", "retire": "retired", "verify": "verified", "import": "imported",
 }
+RECORD_ACTIONS = [action for action in KINDS if action != "import"]
 WHAT = {
     "schemes": "Dispositif", "availability": "Offre régionale", "pay-components": "Montant", "contacts": "Contact",
     "calendar": "Événement du calendrier", "pay-parameters": "Paramètre de paie",
@@ -82,9 +84,8 @@ def _added(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> dict[st
     return new[-1] if new else None
 
 
-def summary(entry: AuditEntry) -> tuple[str, dict[str, Any] | None, dt.date | None]:
+def summary(entry: AuditEntry, before: list[dict[str, Any]]) -> tuple[str, dict[str, Any] | None, dt.date | None]:
     """The French summary of a change, the version it is about, and the day it takes effect."""
-    before: list[dict[str, Any]] = entry.before if isinstance(entry.before, list) else []
     after: list[dict[str, Any]] = entry.after if isinstance(entry.after, list) else []
     kind = KINDS.get(entry.action)
     if kind == "imported":
@@ -161,12 +162,20 @@ def list_changes(
     for slug, code in session.exec(select(SchemeRegion.scheme_slug, SchemeRegion.region_code)).all():
         offered[slug].add(code)
     docs = {d.key: d for d in session.exec(select(SourceDocument)).all()}
+    # An import's `before` is the whole catalogue it replaced: never loaded here, the feed does not need it.
     entries = session.exec(
-        select(AuditEntry).where(col(AuditEntry.action).in_(list(KINDS))).order_by(col(AuditEntry.id).desc())
+        select(AuditEntry).options(defer(AuditEntry.before))  # type: ignore[arg-type]
+        .where(col(AuditEntry.action).in_(list(KINDS))).order_by(col(AuditEntry.id).desc())
     ).all()
+    befores: dict[int, list[dict[str, Any]]] = {
+        audit_id: before for audit_id, before in session.exec(
+            select(AuditEntry.id, AuditEntry.before).where(col(AuditEntry.action).in_(RECORD_ACTIONS))
+        ).all() if isinstance(before, list)
+    }
     changes: list[Change] = []
     for entry in entries:
-        versions = [v for side in (entry.before, entry.after) if isinstance(side, list) for v in side]
+        before = befores.get(entry.id or 0, [])
+        versions = [*before, *(entry.after if isinstance(entry.after, list) else [])]
         schemes = _schemes_of(entry.entity, entry.record_key, versions)
         regions = _regions_of(versions) or {r for s in schemes for r in offered[s]}
         imported = entry.action == "import"  # may touch anything: shown under every filter
@@ -174,12 +183,13 @@ def list_changes(
             continue
         if region is not None and not imported and region not in regions:
             continue
-        changes.append(_change(entry, schemes, regions, docs))
+        changes.append(_change(entry, before, schemes, regions, docs))
     return ChangePage(items=changes[offset:offset + limit], total=len(changes), limit=limit, offset=offset)
 
 
-def _change(entry: AuditEntry, schemes: set[str], regions: set[str], docs: dict[str, SourceDocument]) -> Change:
-    text, record, effective = summary(entry)
+def _change(entry: AuditEntry, before: list[dict[str, Any]], schemes: set[str], regions: set[str],
+            docs: dict[str, SourceDocument]) -> Change:
+    text, record, effective = summary(entry, before)
     at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)  # SQLite gives it back naive
     key = entry.record_key
     cited = list(dict.fromkeys(_docs(record))) if record else []
