@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -15,6 +16,7 @@ from frictionless import validate
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.embed.i18n import date_label
 from app.opendata.package import TABLE_NAMES, write_package
 
 AS_OF = "2024-06-30"
@@ -165,3 +167,16 @@ def test_bad_input_is_a_problem(client: TestClient, path: str, status: int, fiel
     assert english.json()["errors"][0]["message"] != french.json()["errors"][0]["message"]
     if status == 404:
         assert "schemes" in french.json()["errors"][0]["allowed"]
+
+
+@pytest.mark.parametrize("path", ["/embed/schemes", "/embed/schemes/ccu-mg", "/embed/simulator", "/embed",
+                                  "/embed/schemes/nothing"])
+def test_embed_pages_carry_the_attribution(client: TestClient, path: str) -> None:
+    """Licence Ouverte's attribution on every embedded page: the licence, the source and the date of last update."""
+    version = client.get("/opendata/datapackage.json").json()["version"]
+    day = date_label(dt.date.fromisoformat(version), "fr")
+    page = client.get(path).text
+    assert f"Licence Ouverte 2.0 (etalab-2.0) — Post-internat API, catalogue mis à jour le {day}." in page
+    assert 'href="/opendata/datapackage.json"' in page
+    english = client.get(path + ("&" if "?" in path else "?") + "lang=en").text
+    assert "catalogue updated on" in english
