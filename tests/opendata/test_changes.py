@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
 from app.migrate import upgrade
+from app.opendata.changes import french_date
 from app.seed.loader import load_seed
 from tests.conftest import SEED_DIR
 
@@ -145,3 +147,35 @@ def test_bad_filters_are_problems_naming_the_field(api: tuple[TestClient, dict[s
     english = client.get(f"/changes?{query}", headers={"Accept-Language": "en"}).json()
     french = client.get(f"/changes?{query}").json()
     assert english["errors"][0]["message"] != french["errors"][0]["message"]
+
+
+def test_verifications_new_values_and_creations_are_told(api: tuple[TestClient, dict[str, str]]) -> None:
+    client, writer = api
+    read = client.get("/records/schemes/ccu-mg")
+    verified = client.post("/records/schemes/ccu-mg/verify", json={"date": "2026-11-22", "sources": ["hdf-mg-2023"]},
+                           headers={**writer, "If-Match": read.headers["etag"]})
+    assert verified.status_code == 200, verified.text
+    # The seed's latest PMSS value, recorded again from 1 July 2026: a test of the feed, not a revaluation.
+    read = client.get("/records/pay-parameters/pmss")
+    last = read.json()["versions"][0]["values"][-1]
+    value = {k: v for k, v in last.items() if k != "valid_to"} | {"valid_from": "2026-07-01"}
+    added = client.post("/records/pay-parameters/pmss/values", json=value,
+                        headers={**writer, "If-Match": read.headers["etag"]})
+    assert added.status_code == 200, added.text
+    yearly = client.get("/records/calendar/hdf-lille-prise-de-fonction-novembre").json()["versions"][-1]
+    event = {**yearly, "id": "hdf-lille-prise-de-fonction-novembre-2027", "date": "2027-11-01", "recurrence": "none",
+             "label": "Subdivision de Lille : prise de fonction en novembre 2027"}
+    assert client.post("/records/calendar", json=event, headers=writer).status_code == 201
+
+    created, parameter, verification = client.get("/changes").json()["items"]
+    assert (verification["kind"], verification["effective"]) == ("verified", "2026-11-22")
+    assert verification["summary"] == "Dispositif « ccu-mg » vérifié sur ses sources le 22 novembre 2026 (hdf-mg-2023)."
+    assert KEY_NAME not in str(verification)  # the scheme records the key's name as `verified.by`: not told here
+    assert parameter["kind"] == "new_version" and parameter["effective"] == "2026-07-01"
+    assert parameter["summary"] == f"Paramètre de paie « pmss » : nouvelle valeur {last['value']} à partir du 1er juillet 2026."
+    assert parameter["links"] == {"record": "/records/pay-parameters/pmss", "catalogue": None}
+    assert created["kind"] == "created" and created["regions"] == ["32"]
+    starts = dt.date.fromisoformat(created["effective"])
+    assert created["summary"] == ("Événement du calendrier « hdf-lille-prise-de-fonction-novembre-2027 » ajouté à partir "
+                                  f"du {french_date(starts)}.")
+    assert created["links"]["catalogue"] == "/calendar?region=32"
