@@ -7,7 +7,7 @@ PORT   ?= 8000
 LOG_LEVEL ?= info
 export HOST PORT LOG_LEVEL
 
-.PHONY: run test install install-test migrate seed openapi openapi-check lock vendor clean bench
+.PHONY: run test install install-test migrate seed openapi openapi-check lock vendor clean bench opendata
 
 # Every line on stderr in LOG_FORMAT (uvicorn's too, through app/log_config.json); the app writes its own access lines.
 run: seed ## Serve the API with the seeded catalogue on http://$(HOST):$(PORT)
@@ -46,6 +46,10 @@ migrate: install ## Apply the Alembic migrations to DATABASE_URL
 
 seed: migrate ## Validate seed/*.yaml and load it into an empty catalogue (never over changes made through the API)
 	$(BIN)/python -m app.seed --if-empty
+
+OPENDATA_DIR ?= data/opendata
+opendata: seed ## Write the data package (datapackage.json and one CSV per table) to $(OPENDATA_DIR), for data.gouv.fr
+	$(BIN)/python -m app.opendata $(OPENDATA_DIR) $(if $(AS_OF),--as-of $(AS_OF))
 
 bench: install ## Benchmark one worker against a bare ASGI baseline on SQLite and PostgreSQL (docs/benchmarks.md)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -26,6 +26,7 @@ from app.catalogue.schemas import Health, Readiness
 from app.embed.router import error_page as embed_error_page
 from app.eligibility.router import router as eligibility_router
 from app.embed.router import router as embed_router
+from app.opendata.router import router as opendata_router
 from app.records.router import router as records_router
 from app.simulation.router import router as simulation_router
 from app.config import PROJECT_ROOT, Settings, get_settings
@@ -54,6 +55,8 @@ TAGS = [
     {"name": "eligibility", "description": "Which schemes a doctor's profile may take, with reasons, deadlines and "
      "income."},
     {"name": "embed", "description": "HTML pages and a script for embedding the schemes and the simulator in other sites."},
+    {"name": "open data", "description": "The catalogue as a Frictionless Data Package of CSV files (Licence Ouverte "
+     "2.0), and the feed of its changes (JSON and Atom)."},
     {"name": "service", "description": "Service status."},
 ]
 
@@ -131,6 +134,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(eligibility_router)
     app.include_router(embed_router)
     app.include_router(records_router)
+    app.include_router(opendata_router)
 
     @app.get("/health", response_model=Health, tags=["service"])
     def health() -> Health:

@@ -15,13 +15,15 @@ from app.snapshot import Snapshot
 from tests.test_hosts import layer
 
 # An example value for every path parameter of the app, from the seed.
-EXAMPLES = {"slug": "ccu-ah", "code": "28", "key": "ccu-ah", "scheme": "ccu-ah", "region": "32", "audit_id": "1"}
+EXAMPLES = {"slug": "ccu-ah", "code": "28", "key": "ccu-ah", "scheme": "ccu-ah", "region": "32", "audit_id": "1",
+            "name": "regions"}
 KEYS = {"/records/pay-components/{key}": "ccu-mg-salaire-universitaire", "/records/contacts/{key}": "chu-amiens-dam",
         "/records/calendar/{key}": "normandie-2024-courrier", "/records/pay-parameters/{key}": "pmss"}
 QUERIES = {"/simulate": "?scheme=ccu-ah&region=32&start=2027-11-01&months=24", "/calendar": "?region=28"}
 # Not routes of their own: files under /static, and other representations of a route.
 MORE = ["/static/embed/embed.css", "/static/embed/frame.js", "/calendar?region=28&format=ics",
-        "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24&format=csv", "/embed/schemes/nope", "/nope"]
+        "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24&format=csv", "/embed/schemes/nope", "/nope",
+        "/regions/FR-HDF"]
 PER_ANSWER = {"x-request-id", "date"}
 
 

@@ -33,7 +33,8 @@ def test_every_operation_is_described_with_a_stable_id(client: TestClient) -> No
          *(f"{verb}_{kind}_record" for verb in ("read", "change", "create", "retire")
            for kind in ("schemes", "availability", "pay_components", "contacts", "calendar")),
          "read_pay_parameters_record", "create_pay_parameter", "add_pay_parameter_value", "retire_pay_parameter",
-         "verify_scheme", "export_catalogue", "import_catalogue", "list_audit", "get_audit"]
+         "verify_scheme", "export_catalogue", "import_catalogue", "list_audit", "get_audit",
+         "list_changes", "changes_atom", "datapackage", "opendata_csv"]
     )
 
 

@@ -30,6 +30,8 @@ from app.text import Email, FileName, Name, Note, Phone, Quote, Url, clean_strin
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
+# ISO 3166-2:FR code of a region: FR-HDF for a metropolitan region, FR-971 for an overseas one, FR-20R for Corse.
+IsoRegionCode = Annotated[str, StringConstraints(pattern=r"^FR-[0-9A-Z]{2,3}$")]
 # Free-form JSON (a rule's `data`): every string in it follows the text rules of app/text.py.
 FreeForm = Annotated[dict[str, object], AfterValidator(clean_strings)]
 
@@ -202,6 +204,7 @@ class SourceIn(Record):
 class RegionIn(Record):
     code: RegionCode
     name: Name
+    iso_code: IsoRegionCode | None = None
     sources: Sources
 
 

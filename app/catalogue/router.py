@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from app.catalogue import ical, service
 from app.catalogue import schemas as S
@@ -95,13 +96,29 @@ def list_regions(session: SessionDep, as_of: AsOfQuery = None) -> list[S.RegionO
     return service.list_regions(session, as_of=as_of)
 
 
-@router.get("/regions/{code}", response_model=S.RegionDetail, responses=NOT_FOUND, tags=["regions"])
+ISO_REGION = re.compile(r"^FR-[0-9A-Z]{2,3}$", re.IGNORECASE)
+
+
+@router.get(
+    "/regions/{code}",
+    response_model=S.RegionDetail,
+    responses={
+        **NOT_FOUND,
+        301: {"description": "`code` is an ISO 3166-2 code (`FR-HDF`): `Location` is the region's INSEE address "
+              "(`/regions/32`), query kept."},
+    },
+    tags=["regions"],
+)
 def get_region(
+    request: Request,
     session: SessionDep,
-    code: Annotated[str, Path(description="INSEE region code.", examples=["32"])],
+    code: Annotated[str, Path(description="INSEE region code, or its ISO 3166-2 code (redirects).", examples=["32"])],
     as_of: AsOfQuery = None,
-) -> S.RegionDetail:
+) -> S.RegionDetail | Response:
     """One region: the schemes offered there, its contacts and its calendar."""
+    if ISO_REGION.match(code):
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/regions/{service.insee_code_of(session, code)}{query}", status_code=301)
     return service.get_region(session, code=code, as_of=as_of)
 
 

@@ -62,6 +62,8 @@ class RegionRef(Out):
 
 
 class RegionOut(RegionRef):
+    iso_code: str | None = Field(description="ISO 3166-2:FR code (`GET /regions/FR-HDF` redirects to `/regions/32`).",
+                                 examples=["FR-NOR"])
     scheme_count: int = Field(description="Number of schemes documented in this region.", examples=[6])
     sources: list[Citation]
 
@@ -333,6 +335,7 @@ class SchemeDetail(SchemeSummary):
 
 
 class RegionDetail(RegionRef):
+    iso_code: str | None = Field(description="ISO 3166-2:FR code.", examples=["FR-NOR"])
     schemes: list[SchemeSummary]
     contacts: list[ContactOut]
     calendar: list[CalendarEventOut]

@@ -537,9 +537,18 @@ def list_regions(session: Session, *, as_of: dt.date | None = None) -> list[S.Re
         ).all()
     )
     return [
-        S.RegionOut(code=r.code, name=r.name, scheme_count=counts.get(r.code, 0), sources=_cite(r.sources, docs))
+        S.RegionOut(code=r.code, name=r.name, iso_code=r.iso_code, scheme_count=counts.get(r.code, 0), sources=_cite(r.sources, docs))
         for r in session.exec(select(Region).order_by(col(Region.code))).all()
     ]
+
+
+def insee_code_of(session: Session, iso_code: str) -> str:
+    """The INSEE code of the region whose ISO 3166-2 code this is (`FR-HDF` → `32`), or a 404 listing the known ones."""
+    code = session.exec(select(Region.code).where(func.upper(Region.iso_code) == iso_code.upper())).first()
+    if code is None:
+        known = [c for c in session.exec(select(Region.iso_code).order_by(col(Region.iso_code))).all() if c]
+        raise not_found("region with ISO 3166-2 code", iso_code, field="code", allowed=known)
+    return code
 
 
 def get_region(session: Session, *, code: str, as_of: dt.date | None = None) -> S.RegionDetail:
@@ -552,7 +561,7 @@ def get_region(session: Session, *, code: str, as_of: dt.date | None = None) -> 
     regions = _regions(session)
     page = list_schemes(session, region=code, limit=10_000, as_of=day)
     return S.RegionDetail(
-        code=region.code, name=region.name, schemes=page.items,
+        code=region.code, name=region.name, iso_code=region.iso_code, schemes=page.items,
         contacts=_contacts(session, docs, regions, day, region=code),
         calendar=_events(session, docs, regions, day, region=code),
         sources=_cite(region.sources, docs),

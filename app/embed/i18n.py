@@ -78,6 +78,12 @@ TEXT: dict[str, dict[Lang, str]] = {
     "eligibility_count": {"fr": "{n} dispositif(s)", "en": "{n} scheme(s)"},
     "eligibility_none": {"fr": "Aucun dispositif n'est documenté dans cette région.",
                          "en": "No scheme is documented in this region."},
+    # Licence Ouverte 2.0 asks for the source and the date of its last update (the data package says the same).
+    "licence_line": {"fr": "Licence Ouverte 2.0 (etalab-2.0) — Post-internat API, catalogue mis à jour le {date}.",
+                     "en": "Licence Ouverte 2.0 (etalab-2.0) — Post-internat API, catalogue updated on {date}."},
+    "licence_line_undated": {"fr": "Licence Ouverte 2.0 (etalab-2.0) — Post-internat API.",
+                             "en": "Licence Ouverte 2.0 (etalab-2.0) — Post-internat API."},
+    "opendata_link": {"fr": "Données ouvertes", "en": "Open data"},
     # filters
     "filters": {"fr": "Filtrer les dispositifs", "en": "Filter the schemes"},
     "audience": {"fr": "Public", "en": "Who may apply"},

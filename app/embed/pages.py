@@ -32,6 +32,7 @@ from app.embed.colors import Theme
 from app.embed.i18n import TEXT, Lang, date_label, money, month_label, t
 from app.errors import UNEXPECTED, ApiError, FieldProblem, validation_message
 from app.messages import render as render_message
+from app.opendata.package import last_update
 from app.simulation import schemas as SS
 from app.simulation import service as simulation
 from app.simulation.options import OPTION_LABELS
@@ -95,6 +96,12 @@ def _param(value: object) -> str:
 def style_hash(css: str) -> str:
     """The CSP source allowing exactly this inline stylesheet."""
     return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+
+
+def updated_on(session: Session) -> dt.date | None:
+    """The day the catalogue last changed: the footer's attribution (Licence Ouverte: source and date of update)."""
+    stamp = last_update(session)
+    return stamp.date() if stamp else None
 
 
 def render(page: Page, frame: Frame) -> str:
@@ -183,6 +190,7 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
         items.append({"summary": item, "pay": pay, "pay_fr": pay_fr,
                       "href": frame.url(f"/embed/schemes/{item.slug}", **link_params)})
     return Page("schemes.html", {
+        "updated": updated_on(session),
         "title": t("list_title", frame.lang),
         "values": values,
         "problems": problems,
@@ -243,7 +251,7 @@ def scheme_page(session: Session, frame: Frame, slug: str, raw: dict[str, str | 
         gone = exc.status == 410  # retired: the API's own message, which says since when
         return Page("not_found.html", {"title": t("gone_title" if gone else "not_found_title", frame.lang),
                                        "slug": slug[:80], "message": exc.detail if gone else None,
-                                       "back_href": back_href}, 410 if gone else 404)
+                                       "back_href": back_href, "updated": updated_on(session)}, 410 if gone else 404)
     region = back["region"]
     offered = [r.code for r in scheme.regions]
     if region not in offered:
@@ -261,6 +269,7 @@ def scheme_page(session: Session, frame: Frame, slug: str, raw: dict[str, str | 
     selection = [r for r in scheme.rules if r.kind == "selection"]
     sim_region = region or (offered[0] if offered else None)
     return Page("scheme.html", {
+        "updated": updated_on(session),
         "title": scheme.short_name or scheme.name,
         "scheme": scheme,
         "pay": pay,
@@ -616,6 +625,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
             "share_href": frame.url("/embed/simulator", **{**query, "start": f"{start:%Y-%m}"}),
             "scheme_href": frame.url(f"/embed/schemes/{slug}", region=region),
         }
+    context["updated"] = updated_on(session)
     return Page("simulator.html", context, 410 if gone else 422 if problems else 200)
 
 
@@ -661,6 +671,7 @@ def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, s
     iframe_src = public_url + path + ("?" + urlencode(iframe_params) if iframe_params else "")
     origin = public_url
     return Page("guide.html", {
+        "updated": updated_on(session),
         "title": t("guide_title", lang),
         "view": view,
         "views": VIEWS,

@@ -60,6 +60,8 @@ class Region(SQLModel, table=True):
 
     code: str = Field(primary_key=True, max_length=2)
     name: str = Field(sa_type=Text)
+    # ISO 3166-2:FR (FR-HDF…), the identifier international datasets use beside the INSEE code.
+    iso_code: str | None = Field(default=None, max_length=6)
     sources: list[dict[str, Any]] = json_column()
 
 

@@ -62,7 +62,7 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
     seed = Seed()
     if only in (None, "regions"):
         seed.regions = [
-            _make(I.RegionIn, code=r.code, name=r.name, sources=_refs(r.sources))
+            _make(I.RegionIn, code=r.code, name=r.name, iso_code=r.iso_code, sources=_refs(r.sources))
             for r in session.exec(select(Region).order_by(col(Region.code))).all()
         ]
     if only in (None, "sources"):

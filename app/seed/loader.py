@@ -215,6 +215,13 @@ def _check_references(seed: Seed, errors: list[SeedError]) -> None:
             for message, index, key in version_overlaps(rows, id_of):
                 errors.append(SeedError(file, index, key, "valid_from", message))
 
+    # /regions/FR-HDF redirects to the one region with that ISO code: two regions may not share it.
+    iso_codes = Counter(r.iso_code for r in seed.regions if r.iso_code is not None)
+    for i, r in enumerate(seed.regions, 1):
+        if r.iso_code is not None and iso_codes[r.iso_code] > 1:
+            errors.append(SeedError("regions", i, r.code, "iso_code",
+                                    M(f"code ISO 3166-2 « {r.iso_code} » en double",
+                                      f"duplicate ISO 3166-2 code '{r.iso_code}'")))
     for i, s in enumerate(seed.sources, 1):
         check("sources", i, s.id, "region", s.region, regions, "region")
     for i, scheme in enumerate(seed.schemes, 1):
@@ -421,7 +428,9 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
     sync = _Sync(session, report)
     region_names = {r.code: r.name for r in seed.regions}
 
-    sync.table(Region, ("code",), [{"code": r.code, "name": r.name, "sources": _dump(r.sources)} for r in seed.regions])
+    sync.table(Region, ("code",), [
+        {"code": r.code, "name": r.name, "iso_code": r.iso_code, "sources": _dump(r.sources)} for r in seed.regions
+    ])
     sync.table(
         SourceDocument,
         ("key",),
