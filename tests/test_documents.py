@@ -197,3 +197,23 @@ def test_documents_match_the_shared_originals() -> None:
     for name in DOCUMENT_FILES:
         original: Path = SHARED_SEEDS / name
         assert original.read_bytes() == (DOCUMENTS / name).read_bytes(), f"{name} differs from ../shared/seeds"
+
+
+WORDS = {1: "un", 2: "deux", 3: "trois", 4: "quatre", 5: "cinq"}
+
+
+def test_every_figure_of_an_eligibility_criterion_is_in_the_sentence_it_cites(client: TestClient) -> None:
+    """The other way round, for the rules' criteria (what `POST /eligibility` evaluates): a delay is written in its
+    rule's quotes, as a digit or in words, and a regional condition names its region. No figure without a quote."""
+    checked = 0
+    for item in client.get("/schemes?limit=200").json()["items"]:
+        for rule in client.get(f"/schemes/{item['slug']}").json()["rules"]:
+            criterion = rule.get("criterion") or {}
+            quotes = " ".join(s.get("quote") or "" for s in rule["sources"])
+            if criterion.get("test") == "years_after":
+                for n in filter(None, (criterion["years"], criterion.get("up_to"))):
+                    assert str(n) in quotes or f"{WORDS[n]} année" in quotes, (item["slug"], n, quotes)
+                    checked += 1
+            if criterion.get("test") == "trained_in_region":
+                assert ("Normandie" in quotes or "normands" in quotes) == (criterion["region"] == "28"), item["slug"]
+    assert checked == 3

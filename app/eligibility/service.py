@@ -8,6 +8,7 @@ from collections import OrderedDict, defaultdict
 from decimal import Decimal
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlmodel import Session, col, select
 
 from app.catalogue import inputs as I
@@ -87,12 +88,12 @@ def _refs(stored: list[dict[str, Any]] | None) -> R.Refs:
     return tuple(stored or ())
 
 
+_CRITERION: TypeAdapter[I.Criterion] = TypeAdapter(I.Criterion)
+
+
 def _criterion(stored: dict[str, Any] | None) -> I.Criterion | None:
-    if not stored:
-        return None
-    return I.RuleIn.model_validate(
-        {"kind": "eligibility", "text": "-", "criterion": stored, "sources": [{"doc": "x"}]}
-    ).criterion
+    """The stored criterion as the seed's schema reads it (the loader validated it on the way in)."""
+    return _CRITERION.validate_python(stored) if stored else None
 
 
 def _scheme_rules(scheme: Scheme, rules: list[SchemeRule], links: list[SchemeSpecialty]) -> R.SchemeRules:
