@@ -85,6 +85,16 @@ def new_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
             admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _release_idle_connections(new_database: Callable[[], Engine]) -> Iterator[None]:
+    """After every test, close the idle pooled connections of every database made so far (they reopen on demand).
+
+    Each test database keeps a pool of its own: without this, a PostgreSQL run (max_connections 100) accumulated
+    the idle connections of every database made before and ran out ("sorry, too many clients already")."""
+    yield
+    new_database.release()  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
 def engine(new_database: Callable[[], Engine]) -> Engine:
     """The catalogue as `make run` builds it: migrated to head and loaded from seed/."""
