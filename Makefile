@@ -7,7 +7,7 @@ PORT   ?= 8000
 LOG_LEVEL ?= info
 export HOST PORT LOG_LEVEL
 
-.PHONY: run test install install-test migrate seed openapi openapi-check lock vendor clean bench opendata
+.PHONY: run test test-quick install install-test migrate seed openapi openapi-check lock vendor clean bench opendata
 
 # Every line on stderr in LOG_FORMAT (uvicorn's too, through app/log_config.json); the app writes its own access lines.
 run: seed ## Serve the API with the seeded catalogue on http://$(HOST):$(PORT)
@@ -20,6 +20,9 @@ EMBED_NODE := tests/embed/node_modules/.installed
 
 test: install-test $(if $(NPM),$(EMBED_NODE)) ## Run the whole test suite (TEST_DATABASE_URL=postgresql+psycopg://… to run it on PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-quick: install-test ## Run every test but the slow ones (fuzzing, browser, load, faults, subprocesses): under 2 minutes
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 $(EMBED_NODE): tests/embed/package.json tests/embed/package-lock.json
 	cd tests/embed && npm ci --no-audit --no-fund --prefer-offline

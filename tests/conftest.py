@@ -14,9 +14,12 @@ import os
 # Set before the app is imported: app.main builds its module-level app from the environment.
 os.environ["PUBLIC_URL"] = "http://testserver"
 os.environ.pop("ALLOWED_HOSTS", None)
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -29,6 +32,7 @@ from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade
 from app.seed.loader import load_seed
+from tests.helpers import Server
 
 SEED_DIR = PROJECT_ROOT / "seed"
 SHARED_SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
@@ -42,10 +46,35 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+# Every database the tests made in this run (engine, PostgreSQL schema or None), removed at the end.
+_DATABASES: list[tuple[Engine, str | None]] = []
+
+
+def _release_idle_connections() -> None:
+    """Close the idle pooled connections of every database made so far (they reopen on demand).
+
+    A load test's server may open up to 80 connections (2 workers × 40 threads): on PostgreSQL
+    (max_connections 100) the idle connections this test process keeps would leave it short."""
+    for made_engine, _ in _DATABASES:
+        made_engine.dispose()
+
+
+# What a test needs decides its marker: `api` if it uses a database (through the app or not), `unit` otherwise;
+# `slow` (fuzzing, browser, load, faults, real subprocesses) is set by the modules themselves. `make test-quick`
+# runs everything but `slow`.
+DATABASE_FIXTURES = {"new_database", "seeded_database", "engine"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        uses_database = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.api if uses_database else pytest.mark.unit)
+
+
 @pytest.fixture(scope="session")
 def new_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], Engine]]:
     """Factory of empty databases (SQLite files, or fresh PostgreSQL schemas), all removed at the end."""
-    made: list[tuple[Engine, str | None]] = []
+    made = _DATABASES
     base = _base_url()
 
     def make() -> Engine:
@@ -65,15 +94,7 @@ def new_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
         made.append((engine, schema))
         return engine
 
-    def release() -> None:
-        """Close the idle pooled connections of every database made so far (they reopen on demand).
-
-        A load test's server may open up to 80 connections (2 workers × 40 threads): on PostgreSQL
-        (max_connections 100) the idle connections this test process keeps would leave it short."""
-        for made_engine, _ in made:
-            made_engine.dispose()
-
-    make.release = release  # type: ignore[attr-defined]
+    make.release = _release_idle_connections  # type: ignore[attr-defined]
     yield make
 
     for engine, schema in made:
@@ -86,22 +107,47 @@ def new_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
 
 
 @pytest.fixture(autouse=True)
-def _release_idle_connections(new_database: Callable[[], Engine]) -> Iterator[None]:
-    """After every test, close the idle pooled connections of every database made so far (they reopen on demand).
-
-    Each test database keeps a pool of its own: without this, a PostgreSQL run (max_connections 100) accumulated
+def _close_idle_connections_after_each_test() -> Iterator[None]:
+    """Each test database keeps a pool of its own: without this, a PostgreSQL run (max_connections 100) accumulated
     the idle connections of every database made before and ran out ("sorry, too many clients already")."""
     yield
-    new_database.release()  # type: ignore[attr-defined]
+    _release_idle_connections()
 
 
 @pytest.fixture(scope="session")
-def engine(new_database: Callable[[], Engine]) -> Engine:
-    """The catalogue as `make run` builds it: migrated to head and loaded from seed/."""
-    engine = new_database()
-    upgrade(engine)
-    load_seed(engine, SEED_DIR)
-    return engine
+def seeded_database(new_database: Callable[[], Engine]) -> Callable[[], Engine]:
+    """Factory of catalogues as `make run` builds them (migrated to head, loaded from seed/), each its own database.
+
+    On SQLite each one is a copy of a template migrated and loaded once per run: the copy takes milliseconds where
+    migrating and loading take about a second, and tests that write (maintenance, feeds, created schemes) each get
+    one. On PostgreSQL each one is migrated and loaded in a schema of its own."""
+    template: Engine | None = None
+
+    def make() -> Engine:
+        nonlocal template
+        engine = new_database()
+        if engine.dialect.name != "sqlite":
+            upgrade(engine)
+            load_seed(engine, SEED_DIR)
+            return engine
+        if template is None:
+            template = new_database()
+            upgrade(template)
+            load_seed(template, SEED_DIR)
+            template.dispose()
+        # SQLite's online backup copies the pages whatever the journal mode (the template is in WAL mode).
+        with closing(sqlite3.connect(str(template.url.database))) as source, \
+                closing(sqlite3.connect(str(engine.url.database))) as target:
+            source.backup(target)
+        return engine
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def engine(seeded_database: Callable[[], Engine]) -> Engine:
+    """The catalogue as `make run` builds it, shared by the tests that only read it."""
+    return seeded_database()
 
 
 @pytest.fixture(scope="session")
@@ -141,3 +187,19 @@ def redis_url() -> str:
             pytest.fail(f"CI needs Redis at {REDIS_URL} (.ci/run starts it): {exc}")
         pytest.skip(f"no Redis answers at {REDIS_URL} (TEST_REDIS_URL): {exc}")
     return REDIS_URL
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start uvicorn servers in subprocesses (`start(database_url, workers=2)`); any still running are stopped."""
+    servers: list[Server] = []
+
+    def start(database_url: str, workers: int = 2, **options: Any) -> Server:
+        server = Server(database_url, workers, tmp_path / f"server-{len(servers)}.log", **options)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        if server.process.poll() is None:
+            server.stop()

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
-from tests.resilience.test_resilience import server_factory, url_of  # noqa: F401 - server_factory is a fixture
+from tests.helpers import url_of
 from tests.streaming import CHUNK, send_streamed
 
 LIMIT = 1 << 20
@@ -118,6 +118,7 @@ def rss_kib(pid: int) -> int:
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
 
 
+@pytest.mark.slow  # a real uvicorn server
 def test_a_real_server_answers_413_while_the_client_still_sends(engine: Engine, server_factory: Any) -> None:
     """uvicorn, one worker, a client streaming a 64 MiB chunked body that reads the socket after every chunk: the
     413 comes while the client is still sending, the worker does not grow by the body, and once the client ends

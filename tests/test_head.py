@@ -12,7 +12,7 @@ from app.config import Settings
 from app.errors import _routes
 from app.main import create_app
 from app.snapshot import Snapshot
-from tests.test_hosts import layer
+from tests.helpers import layer
 
 # An example value for every path parameter of the app, from the seed.
 EXAMPLES = {"slug": "ccu-ah", "code": "28", "key": "ccu-ah", "scheme": "ccu-ah", "region": "32", "audit_id": "1",

@@ -4,7 +4,6 @@ routing or cache, probes answer on any address, and redirects are relative."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,17 +12,9 @@ from sqlalchemy.engine import Engine
 from app.config import Settings
 from app.main import create_app
 from app.snapshot import Snapshot
+from tests.helpers import layer
 
 PUBLIC = "https://post-internat.example.fr"
-
-
-def layer(app: Any, cls: type) -> Any:
-    """The middleware instance of `cls` in a started app (middleware_stack is built on the first request)."""
-    current = app.middleware_stack
-    while current is not None and not isinstance(current, cls):
-        current = getattr(current, "app", None)
-    assert current is not None, cls
-    return current
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Callable
 
 from alembic.autogenerate import compare_metadata

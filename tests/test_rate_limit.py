@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from app import observability
 from app.config import Settings
 from app.main import create_app
-from tests.resilience.test_resilience import free_port
+from tests.helpers import free_port
 
 HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset")
 
@@ -169,6 +169,7 @@ def redis_port() -> Iterator[tuple[int, Callable[[], None]]]:
         process.wait(timeout=10)
 
 
+@pytest.mark.slow  # a fault: a Redis server stopped and started
 def test_redis_unreachable_fails_open_logs_once_and_limits_again_when_it_is_back(
     engine: Engine, redis_port, caplog: pytest.LogCaptureFixture
 ) -> None:

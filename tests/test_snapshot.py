@@ -33,6 +33,7 @@ def rename_first_scheme(seed_dir: Path, name: str) -> str:
     return rows[0]["slug"]
 
 
+@pytest.mark.slow  # a two-worker server
 def test_a_write_is_seen_at_once_by_every_worker(two_workers, engine: Engine, seed_copy: Path) -> None:
     a, b = two_workers
     slug = rename_first_scheme(seed_copy, "Nom provisoire")

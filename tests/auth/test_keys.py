@@ -292,6 +292,7 @@ def cli(engine: Engine, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow  # the key command in subprocesses
 class TestCli:
     def test_create_list_revoke(self, db: Engine) -> None:
         name = unique("cli user")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.catalogue.test_schemes import problem
+from tests.helpers import problem
 
 
 class TestRegions:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.helpers import problem
+
 ALL_SLUGS = {
     "ccu-mg", "chef-clinique-region", "aumg", "mg-400", "ccu-ah", "ahu", "atp-regional", "assistant-bachelot",
     "assistant-ambulatoire", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital",
@@ -23,15 +25,6 @@ def slugs(client: TestClient, query: str = "") -> set[str]:
     body = response.json()
     assert body["total"] == len(body["items"])
     return {item["slug"] for item in body["items"]}
-
-
-def problem(response, status: int, field: str) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    assert field in {e["field"] for e in body["errors"]}, body
-    return body
 
 
 class TestListSchemes:

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.simulation.engine import add_months
-from tests.eligibility.profiles import CARDIO, GP, START, TODAY, LAST_MONTH
+from tests.eligibility.profiles import CARDIO, GP, LAST_MONTH, START, TODAY
 
 
 def ask(client: TestClient, profile: dict[str, Any], **headers: str) -> dict[str, Any]:

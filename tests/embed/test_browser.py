@@ -39,6 +39,9 @@ from app.config import PROJECT_ROOT
 from app.simulation.engine import add_months
 from tests.eligibility.profiles import LAST_MONTH
 
+# A real Chromium driven through Node (`make test-quick` leaves it out).
+pytestmark = pytest.mark.slow
+
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "embed"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -384,6 +384,7 @@ PARAMS = {
 }
 
 
+@pytest.mark.slow  # fuzzing the pages' inputs
 @pytest.mark.parametrize("path", sorted(PARAMS))
 def test_no_input_gives_a_500_or_reaches_the_page_unescaped(client: TestClient, path: str) -> None:
     base = "?scheme=ccu-mg" if path == "/embed/simulator" else ""

@@ -21,13 +21,16 @@ from collections import Counter
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from hypothesis import HealthCheck, settings
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.main import create_app
+
+# Fuzzing: minutes of generated requests (`make test-quick` leaves it out).
+pytestmark = pytest.mark.slow
 
 EXAMPLES_PER_OPERATION = 120
 MINIMUM_CASES = 1000
@@ -68,18 +71,13 @@ maintenance_calls: Counter[tuple[str, int]] = Counter()
 
 
 @pytest.fixture(scope="session")
-def maintenance_app(new_database):  # noqa: ANN001, ANN201
+def maintenance_app(seeded_database):  # noqa: ANN001, ANN201
     """Generated changes really reach the writing code (not only the 401 of an anonymous call): a throwaway
     catalogue, migrated and seeded, a `write` key for the changes and a `read` key for the audit log."""
     from app.auth import create_key
-    from app.migrate import upgrade
     from app.records.service import ENTITIES
-    from app.seed.loader import load_seed
-    from tests.conftest import SEED_DIR
 
-    own = new_database()
-    upgrade(own)
-    load_seed(own, SEED_DIR)
+    own = seeded_database()
     keys["write"] = {"Authorization": f"Bearer {create_key(own, 'fuzz écriture', ['write'])}"}
     keys["read"] = {"Authorization": f"Bearer {create_key(own, 'fuzz lecture', ['read'])}"}
     app = create_app(Settings(database_url="sqlite://"), engine=own)

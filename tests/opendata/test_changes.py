@@ -14,10 +14,7 @@ from sqlalchemy.engine import Engine
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
-from app.migrate import upgrade
 from app.opendata.changes import french_date
-from app.seed.loader import load_seed
-from tests.conftest import SEED_DIR
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 KEY_NAME = "cle-du-test-des-changements"
@@ -32,10 +29,8 @@ NNBSP, NBSP = "\u202f", "\u00a0"
 
 
 @pytest.fixture
-def api(new_database: Callable[[], Engine]) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    engine = new_database()
-    upgrade(engine)
-    load_seed(engine, SEED_DIR)
+def api(seeded_database: Callable[[], Engine]) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    engine = seeded_database()
     writer = {"Authorization": f"Bearer {create_key(engine, KEY_NAME, ['write'])}"}
     with TestClient(create_app(Settings(database_url="sqlite://"), engine=engine)) as client:
         yield client, writer

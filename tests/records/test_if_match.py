@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.records.test_maintenance import CONTACT, api, catalogue, keys, record  # noqa: F401 - fixtures
+from tests.helpers import record
+
+CONTACT = "chu-amiens-dam"
 
 PATH = f"/records/contacts/{CONTACT}"
 

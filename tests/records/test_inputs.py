@@ -24,22 +24,18 @@ from sqlalchemy.engine import Engine
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
-from app.migrate import upgrade
 from app.seed import __main__ as seed_cli
-from app.seed.loader import load_seed
 from app.text import NAME_MAX
 from tests.conftest import SEED_DIR
-from tests.resilience.test_resilience import dump
+from tests.helpers import dump
 
 CONTACT = "chu-amiens-dam"
 PAY = "ccu-mg-salaire-universitaire"
 
 
 @pytest.fixture(scope="module")
-def catalogue(new_database: Callable[[], Engine]) -> Engine:
-    engine = new_database()
-    upgrade(engine)
-    load_seed(engine, SEED_DIR)
+def catalogue(seeded_database: Callable[[], Engine]) -> Engine:
+    engine = seeded_database()
     return engine
 
 

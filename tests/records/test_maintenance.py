@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,9 +22,7 @@ from app.catalogue.history import today
 from app.config import Settings
 from app.main import create_app
 from app.migrate import upgrade
-from app.seed.loader import load_seed
-from tests.conftest import SEED_DIR
-from tests.resilience.test_resilience import dump, server_factory, url_of  # noqa: F401 - server_factory is a fixture
+from tests.helpers import dump, record, url_of
 
 RAISED = "ccu-mg-salaire-universitaire"
 CONTACT = "chu-amiens-dam"
@@ -37,36 +35,6 @@ OFFICIAL = {
 }
 # Next year's start of post at Lille: the documents give it every November (« prise de fonction en novembre »).
 NEXT_START = "hdf-lille-prise-de-fonction-novembre-2027"
-
-
-@pytest.fixture
-def catalogue(new_database: Callable[[], Engine]) -> Engine:
-    engine = new_database()
-    upgrade(engine)
-    load_seed(engine, SEED_DIR)
-    return engine
-
-
-@pytest.fixture
-def api(catalogue: Engine) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url="sqlite://"), engine=catalogue)
-    with TestClient(app) as client:
-        yield client
-
-
-@pytest.fixture
-def keys(catalogue: Engine) -> dict[str, dict[str, str]]:
-    return {
-        "writer": {"Authorization": f"Bearer {create_key(catalogue, 'ARS Hauts-de-France', ['write'])}"},
-        "reader": {"Authorization": f"Bearer {create_key(catalogue, 'lecture seule', ['read'])}"},
-    }
-
-
-def record(api: TestClient, path: str) -> tuple[str, list[dict[str, Any]]]:
-    answer = api.get(f"/records/{path}")
-    assert answer.status_code == 200, answer.text
-    assert answer.headers["etag"] == answer.json()["etag"]
-    return answer.headers["etag"], answer.json()["versions"]
 
 
 def amounts_by_month(api: TestClient, code: str, start: str, months: int) -> dict[str, list[float]]:
@@ -300,6 +268,7 @@ def test_imports_refuse_yaml_aliases_and_non_catalogues(api: TestClient, keys: d
     assert api.post("/import", content="nonsense: []\n", headers=writer).json()["errors"][0]["field"] == "nonsense"
 
 
+@pytest.mark.slow  # eight writers on a two-worker server
 def test_concurrent_writers_lose_no_update(catalogue: Engine, server_factory: Any) -> None:
     """Eight writers each read a regional offer and add a note to it, again and again: every change accepted shows
     (a lost update would drop a note). Notes rather than amounts: no figure is invented for the test."""
@@ -342,6 +311,7 @@ def test_concurrent_writers_lose_no_update(catalogue: Engine, server_factory: An
     assert audit["total"] == len(accepted)
 
 
+@pytest.mark.slow  # restarts the seed command in subprocesses
 def test_restarts_keep_api_changes_and_a_deliberate_reload_is_audited(
     api: TestClient, catalogue: Engine, keys: dict[str, dict[str, str]], tmp_path: Any
 ) -> None:

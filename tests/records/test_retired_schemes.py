@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.catalogue.history import today
-from tests.records.test_maintenance import api, catalogue, keys, record  # noqa: F401 - fixtures
+from tests.helpers import record
 
 
 def retire(api: TestClient, keys: dict[str, dict[str, str]], slug: str, last_day: dt.date) -> None:

@@ -13,13 +13,11 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -29,92 +27,20 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from app.config import PROJECT_ROOT
-from app.migrate import upgrade
-from app.models import metadata
 from app.seed.loader import load_seed
 from tests.conftest import SEED_DIR
+from tests.helpers import dump, url_of
+
+# Real processes killed, loaded and restarted: minutes (`make test-quick` leaves them out).
+pytestmark = pytest.mark.slow
 
 LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
 LOAD_CLIENTS = 64
 
 
-def url_of(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
-
-def dump(engine: Engine) -> dict[str, list[tuple]]:
-    """The catalogue's content, without internal ids (PostgreSQL sequences never hand the same id out twice)."""
-    with engine.connect() as conn:
-        out = {}
-        for table in metadata.sorted_tables:
-            if table.name in ("catalogue_version", "audit_entry", "api_key"):
-                continue
-            columns = [c.name for c in table.columns if c.name != "id" and not c.name.endswith("_id")]
-            rows = conn.execute(text(f"SELECT {', '.join(columns) or 'COUNT(*)'} FROM {table.name}"))
-            out[table.name] = sorted(tuple(map(str, row)) for row in rows)
-        return out
-
-
 def audit_entries(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(text("SELECT COUNT(*) FROM audit_entry")).scalar_one())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """uvicorn serving app.main:app in a subprocess (`command(port)` to start it otherwise), stdout and stderr in `log`."""
-
-    def __init__(self, database_url: str, workers: int, log: Path, *, env: dict[str, str] | None = None,
-                 command: Callable[[int], list[str]] | None = None) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "warning", "PYTHONPATH": str(PROJECT_ROOT),
-               **(env or {})}
-        self.log_path = log
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            command(self.port) if command else
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers), "--no-access-log", "--timeout-graceful-shutdown", "5"],
-            cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"the server did not become ready; see {log}")
-
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)  # graceful: finish what is in flight, then exit
-        try:
-            return self.process.wait(timeout=20)
-        finally:
-            self.log.close()
-
-
-@pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator:
-    servers: list[Server] = []
-
-    def start(database_url: str, workers: int = 2, **options) -> Server:
-        server = Server(database_url, workers, tmp_path / f"server-{len(servers)}.log", **options)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        if server.process.poll() is None:
-            server.stop()
 
 
 # --- a seed import killed half-way -----------------------------------------------------------------------------
@@ -134,19 +60,15 @@ def grown_seed(target: Path) -> Path:
     return target
 
 
-def test_a_seed_import_killed_at_any_moment_is_all_or_nothing(new_database, tmp_path: Path) -> None:
-    engine = new_database()
-    upgrade(engine)
-    load_seed(engine, SEED_DIR)
+def test_a_seed_import_killed_at_any_moment_is_all_or_nothing(seeded_database, tmp_path: Path) -> None:
+    engine = seeded_database()
     before = dump(engine)
     changed_seed = grown_seed(tmp_path / "seed")
     env = {**os.environ, "DATABASE_URL": url_of(engine), "PYTHONPATH": str(PROJECT_ROOT)}
     command = [sys.executable, "-m", "app.seed", "--seed-dir", str(changed_seed)]
 
     # How long a full import takes, on a scratch database, to spread the kills over it.
-    scratch = new_database()
-    upgrade(scratch)
-    load_seed(scratch, SEED_DIR)
+    scratch = seeded_database()
     started = time.monotonic()
     subprocess.run(command, env={**env, "DATABASE_URL": url_of(scratch)}, cwd=PROJECT_ROOT, check=True, capture_output=True)
     full = time.monotonic() - started

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.catalogue.test_schemes import problem
+from tests.helpers import problem
 
 DONE_WHEN = "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24"
 

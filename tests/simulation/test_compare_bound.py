@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from app.simulation.schemas import MAX_COMPARE_MONTHS
-from tests.catalogue.test_schemes import problem
+from tests.helpers import problem
 
 
 def compare(client: TestClient, items: int, months: int, scheme: str = "ccu-ah", lang: str = "fr"):  # type: ignore[no-untyped-def]

@@ -13,20 +13,15 @@ from app.auth import create_key
 from app.catalogue.history import today
 from app.config import Settings
 from app.main import create_app
-from app.migrate import upgrade
-from app.seed.loader import load_seed
 from app.simulation.engine import add_months
-from tests.catalogue.test_schemes import problem
-from tests.conftest import SEED_DIR
+from tests.helpers import problem
 
 SLUG = "assistant-essai-api"
 
 
 @pytest.fixture
-def api(new_database: Callable[[], Engine]) -> Iterator[TestClient]:
-    engine = new_database()
-    upgrade(engine)
-    load_seed(engine, SEED_DIR)
+def api(seeded_database: Callable[[], Engine]) -> Iterator[TestClient]:
+    engine = seeded_database()
     app = create_app(Settings(database_url="sqlite://"), engine=engine)
     writer = {"Authorization": f"Bearer {create_key(engine, 'ARS Hauts-de-France', ['write'])}"}
     with TestClient(app, headers=writer) as client:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.catalogue.test_schemes import problem
+from tests.helpers import problem
 
 
 def simulate(client: TestClient, **body) -> dict:
