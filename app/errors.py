@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,9 +20,8 @@ from sqlalchemy.exc import TimeoutError as TimeoutError_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.messages import Message
+from app.messages import Message, render
 from app.messages import Message as M
-from app.messages import render
 
 logger = logging.getLogger("app.errors")
 
@@ -124,7 +123,7 @@ _TITLES = {
 
 
 def problem_response(
-    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None, headers: dict | None = None
+    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None, headers: dict[str, str] | None = None
 ) -> JSONResponse:
     body = Problem(
         title=_TITLES.get(status, "Error"),
@@ -138,7 +137,7 @@ def problem_response(
     )
 
 
-def _allowed_from(error: dict[str, Any]) -> list[str] | None:
+def _allowed_from(error: Mapping[str, Any]) -> list[str] | None:
     expected = (error.get("ctx") or {}).get("expected")
     if not isinstance(expected, str):
         return None
@@ -199,7 +198,7 @@ _WHERE = {"query": ("paramètre de requête", "query parameter"), "body": ("cham
 WHOLE_BODY = "body"  # the `field` of a problem with the request body as a whole (not an object, not JSON…)
 
 
-def validation_text(error: dict[str, Any]) -> Message:
+def validation_text(error: Mapping[str, Any]) -> Message:
     """A pydantic error in both languages: French from the table above, English as pydantic (or our rule) says it."""
     english = error.get("msg", "invalid")
     template = _FRENCH.get(error.get("type", ""))
@@ -212,7 +211,7 @@ def validation_text(error: dict[str, Any]) -> Message:
     return M(french, english)
 
 
-def validation_message(error: dict[str, Any]) -> str:
+def validation_message(error: Mapping[str, Any]) -> str:
     """A pydantic error in the request's language (French by default)."""
     return render(validation_text(error))
 
@@ -275,7 +274,7 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 def error_response(
-    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None, headers: dict | None = None
+    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None, headers: dict[str, str] | None = None
 ) -> Response:
     """A problem, unless the app has a page for errors at this address (the embed pages answer HTML)."""
     page = getattr(request.app.state, "error_page", None)

@@ -51,6 +51,6 @@ def format_euros(amount: Decimal | int | None, lang: Literal["fr", "en"], *, cen
     """French « 3 882,00 € »; English “€3,882.00”; None → an en dash. The one euro formatter, for pages and texts."""
     if amount is None:
         return "–"
-    text = format_number(abs(amount), lang, places=2 if cents else 0)
+    text = format_number(abs(Decimal(amount)), lang, places=2 if cents else 0)
     text = text + f"{NBSP}€" if lang == "fr" else "€" + text
     return ("−" if amount < 0 else "") + text

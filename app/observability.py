@@ -146,7 +146,8 @@ def rate_limit_storage(uri: str) -> Storage:
         # redis-py's asyncio client, with bounded waits and no retries: a rate limiter must not hold requests up.
         options = {"implementation": "redispy", "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS,
                    "socket_timeout": STORAGE_TIMEOUT_SECONDS, "retry": Retry(NoBackoff(), 0), "wrap_exceptions": True}
-    return cast(Storage, storage_from_string(uri, **options))
+    # limits types the options as float | str | bool, but passes them on to the client (redis-py takes a Retry).
+    return cast(Storage, storage_from_string(uri, **options))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

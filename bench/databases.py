@@ -40,7 +40,7 @@ def postgres_available(base_url: str) -> str | None:
             conn.execute(text("SELECT 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+    except Exception as exc:  # any failure means "not available"
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 

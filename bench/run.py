@@ -307,7 +307,6 @@ def explain_listing(db: Database) -> list[dict[str, Any]]:
     os.environ["DATABASE_URL"] = db.url  # the module-level app of app.main must not open another database
     from app.config import Settings
     from app.main import create_app
-
     from bench.inproc import InProcess
 
     out = []
@@ -424,7 +423,7 @@ def print_plans(entries: list[dict[str, Any]], *, full: bool = True) -> None:
             sql = " ".join(p["sql"].split())
             timing = _execution_ms(p["plan"])
             log(f"  - {_short_sql(sql)}")
-            log(f"    {('%.3f ms; ' % timing) if timing is not None else ''}indexes used: {', '.join(p['indexes']) or 'none'}; "
+            log(f"    {f'{timing:.3f} ms; ' if timing is not None else ''}indexes used: {', '.join(p['indexes']) or 'none'}; "
                 f"full scans: {', '.join(p['full_scans']) or 'none'}")
             if full and re.search(r"\bFROM scheme\b", sql):
                 for line in p["plan"].splitlines():
@@ -513,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"machine: {one_line(machine)}")
     if args.label:
         log(f"label: {args.label}")
-    log(f"software: " + ", ".join(f"{k} {v}" for k, v in machine["packages"].items() if v)
+    log("software: " + ", ".join(f"{k} {v}" for k, v in machine["packages"].items() if v)
         + f"; commit {machine['git_commit']}{' + uncommitted app changes' if machine['app_uncommitted_changes'] else ''}")
     log(f"server: uvicorn <app> {' '.join(UVICORN_FLAGS)}; load: {args.concurrency} keep-alive clients, "
         f"{args.warmup:g} s warm-up + {args.duration:g} s measured per scenario, generator in its own process")
@@ -534,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"load generator ceiling (against a do-nothing responder): {ceiling['rps']:.0f} req/s at "
         f"{ceiling['generator_cpu_pct']:.0f}% of a core")
     report: dict[str, Any] = {
-        "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": machine,
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine,
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "uvicorn_flags": UVICORN_FLAGS, "busy_before_pct": busy, "generator_ceiling": ceiling, "databases": {}, "growth": {},
     }

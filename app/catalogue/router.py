@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,9 +17,9 @@ from app.negotiation import ICS, JSON, VARY, choose
 
 router = APIRouter()
 
-NOT_FOUND = {404: {"model": Problem, "description": "Unknown id (the problem lists the known ones)."}}
-INVALID = {422: {"model": Problem, "description": "Invalid parameter value (the problem says which and what is allowed)."}}
-GONE = {410: {"model": Problem, "description": "The scheme named is retired: in the catalogue before that day, not on it "
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Unknown id (the problem lists the known ones)."}}
+INVALID: dict[int | str, dict[str, Any]] = {422: {"model": Problem, "description": "Invalid parameter value (the problem says which and what is allowed)."}}
+GONE: dict[int | str, dict[str, Any]] = {410: {"model": Problem, "description": "The scheme named is retired: in the catalogue before that day, not on it "
               "(the problem says since when, and the `as_of` that shows it as it was)."}}
 
 RegionCodeQuery = Annotated[

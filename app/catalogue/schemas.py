@@ -9,7 +9,21 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from app.catalogue.age import STALE_MONTHS
-from app.catalogue.inputs import Audience, Basis, Calculation, Category, EventKind, Frequency, PayKind, Precision
+from app.catalogue.inputs import (
+    Audience,
+    Basis,
+    Calculation,
+    Category,
+    Discipline,
+    EventKind,
+    Evidence,
+    Frequency,
+    PayKind,
+    Precision,
+    Recurrence,
+    Scope,
+    SourceKind,
+)
 
 
 def _json_number(amount: Decimal) -> float:
@@ -34,7 +48,7 @@ class Citation(Out):
 
     doc: str = Field(description="Source id (see `sources` in `GET /schemes/{slug}`).", examples=["hdf-hors-mg-2023"])
     title: str = Field(examples=["Ce qu'il faut retenir — Les dispositifs de post-internat hors médecine générale"])
-    kind: Literal["document", "official_text", "web_page", "dataset"]
+    kind: SourceKind
     file: str | None = Field(default=None, description="File name of the source document.", examples=["001_12458cd984a7783c.txt"])
     url: str | None = None
     quote: str | None = Field(default=None, examples=["Le salaire universitaire, versé par l'UFR de médecine, s'élève à 1 392 € net mensuel en 1ère et 2e année."])
@@ -43,7 +57,7 @@ class Citation(Out):
 
 class SourceOut(Out):
     id: str = Field(examples=["normandie-2024"])
-    kind: Literal["document", "official_text", "web_page", "dataset"]
+    kind: SourceKind
     title: str
     file: str | None = None
     publisher: str
@@ -72,7 +86,7 @@ class SpecialtyOut(Out):
     code: str = Field(examples=["medecine-generale"])
     name: str = Field(examples=["Médecine générale"])
     is_mg: bool = Field(description="True for general practice (médecine générale).")
-    discipline: Literal["médicale", "chirurgicale", "biologique"]
+    discipline: Discipline
     sources: list[Citation]
 
 
@@ -148,7 +162,7 @@ class SchemeSummary(Out):
     name: str = Field(examples=["Chef de clinique des universités – assistant des hôpitaux"])
     short_name: str | None = Field(examples=["CCU-AH"])
     category: Category
-    scope: Literal["national", "regional"]
+    scope: Scope
     audience: Audience = Field(
         description="`mg`: general practice only; `specialist`: every specialty except general practice; "
         "`all`: the documents do not restrict the specialty; `disciplines`: only the listed specialties."
@@ -222,7 +236,7 @@ class Availability(Out):
     funders: list[str] = []
     faculties: list[str] = []
     notes: list[str] = []
-    evidence: Literal["documented", "mentioned", "national_text"] = Field(
+    evidence: Evidence = Field(
         default="documented",
         description="`documented`: a document describes the offer in this region; `mentioned`: a document only names "
         "it there (e.g. « 8 facultés dans 4 ARS »), without describing it; `national_text`: national texts set it "
@@ -291,7 +305,7 @@ class CalendarEventOut(Out):
     date: dt.date = Field(description="The date (first occurrence for yearly events).", examples=["2024-02-16"])
     precision: Precision = Field(description="`day`; `month`: only the month is known; `approximate`: see when_text.")
     when_text: str = Field(examples=["16 février 2024 inclus"])
-    recurrence: Literal["none", "yearly"]
+    recurrence: Recurrence
     next_date: dt.date | None = Field(
         description="For yearly events, the first occurrence on or after `from` (or today); otherwise the date itself."
     )

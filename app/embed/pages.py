@@ -8,10 +8,11 @@ rendered with autoescaping on.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ class Problem:
     label: str
     message: str
     message_lang: str | None = None  # set when the message is not in the page's language
-    hints: list[str] = field(default_factory=list)
+    hints: list[str] = dataclasses.field(default_factory=list)  # not `field`: the attribute above
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,9 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
     page: CS.Page | None = None
     if not problems:
         try:
-            page = catalogue.list_schemes(session, **values, limit=200)
+            page = catalogue.list_schemes(session, audience=values["audience"], specialty=values["specialty"],
+                                          region=values["region"], category=values["category"], q=values["q"],
+                                          limit=200)
         except ApiError as exc:
             name = exc.errors[0].field if exc.errors else "q"
             problems.append(_problem(frame, name, name if name in LIST_FILTERS else None, exc))
@@ -385,6 +388,7 @@ def error_page(frame: Frame, status: int, detail: str, problems: list[FieldProbl
     lang = frame.lang
     key = f"page_error_title_{status}"
     title = t(key if key in TEXT else "page_error_title", lang)
+    details: list[str]
     if status == 404:
         message, details = t("page_error_404", lang), []
     elif status == 503:
@@ -552,7 +556,8 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
     result: SS.SimulationResult | None = None
     if not problems and start is not None and months is not None:
         try:
-            request = SS.SimulationRequest(scheme=slug, region=region, start=start, months=months, method=method,
+            request = SS.SimulationRequest(scheme=slug, region=region, start=start, months=months,
+                                           method="published" if method == "published" else "statutory",
                                            options=SS.SimulationOptions(**{k: v for k, v in values.items() if k in taken}))
             result = simulation.simulate(session, request)
         except ValidationError as exc:
@@ -608,7 +613,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
             check_text = t("method_agree", lang, other=other_name)
         else:
             check_text = t("method_disagree", lang, other=other_name, total=money(check.other_total_net, lang),
-                           diff=money(abs(check.difference or 0), lang),
+                           diff=money(abs(check.difference or Decimal(0)), lang),
                            # difference = this method's total − the other's: positive, the other gives less
                            direction=t("less" if (check.difference or 0) > 0 else "more", lang))
         chart = charts.build([(m.month, m.net) for m in result.months], lang)
@@ -637,7 +642,9 @@ SNIPPET_ORDER = ("view", "scheme", "audience", "region", "lang", "color")
 def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, str | None], frame_ancestors: list[str]) -> Page:
     lang = frame.lang
     get = {name: _clean(value) for name, value in raw.items()}
-    view = get.get("view") if get.get("view") in VIEWS else "schemes"
+    view = get.get("view") or "schemes"
+    if view not in VIEWS:
+        view = "schemes"
     schemes = catalogue.list_schemes(session, limit=200).items
     slugs = [s.slug for s in schemes]
     regions = catalogue.list_regions(session)

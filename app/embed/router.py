@@ -10,10 +10,10 @@ never from the request's Host.
 
 from __future__ import annotations
 
-from pathlib import Path as FilePath
 import inspect
 from collections.abc import Callable
-from typing import Annotated
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -21,11 +21,11 @@ from fastapi.responses import HTMLResponse, Response
 from app.catalogue.history import today
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
-from app.errors import FieldProblem
-from app.messages import LANG, negotiate
 from app.embed import pages
 from app.embed.colors import theme
 from app.embed.i18n import pick_lang
+from app.errors import FieldProblem
+from app.messages import LANG, negotiate
 from app.simulation.options import OPTIONS
 
 router = APIRouter(tags=["embed"])
@@ -34,7 +34,7 @@ SCRIPT = PROJECT_ROOT / "app" / "static" / "embed" / "embed.js"
 SCRIPT_BUDGET = 4096  # bytes: embed.js is loaded by every host page; a test keeps it under this size
 
 HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
-HTML = {
+HTML: dict[int | str, dict[str, Any]] = {
     200: {"description": "An HTML page.", "content": HTML_PAGE},
     # Pages answer their own errors in HTML; a `default` response (rather than 4xx ones, which the API documents
     # as problem+json) says so. Only a refused Host (ALLOWED_HOSTS) gets a problem+json, before any page.
@@ -60,7 +60,7 @@ AudienceQuery = Annotated[
 def _frame(lang: str | None, color: str | None) -> pages.Frame:
     frame = pages.Frame(lang=pick_lang(lang), theme=theme(color))
     # The services' messages shown on the page (errors, notes) are written in the page's language.
-    LANG.set(frame.lang)  # type: ignore[arg-type]
+    LANG.set(frame.lang)
     return frame
 
 

@@ -13,8 +13,8 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, get_args
 
@@ -95,7 +95,7 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
-    rows: Callable[["Catalogue"], Iterable[dict[str, Any]]]
+    rows: Callable[[Catalogue], Iterable[dict[str, Any]]]
     foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
 
     def schema(self) -> dict[str, Any]:

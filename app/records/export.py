@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -44,7 +44,10 @@ def _grouped(rows: list[Any], key: Any, order: Any = lambda r: r.id) -> list[Any
     return sorted(rows, key=lambda r: (first[key(r)], r.valid_from or dt.date.min))
 
 
-def _make(schema: type[Any], **values: Any) -> Any:
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
+def _make(schema: type[RecordT], **values: Any) -> RecordT:
     """The record, validated; or, if stored data no longer passes today's checks, as stored (never a crash):
     exporting it, reading it and fixing it through the API must stay possible."""
     try:
@@ -75,7 +78,7 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
             for s in session.exec(select(SourceDocument).order_by(col(SourceDocument.id))).all()
         ]
     if only in (None, "pay_parameters"):
-        values: dict[int, list[PayParameterValue]] = defaultdict(list)
+        values: dict[int | None, list[PayParameterValue]] = defaultdict(list)
         for v in session.exec(select(PayParameterValue).order_by(col(PayParameterValue.valid_from))).all():
             values[v.parameter_id].append(v)
         seed.pay_parameters = [

@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
 
 from app import negotiation
 from app.auth import AUTH_RESPONSES, ReadActor, WriteActor
@@ -23,12 +23,12 @@ from app.catalogue import inputs as I
 from app.catalogue.history import today
 from app.db import SessionDep
 from app.errors import ApiError, Problem, validation_text
-from app.models import AuditEntry
+from app.messages import Message as M
+from app.models import AuditAction, AuditEntry
 from app.records import service
 from app.records.document import read_document
 from app.records.export import export_seed, seed_data, to_yaml
 from app.records.service import ENTITIES, Entity
-from app.messages import Message as M
 
 # Keys are checked before bodies are read (app/auth_first.py).
 router = APIRouter(route_class=AuthFirstRoute)
@@ -76,6 +76,9 @@ class RetireIn(BaseModel):
     reason: str | None = Field(default=None, max_length=500, description="Why, for the audit log.")
 
 
+NO_RETIRE_BODY = RetireIn()  # the default when a retire request has no body: today, no reason
+
+
 class VerifyIn(BaseModel):
     model_config = {"extra": "forbid"}
 
@@ -112,6 +115,8 @@ def _check_key(entity: Entity, record: Any, key: str) -> None:
 
 
 def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
+    # The body's class, chosen per kind of record at run time: FastAPI reads it from the signatures below, mypy cannot
+    # take a variable as a type (hence their `type: ignore[valid-type]`) and checks `versioned` instead.
     Schema = entity.schema
     Key = Annotated[str, Depends(key_dep)]
     tag = "maintenance"
@@ -129,17 +134,20 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
     @router.post(f"/records/{entity.name}", response_model=RecordDocument, status_code=201, tags=[tag],
                  responses={**WRITE_ERRORS, 409: {"model": Problem, "description": "The record already exists."}},
                  operation_id=f"create_{entity.file}_record", summary=f"Create a {entity.label}")
-    def create(request: Request, actor: WriteActor, record: Annotated[Schema, Body()]) -> JSONResponse:  # type: ignore[valid-type]
+    def create(
+        request: Request, actor: WriteActor, record: Annotated[Schema, Body()]  # type: ignore[valid-type]
+    ) -> JSONResponse:
         """Add a new record (the seed's schema), in force from `valid_from` (default today: `as_of` an earlier
         day does not show it; give an earlier `valid_from` to record something that was already true)."""
-        key = entity.key_of(record)
-        starts = record.valid_from if "valid_from" in record.model_fields_set else today()
-        added = service.with_validity(record, valid_from=starts, valid_to=record.valid_to)
+        versioned: I.Versioned = record  # what mypy can check: every kind but pay parameters (returned above)
+        key = entity.key_of(versioned)
+        starts = versioned.valid_from if "valid_from" in versioned.model_fields_set else today()
+        added = service.with_validity(versioned, valid_from=starts, valid_to=versioned.valid_to)
         outcome = service.write(
             request.app.state.engine, actor, action="create", entity=entity, key=key, if_match=None,
             change=lambda seed, before: [added], summary=f"created {entity.label} {key}", must_exist=False,
         )
-        return _answer(outcome.state, status=201, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+        return _answer(outcome.state, status=201, audit_id=outcome.audit_id)
 
     @router.put(f"/records/{entity.name}{path}", response_model=RecordDocument, tags=[tag], responses=WRITE_ERRORS,
                 operation_id=f"change_{entity.file}_record", summary=f"Change a {entity.label} from a date")
@@ -147,29 +155,30 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
                if_match: IfMatch = None) -> JSONResponse:
         """The record as it is from `valid_from` on (default today). The version in force before ends the day
         before and stays readable with `as_of`; a version starting that same day is replaced (a correction)."""
-        _check_key(entity, record, key)
+        versioned: I.Versioned = record  # what mypy can check: every kind but pay parameters (returned above)
+        _check_key(entity, versioned, key)
 
         def apply(seed: Any, before: list[Any]) -> list[Any]:
-            body = record
-            if entity.name == "schemes" and "verified" not in record.model_fields_set and before:
+            body = versioned
+            if entity.name == "schemes" and "verified" not in versioned.model_fields_set and before:
                 # The last check against the sources still stands until someone verifies again.
-                body = record.model_copy(update={"verified": before[-1].verified})
-            after = service.new_version(body, before, starts=record.valid_from)
+                body = versioned.model_copy(update={"verified": before[-1].verified})
+            after = service.new_version(body, before, starts=versioned.valid_from)
             service.check_versions(entity, after)
             return after
 
-        starts = record.valid_from or today()
+        starts = versioned.valid_from or today()
         outcome = service.write(
             request.app.state.engine, actor, action="update", entity=entity, key=key, if_match=if_match,
             change=apply, summary=f"changed {entity.label} {key} from {starts}",
         )
-        return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+        return _answer(outcome.state, audit_id=outcome.audit_id)
 
     @router.post(f"/records/{entity.name}{path}/retire", response_model=RecordDocument, tags=[tag],
                  responses=WRITE_ERRORS, operation_id=f"retire_{entity.file}_record",
                  summary=f"Retire a {entity.label}")
     def retire(request: Request, actor: WriteActor, key: Key, if_match: IfMatch = None,
-               body: Annotated[RetireIn, Body()] = RetireIn()) -> JSONResponse:
+               body: Annotated[RetireIn, Body()] = NO_RETIRE_BODY) -> JSONResponse:
         """End the record's validity on `valid_to` (default today). Its history stays readable with `as_of`."""
         last_day = body.valid_to or today()
         outcome = service.write(
@@ -177,7 +186,7 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
             change=lambda seed, before: service.retired(before, last_day=last_day),
             summary=f"retired {entity.label} {key} after {last_day}" + (f": {body.reason}" if body.reason else ""),
         )
-        return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+        return _answer(outcome.state, audit_id=outcome.audit_id)
 
 
 for _entity in ENTITIES.values():
@@ -197,7 +206,7 @@ def create_pay_parameter(request: Request, actor: WriteActor, record: Annotated[
         request.app.state.engine, actor, action="create", entity=PARAMETERS, key=record.code, if_match=None,
         change=lambda seed, before: [record], summary=f"created pay parameter {record.code}", must_exist=False,
     )
-    return _answer(outcome.state, status=201, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+    return _answer(outcome.state, status=201, audit_id=outcome.audit_id)
 
 
 @router.post("/records/pay-parameters/{key}/values", response_model=RecordDocument, tags=["maintenance"],
@@ -226,13 +235,13 @@ def add_pay_parameter_value(request: Request, actor: WriteActor, key: ParameterC
         summary=f"added a value of pay parameter {key} from {value.valid_from}",
         body_field=lambda path: path.removeprefix(new_value),
     )
-    return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+    return _answer(outcome.state, audit_id=outcome.audit_id)
 
 
 @router.post("/records/pay-parameters/{key}/retire", response_model=RecordDocument, tags=["maintenance"],
              responses=WRITE_ERRORS, summary="End a pay parameter's latest value")
 def retire_pay_parameter(request: Request, actor: WriteActor, key: ParameterCode, if_match: IfMatch = None,
-                         body: Annotated[RetireIn, Body()] = RetireIn()) -> JSONResponse:
+                         body: Annotated[RetireIn, Body()] = NO_RETIRE_BODY) -> JSONResponse:
     """The latest value stops on `valid_to` (default today); simulations after it carry it forward with a note."""
     last_day = body.valid_to or today()
 
@@ -250,7 +259,7 @@ def retire_pay_parameter(request: Request, actor: WriteActor, key: ParameterCode
         request.app.state.engine, actor, action="retire", entity=PARAMETERS, key=key, if_match=if_match, change=apply,
         summary=f"ended pay parameter {key} after {last_day}" + (f": {body.reason}" if body.reason else ""),
     )
-    return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+    return _answer(outcome.state, audit_id=outcome.audit_id)
 
 
 def _revalidated_parameter(parameter: I.ParameterIn, values: list[I.ParameterValueIn], *, field: str) -> I.ParameterIn:
@@ -276,7 +285,7 @@ def verify_scheme(request: Request, actor: WriteActor, key: Annotated[str, Depen
         summary=f"verified scheme {key} on {on} against {', '.join(body.sources)}",
         body_field=lambda path: path.removeprefix("verified."),
     )
-    return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+    return _answer(outcome.state, audit_id=outcome.audit_id)
 
 
 # --- export and import -------------------------------------------------------------------------------------
@@ -365,7 +374,7 @@ class AuditOut(BaseModel):
     id: int
     at: dt.datetime
     actor: str = Field(description="Name of the API key that made the change.")
-    action: Literal["create", "update", "retire", "verify", "import"]
+    action: AuditAction
     entity: str
     key: str | None
     summary: str
@@ -385,7 +394,7 @@ def _audit_out(entry: AuditEntry, *, full: bool) -> AuditOut:
     brief = entry.action == "import" and not full
     at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)  # SQLite gives it back naive
     return AuditOut(
-        id=entry.id or 0, at=at, actor=entry.actor, action=entry.action, entity=entry.entity,  # type: ignore[arg-type]
+        id=entry.id or 0, at=at, actor=entry.actor, action=entry.action, entity=entry.entity,
         key=entry.record_key, summary=entry.summary, before=None if brief else entry.before, after=entry.after,
         url=f"/audit/{entry.id}",
     )
@@ -403,11 +412,11 @@ def list_audit(
 ) -> JSONResponse:
     """Who changed what and when, newest first, with each record before and after: with `entity` and `key`, one
     record's history of changes. Needs a `read` key (a `write` key holds `read` too)."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if entity is not None:
-        conditions.append(AuditEntry.entity == entity)
+        conditions.append(col(AuditEntry.entity) == entity)
     if key is not None:
-        conditions.append(AuditEntry.record_key == key)
+        conditions.append(col(AuditEntry.record_key) == key)
     if since is not None:
         conditions.append(col(AuditEntry.at) >= dt.datetime.combine(since, dt.time(), dt.UTC))
     total = session.exec(select(func.count()).select_from(AuditEntry).where(*conditions)).one()

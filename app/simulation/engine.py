@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
+from app.catalogue.inputs import Basis, Calculation, Frequency, PayKind
 from app.messages import Message as M
 from app.money import format_number, round_cents, round_half_up
 from app.simulation.contributions import CONTRIBUTION_PARAMETERS, NetPay, UsedValue, gross_to_net
@@ -22,6 +23,10 @@ from app.simulation.pay_models import PayModel, StatutoryLine
 ZERO = Decimal("0")
 Method = Literal["published", "statutory"]
 TaxMode = Literal["none", "neutral", "personal"]
+LineCategory = Literal["salary", "allowance", "bonus", "garde", "liberal", "cpam"]
+# unspecified: a CPAM payment whose source does not say; fees: liberal fees, before charges.
+LineBasis = Literal["gross", "net", "unspecified", "fees"]
+Origin = Literal["published", "statutory", "statutory_fallback", "derived", "input"]
 SALARY = ("salary", "allowance", "bonus", "garde")
 
 
@@ -37,12 +42,12 @@ class SimulationError(ValueError):
 class PublishedComponent:
     code: str
     label: str
-    kind: str
+    kind: PayKind
     amount: Decimal
-    basis: str
-    frequency: str
-    payment_frequency: str | None
-    calculation: str
+    basis: Basis
+    frequency: Frequency
+    payment_frequency: Frequency | None
+    calculation: Calculation
     year_from: int | None
     year_to: int | None
     periphery_share_pct: int | None
@@ -110,7 +115,7 @@ class Brochure:
 
     codes: tuple[str, ...]
     amount: Decimal
-    basis: str
+    basis: Basis
     approximate: bool
     sources: tuple[str, ...]
     text: M
@@ -120,11 +125,11 @@ class Brochure:
 class Line:
     code: str
     label: str
-    category: str  # salary, allowance, bonus, garde, liberal, cpam
+    category: LineCategory
     amount: Decimal
-    basis: str  # gross, net, unspecified (CPAM), fees (liberal, before charges)
+    basis: LineBasis
     payer: str
-    origin: str  # published, statutory, statutory_fallback, derived, input
+    origin: Origin
     formula: str
     sources: tuple[str, ...]
     used: tuple[UsedValue, ...] = ()
@@ -189,7 +194,7 @@ class BrochureTotal:
 
     month: dt.date
     amount: Decimal
-    basis: str
+    basis: Basis
     approximate: bool
     official_net: Decimal
     official_gross: Decimal | None
@@ -703,7 +708,7 @@ FEES_NOTE = M("Les honoraires sont comptés avant charges et cotisations sociale
               "Fees are counted before practice costs and liberal social contributions (not modelled).")
 
 
-def _category(c: PublishedComponent, model: PayModel) -> str:
+def _category(c: PublishedComponent, model: PayModel) -> LineCategory:
     """What a published component is, as the pay model declares it (never guessed from its code)."""
     if c.payer == "CPAM":
         return "cpam"
@@ -712,7 +717,7 @@ def _category(c: PublishedComponent, model: PayModel) -> str:
     return "bonus" if c.code in model.bonus_components else "salary"
 
 
-def _origin(method: Method) -> str:
+def _origin(method: Method) -> Origin:
     return "statutory" if method == "statutory" else "statutory_fallback"
 
 
@@ -803,7 +808,7 @@ def _astreinte_rate(parameters: ParameterSet, month: dt.date, options: Options,
     """One night's astreinte over the month: the national rate, then the establishment's forfait where it applies."""
     last = month_end(month)
     national = parameters["astreinte-nuit"]
-    forfait = parameters[ASTREINTE_FLOOR] if ASTREINTE_FLOOR in parameters else None
+    forfait = parameters.get(ASTREINTE_FLOOR)
     forfait_from = forfait.first_day if forfait is not None else None
     national_end = last if forfait_from is None else min(last, forfait_from - dt.timedelta(days=1))
     total, used, how = ZERO, [], ""
@@ -889,10 +894,13 @@ def _brochure_total(scheme: SchemeData, region: str, months: tuple[Month, ...]) 
         what = stated.label
     else:
         salary = [line for line in first.lines if line.category in SALARY]
-        published = [(line.brochure.amount, line.brochure.basis, line.brochure.approximate, line.brochure.sources)
-                     for line in salary if line.brochure is not None]
+        published: list[tuple[Decimal, Basis, bool, tuple[str, ...]]] = [
+            (line.brochure.amount, line.brochure.basis, line.brochure.approximate, line.brochure.sources)
+            for line in salary if line.brochure is not None
+        ]
+        # (A salary line is never `fees`, the basis of liberal fees only.)
         published += [(line.smoothed or line.amount, line.basis, False, line.sources)
-                      for line in salary if line.origin == "published"]
+                      for line in salary if line.origin == "published" and line.basis != "fees"]
         if not published:
             return None
         amount = sum((p[0] for p in published), ZERO)
@@ -1020,7 +1028,7 @@ def _cpam_guarantee(scheme: SchemeData, model: PayModel, parameters: ParameterSe
             line = Line(top_up.code, top_up.label, "cpam", round_cents(complement), top_up.basis, top_up.payer,
                         "published", f"max(0 ; {_fmt(ceiling)} € − honoraires du trimestre {_fmt(fees)} €)",
                         top_up.sources, (rule,), smoothed=round_cents(complement / len(quarter)))
-            out[last] = replace(out[last], lines=out[last].lines + (line,))
+            out[last] = replace(out[last], lines=(*out[last].lines, line))
         if last == len(months) - 1:
             break
     return out
@@ -1093,7 +1101,7 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
         if options.tax == "personal":
             tax_rate = (options.tax_rate or ZERO) / 100
         else:
-            parameter = parameters["taux-neutre-mensuel"] if "taux-neutre-mensuel" in parameters else None
+            parameter = parameters.get("taux-neutre-mensuel")
             try:
                 value, carried = parameter.at(month.month) if parameter else (None, False)
             except MissingParameter:
@@ -1126,7 +1134,23 @@ def yearly(result: Result) -> dict[int, list[Month]]:
 
 
 __all__ = [
-    "Brochure", "BrochureTotal", "Line", "Method", "MissingInput", "Month", "Options", "OptionSpec",
-    "PublishedComponent", "Result", "SchemeData", "SimulationError", "MissingParameter", "Window", "add_months",
-    "option_specs", "simulate", "window", "yearly",
+    "Brochure",
+    "BrochureTotal",
+    "Line",
+    "Method",
+    "MissingInput",
+    "MissingParameter",
+    "Month",
+    "OptionSpec",
+    "Options",
+    "PublishedComponent",
+    "Result",
+    "SchemeData",
+    "SimulationError",
+    "Window",
+    "add_months",
+    "option_specs",
+    "simulate",
+    "window",
+    "yearly",
 ]

@@ -101,3 +101,6 @@ class ParameterSet:
 
     def __contains__(self, code: str) -> bool:
         return code in self.parameters
+
+    def get(self, code: str) -> Parameter | None:
+        return self.parameters.get(code)

@@ -24,7 +24,7 @@ from app.simulation.repository import catalogue_data, scheme_data
 from app.text import is_public_id
 
 ZERO = Decimal("0")
-OTHER = {"published": "statutory", "statutory": "published"}
+OTHER: dict[engine.Method, engine.Method] = {"published": "statutory", "statutory": "published"}
 
 
 def _scheme(session: Session, slug: str, *, field: str, location: str, on: dt.date | None = None) -> engine.SchemeData:
@@ -98,11 +98,14 @@ def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
     def money(value: Decimal | None) -> Decimal | None:
         return None if value is None else round_cents(value)
 
+    def always(values: list[Decimal]) -> Decimal:  # the sum of amounts every month has
+        return round_cents(sum(values, ZERO) / divisor)
+
     return S.Totals(
         gross=money(total([m.gross for m in months])),
-        net_salary=money(total([m.net_salary for m in months])),
-        other_income=money(total([m.other_income for m in months])),
-        net=money(total([m.net for m in months])),
+        net_salary=always([m.net_salary for m in months]),
+        other_income=always([m.other_income for m in months]),
+        net=always([m.net for m in months]),
         tax=money(total([m.tax for m in months])) if any(m.tax is not None for m in months) else None,
         net_after_tax=money(total([m.net_after_tax for m in months])) if any(m.tax is not None for m in months) else None,
     )
@@ -112,7 +115,7 @@ def _brochure_line(line: engine.Line) -> S.BrochureLine | None:
     b = line.brochure
     if b is None:
         return None
-    return S.BrochureLine(codes=list(b.codes), amount=b.amount, basis=b.basis, approximate=b.approximate,  # type: ignore[arg-type]
+    return S.BrochureLine(codes=list(b.codes), amount=b.amount, basis=b.basis, approximate=b.approximate,
                           difference=line.amount - b.amount, text=render(b.text), sources=list(b.sources))
 
 
@@ -267,7 +270,7 @@ def _brochure_total(result: Result) -> S.BrochureTotal | None:
     b = result.brochure
     if b is None:
         return None
-    return S.BrochureTotal(month=f"{b.month:%Y-%m}", amount=b.amount, basis=b.basis, approximate=b.approximate,  # type: ignore[arg-type]
+    return S.BrochureTotal(month=f"{b.month:%Y-%m}", amount=b.amount, basis=b.basis, approximate=b.approximate,
                            official_net=b.official_net, official_gross=b.official_gross, difference=b.difference,
                            text=render(b.text), sources=list(b.sources))
 
