@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -368,11 +368,3 @@ class Readiness(BaseModel):
     rate_limit: Literal["ok", "unavailable"] | None = Field(
         default=None, description="With RATE_LIMIT_PER_MINUTE set: whether its storage answers (unavailable: not limiting)."
     )
-
-
-T = TypeVar("T")
-
-
-class ListOf(BaseModel, Generic[T]):
-    items: list[T]
-    total: int
