@@ -234,7 +234,8 @@ def require_scope(scope: str) -> Callable[..., Actor]:
     ) -> Actor:
         if credentials is None:
             if "authorization" in request.headers:
-                raise _unauthorized(M("L'en-tête Authorization doit porter une clé d'API sous la forme « Bearer <clé> ».",
+                raise _unauthorized(M("L'en-tête Authorization doit porter une clé d'API sous la forme "
+                                      "« Bearer <clé> ».",
                                       "The Authorization header must carry an API key as 'Bearer <key>'."))
             raise _unauthorized(M(f"Cette opération demande une clé d'API de portée « {scope} », envoyée sous la forme "
                                   "« Authorization: Bearer <clé> ».",
@@ -254,7 +255,8 @@ def require_scope(scope: str) -> Callable[..., Actor]:
             logger.warning("request refused: API key %r lacks the %r scope", name, scope)
             raise ApiError(
                 403,
-                M(f"Cette clé d'API n'a pas la portée « {scope} ».", f"This API key does not have the '{scope}' scope."),
+                M(f"Cette clé d'API n'a pas la portée « {scope} ».",
+                  f"This API key does not have the '{scope}' scope."),
                 field="Authorization",
                 location="header",
                 headers=_challenge("insufficient_scope", scope),

@@ -91,11 +91,13 @@ def reject_control_characters(request: Request) -> None:
         for name, value in params.items():
             if isinstance(value, str) and _CONTROL.search(value):
                 raise ApiError(422, M(f"Le paramètre « {name} » contient un caractère de contrôle.",
-                                      f"Parameter '{name}' contains a control character."), field=name, location=location)
+                                      f"Parameter '{name}' contains a control character."), field=name,
+                               location=location)
 
 
 def not_found(what: str, value: str, *, field: str, allowed: list[str] | None = None) -> ApiError:
-    return ApiError(404, M(f"Aucun élément « {value} » ({what}).", f"No {what} '{value}'."), field=field, location="path",
+    return ApiError(404, M(f"Aucun élément « {value} » ({what}).", f"No {what} '{value}'."), field=field,
+                    location="path",
                     allowed=allowed)
 
 
@@ -123,7 +125,8 @@ _TITLES = {
 
 
 def problem_response(
-    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None, headers: dict[str, str] | None = None
+    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None
 ) -> JSONResponse:
     body = Problem(
         title=_TITLES.get(status, "Error"),
@@ -240,7 +243,8 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
             continue
         field = field_path(raw[1:]) or location
         problems.append(
-            FieldProblem(field=field, location=location, message=validation_message(error), allowed=_allowed_from(error))
+            FieldProblem(field=field, location=location, message=validation_message(error),
+                         allowed=_allowed_from(error))
         )
     return problems
 
@@ -274,7 +278,8 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 def error_response(
-    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None, headers: dict[str, str] | None = None
+    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None
 ) -> Response:
     """A problem, unless the app has a page for errors at this address (the embed pages answer HTML)."""
     page = getattr(request.app.state, "error_page", None)
@@ -306,7 +311,8 @@ def install(app: FastAPI) -> None:
             # Starlette names the methods of one matching route; a path served by several routes takes them all.
             allowed = _allowed_methods(request)
             headers["Allow"] = ", ".join(allowed)
-            detail = render(M(f"{request.method} n'est pas permis sur {request.url.path} ; permis : {', '.join(allowed)}.",
+            detail = render(M(f"{request.method} n'est pas permis sur {request.url.path} ; permis : "
+                              f"{', '.join(allowed)}.",
                               f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}."))
         return error_response(request, exc.status_code, detail, headers=headers or None)
 

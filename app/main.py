@@ -55,7 +55,8 @@ TAGS = [
     {"name": "simulation", "description": "Net monthly income over a contract, month by month, explained."},
     {"name": "eligibility", "description": "Which schemes a doctor's profile may take, with reasons, deadlines and "
      "income."},
-    {"name": "embed", "description": "HTML pages and a script for embedding the schemes and the simulator in other sites."},
+    {"name": "embed",
+     "description": "HTML pages and a script for embedding the schemes and the simulator in other sites."},
     {"name": "open data", "description": "The catalogue as a Frictionless Data Package of CSV files (Licence Ouverte "
      "2.0), and the feed of its changes (JSON and Atom)."},
     {"name": "service", "description": "Service status."},

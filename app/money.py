@@ -38,7 +38,8 @@ def from_cents(cents: int) -> Decimal:
 
 
 def format_number(value: Decimal | int, lang: Literal["fr", "en"], *, places: int | None = 2) -> str:
-    """French « 3 882,00 » (narrow no-break spaces, decimal comma); English “3,882.00”. `places=None` keeps them as given."""
+    """French « 3 882,00 » (narrow no-break spaces, decimal comma); English “3,882.00”. `places=None` keeps them as
+    given."""
     if places is not None:  # round by the one rule first: the format mini-language would round half-even
         value = round_half_up(Decimal(value), Decimal(1).scaleb(-places))
     text = f"{abs(value):,}"

@@ -201,7 +201,8 @@ class ClientLimits:
         for item in self.items:
             allowed = await self.limiter.hit(item, self.prefix, client)
             stats = await self.limiter.get_window_stats(item, self.prefix, client)
-            quota = Quota(allowed, item.amount, max(0, stats.remaining), max(0, math.ceil(stats.reset_time - time.time())))
+            quota = Quota(allowed, item.amount, max(0, stats.remaining),
+                          max(0, math.ceil(stats.reset_time - time.time())))
             if not allowed:
                 return quota
             # Several limits: the headers describe the one closest to exhaustion (IETF RateLimit headers draft).

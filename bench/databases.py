@@ -108,7 +108,8 @@ def fresh_database(
                 with engine.connect() as conn:
                     version = conn.execute(text("SHOW server_version")).scalar()
                 name = make_url(url).database
-                yield Database("postgres", url, engine, f"PostgreSQL {version} on {base.host}:{base.port} (database {name})")
+                yield Database("postgres", url, engine,
+                               f"PostgreSQL {version} on {base.host}:{base.port} (database {name})")
             finally:
                 engine.dispose()
         return

@@ -316,7 +316,9 @@ class OrdreCriterion(Record):
 
 
 class ResearchCriterion(Record):
-    """A research track (at least a Master 1); `recommended: true` when the source recommends it without requiring it."""
+    # The docstring is the schema's description in the OpenAPI document: one line there, two here.
+    """A research track (at least a Master 1); `recommended: true` when the source recommends it """ \
+        """without requiring it."""
 
     test: Literal["research_master"]
     recommended: StrictBool = False

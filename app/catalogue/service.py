@@ -258,7 +258,8 @@ def list_schemes(
                 col(SchemeSpecialty.scheme_id) == Scheme.id, col(SchemeSpecialty.specialty_code) == spec.code
             )
             conditions.append(
-                or_(col(Scheme.audience).in_(("specialist", "all")), and_(col(Scheme.audience) == "disciplines", listed))
+                or_(col(Scheme.audience).in_(("specialist", "all")),
+                    and_(col(Scheme.audience) == "disciplines", listed))
             )
     if category is not None:
         conditions.append(col(Scheme.category) == category)
@@ -272,7 +273,8 @@ def list_schemes(
     if region is not None:
         conditions.append(
             exists().where(
-                col(SchemeRegion.scheme_slug) == Scheme.slug, col(SchemeRegion.region_code) == region, in_force(SchemeRegion, day)
+                col(SchemeRegion.scheme_slug) == Scheme.slug, col(SchemeRegion.region_code) == region,
+                in_force(SchemeRegion, day)
             )
         )
 
@@ -313,7 +315,8 @@ def _mark_specialty_match(
         link = links.get(scheme.id)
         confirmed = link is None or link.confirmed  # open through the audience, or a confirmed listed DES
         note = None if link is None else link.note
-        out.append(item.model_copy(update={"specialty_match": S.SpecialtyMatch(specialty=specialty, confirmed=confirmed, note=note)}))
+        match = S.SpecialtyMatch(specialty=specialty, confirmed=confirmed, note=note)
+        out.append(item.model_copy(update={"specialty_match": match}))
     return out
 
 
@@ -383,7 +386,9 @@ def scheme_on(
                 f". As it will be: /schemes/{slug}?as_of={first.isoformat()}."),
             field=where[0], location=where[1],
         )
-    slugs = list(session.exec(select(Scheme.slug).where(in_force(Scheme, day)).distinct().order_by(col(Scheme.slug))).all())
+    slugs = list(
+        session.exec(select(Scheme.slug).where(in_force(Scheme, day)).distinct().order_by(col(Scheme.slug))).all()
+    )
     if unknown_status == 404:
         raise not_found("scheme", slug, field=field, allowed=slugs)
     if location == "query":
@@ -392,7 +397,8 @@ def scheme_on(
                    field=field, location=location, allowed=slugs)
 
 
-def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region], docs: dict[str, SourceDocument]) -> S.PayComponentOut:
+def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region],
+             docs: dict[str, SourceDocument]) -> S.PayComponentOut:
     return S.PayComponentOut(
         code=component.code, scheme=slug, kind=component.kind, label=component.label, amount=component.amount,
         approximate=component.approximate, basis=component.basis, frequency=component.frequency,
@@ -435,7 +441,10 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
     ).all()
     components = [c for c in every_component if covers(c.valid_from, c.valid_to, day)]
     scheduled = [c for c in every_component if c.valid_from is not None and c.valid_from > day]
-    pay = {kind: [_pay_out(c, slug, regions, docs) for c in components if c.kind == kind] for kind in ("pay", "total", "funding")}
+    pay = {
+        kind: [_pay_out(c, slug, regions, docs) for c in components if c.kind == kind]
+        for kind in ("pay", "total", "funding")
+    }
     contacts = _contacts(session, docs, regions, day, scheme=scheme.slug)
     calendar = _events(session, docs, regions, day, scheme=scheme.slug)
 
@@ -505,7 +514,8 @@ def _verified(scheme: Scheme) -> S.Verified | None:
 def _source_out(doc: SourceDocument) -> S.SourceOut:
     return S.SourceOut(
         id=doc.key, kind=doc.kind, title=doc.title, file=doc.file, publisher=doc.publisher, region=doc.region_code,
-        published_on=doc.published_on, published_text=doc.published_text, url=doc.url, signed_by=doc.signed_by, read_on=doc.read_on,
+        published_on=doc.published_on, published_text=doc.published_text, url=doc.url, signed_by=doc.signed_by,
+        read_on=doc.read_on,
         note=doc.note,
     )
 
@@ -539,7 +549,8 @@ def list_regions(session: Session, *, as_of: dt.date | None = None) -> list[S.Re
         ).all()
     )
     return [
-        S.RegionOut(code=r.code, name=r.name, iso_code=r.iso_code, scheme_count=counts.get(r.code, 0), sources=_cite(r.sources, docs))
+        S.RegionOut(code=r.code, name=r.name, iso_code=r.iso_code, scheme_count=counts.get(r.code, 0),
+                    sources=_cite(r.sources, docs))
         for r in session.exec(select(Region).order_by(col(Region.code))).all()
     ]
 
@@ -630,7 +641,8 @@ def _contacts(
     if region is not None:
         stmt = stmt.where(Contact.region_code == region)
     if scheme is not None:
-        stmt = stmt.where(exists().where(col(ContactScheme.contact_id) == Contact.id, col(ContactScheme.scheme_slug) == scheme))
+        stmt = stmt.where(exists().where(col(ContactScheme.contact_id) == Contact.id,
+                                         col(ContactScheme.scheme_slug) == scheme))
     contacts = session.exec(stmt).all()
     slugs = _slugs_by(session, ContactScheme, "contact_id", [c.id for c in contacts], day)
     return [
@@ -684,7 +696,8 @@ def _events(
         stmt = stmt.where(CalendarEvent.region_code == region)
     if scheme is not None:
         stmt = stmt.where(
-            exists().where(col(CalendarEventScheme.event_id) == CalendarEvent.id, col(CalendarEventScheme.scheme_slug) == scheme)
+            exists().where(col(CalendarEventScheme.event_id) == CalendarEvent.id,
+                           col(CalendarEventScheme.scheme_slug) == scheme)
         )
     if start is not None:
         stmt = stmt.where(or_(col(CalendarEvent.date) >= start, col(CalendarEvent.recurrence) == "yearly"))

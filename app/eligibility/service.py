@@ -1,4 +1,5 @@
-"""Eligibility answers: the catalogue's rules (app/eligibility/rules.py), its calendar and the simulation, for a profile."""
+"""Eligibility answers: the catalogue's rules (app/eligibility/rules.py), its calendar and the simulation, for a
+profile."""
 
 from __future__ import annotations
 
@@ -112,7 +113,8 @@ def _reason(reason: R.Reason, docs: dict[str, SourceDocument]) -> S.ReasonOut:
                        sources=catalogue._cite(reason.sources, docs))
 
 
-def _income(session: Session, scheme: Scheme, region: str, start: dt.date) -> tuple[S.IncomeEstimate | None, str | None]:
+def _income(session: Session, scheme: Scheme, region: str,
+            start: dt.date) -> tuple[S.IncomeEstimate | None, str | None]:
     first = start if start.day == 1 else add_months(start.replace(day=1), 1)
     months = scheme.duration_initial_months or 12
     if scheme.duration_max_months is not None:

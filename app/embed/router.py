@@ -73,7 +73,8 @@ def _csp(request: Request, frame: pages.Frame) -> str:
     )
 
 
-def _respond(request: Request, page: pages.Page, frame: pages.Frame, headers: dict[str, str] | None = None) -> HTMLResponse:
+def _respond(request: Request, page: pages.Page, frame: pages.Frame,
+             headers: dict[str, str] | None = None) -> HTMLResponse:
     return HTMLResponse(
         pages.render(page, frame),
         status_code=page.status,
@@ -156,7 +157,9 @@ def embed_schemes(
     specialty: Annotated[str | None, Query(description="Specialty code (see `GET /specialties`).")] = None,
     region: RegionQuery = None,
     category: Annotated[str | None, Query(description="`universitaire` or `hospitalier`.")] = None,
-    q: Annotated[str | None, Query(description="Words to find in the schemes' texts (case and accents ignored).")] = None,
+    q: Annotated[
+        str | None, Query(description="Words to find in the schemes' texts (case and accents ignored).")
+    ] = None,
     lang: LangQuery = None,
     color: ColorQuery = None,
 ) -> HTMLResponse:
@@ -187,9 +190,13 @@ def embed_eligibility(
     session: SessionDep,
     specialty: Annotated[str | None, Query(description="Specialty code (see `GET /specialties`).")] = None,
     region: RegionQuery = None,
-    des_completed_on: Annotated[str | None, Query(description="Day the DES was or will be obtained, YYYY-MM-DD.")] = None,
+    des_completed_on: Annotated[
+        str | None, Query(description="Day the DES was or will be obtained, YYYY-MM-DD.")
+    ] = None,
     thesis_defended: Annotated[str | None, Query(description="`true` (default) or `false`.")] = None,
-    start: Annotated[str | None, Query(description="Wished start, `YYYY-MM` (default: the next 1 May or 1 November).")] = None,
+    start: Annotated[
+        str | None, Query(description="Wished start, `YYYY-MM` (default: the next 1 May or 1 November).")
+    ] = None,
     ordre_registered: Annotated[str | None, Query(description="`true`, `false`, or absent (not said).")] = None,
     lang: LangQuery = None,
     color: ColorQuery = None,

@@ -210,7 +210,8 @@ class SchemeRegion(SQLModel, table=True):
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     # documented: a document describes the offer in this region; mentioned: a document only names it there.
-    evidence: Evidence = Field(default="documented", sa_type=AutoString(20), sa_column_kwargs={"server_default": "documented"})
+    evidence: Evidence = Field(default="documented", sa_type=AutoString(20),
+                               sa_column_kwargs={"server_default": "documented"})
 
 
 class PayComponent(SQLModel, table=True):

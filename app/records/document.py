@@ -30,7 +30,8 @@ def _problem(message: M) -> ApiError:
 
 
 def _at(mark: Any) -> M:
-    return M(f" (ligne {mark.line + 1}, colonne {mark.column + 1})", f" (line {mark.line + 1}, column {mark.column + 1})") \
+    return M(f" (ligne {mark.line + 1}, colonne {mark.column + 1})",
+             f" (line {mark.line + 1}, column {mark.column + 1})") \
         if mark is not None else M("", "")
 
 
@@ -82,7 +83,8 @@ class _ImportLoader(yaml.SafeLoader):
             if node.tag == "tag:yaml.org,2002:int":
                 raise _too_many_digits(_digits(node.value), node.start_mark) from None
             value = node.value if isinstance(node.value, str) and len(node.value) <= 40 else None
-            raise _problem(M(f"La valeur « {value} » ne peut pas être lue" if value else "Une valeur ne peut pas être lue",
+            raise _problem(M(f"La valeur « {value} » ne peut pas être lue" if value
+                             else "Une valeur ne peut pas être lue",
                              f"The value '{value}' cannot be read" if value else "A value cannot be read")
                            + _at(node.start_mark) + ".") from None
 

@@ -51,7 +51,8 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such record (and no If-Match sent)."},
     412: {"model": Problem, "description": "No ETag of If-Match is the record's current one, or no record has that id: "
           "nothing was changed."},
-    422: {"model": Problem, "description": "The record is invalid, or the catalogue would be (every problem listed); nothing was changed."},
+    422: {"model": Problem, "description": "The record is invalid, or the catalogue would be (every problem listed); "
+          "nothing was changed."},
     428: {"model": Problem, "description": "If-Match is missing."},
 }
 
@@ -151,7 +152,8 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
 
     @router.put(f"/records/{entity.name}{path}", response_model=RecordDocument, tags=[tag], responses=WRITE_ERRORS,
                 operation_id=f"change_{entity.file}_record", summary=f"Change a {entity.label} from a date")
-    def change(request: Request, actor: WriteActor, key: Key, record: Annotated[Schema, Body()],  # type: ignore[valid-type]
+    def change(request: Request, actor: WriteActor, key: Key,
+               record: Annotated[Schema, Body()],  # type: ignore[valid-type]
                if_match: IfMatch = None) -> JSONResponse:
         """The record as it is from `valid_from` on (default today). The version in force before ends the day
         before and stays readable with `as_of`; a version starting that same day is replaced (a correction)."""
@@ -307,8 +309,10 @@ CATALOGUE_DOCUMENT = {
     tags=["maintenance"],
     responses={200: {"description": "The whole catalogue, every version of every record, in the seed's format: one "
                      "section per seed file (`regions`, `sources`, … `calendar`).",
-                     "content": {YAML: {"schema": CATALOGUE_DOCUMENT}, "application/json": {"schema": CATALOGUE_DOCUMENT}}},
-               406: {"model": Problem, "description": "`Accept` allows neither YAML nor JSON (the problem lists both)."}},
+                     "content": {YAML: {"schema": CATALOGUE_DOCUMENT},
+                                 "application/json": {"schema": CATALOGUE_DOCUMENT}}},
+               406: {"model": Problem,
+                     "description": "`Accept` allows neither YAML nor JSON (the problem lists both)."}},
     response_class=Response,
 )
 def export_catalogue(
@@ -326,7 +330,8 @@ def export_catalogue(
         return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.json"',
                                            **negotiation.VARY})
     return Response(to_yaml(data), media_type=f"{YAML}; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.yaml"', **negotiation.VARY})
+                    headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.yaml"',
+                             **negotiation.VARY})
 
 
 class ImportReport(BaseModel):
@@ -340,7 +345,9 @@ class ImportReport(BaseModel):
     "/import",
     response_model=ImportReport,
     tags=["maintenance"],
-    responses={**AUTH_RESPONSES, 413: {"model": Problem, "description": "Body over IMPORT_MAX_BYTES (8 MiB by default; use `python -m app.seed --file` on the server)."},
+    responses={**AUTH_RESPONSES, 413: {"model": Problem,
+                                       "description": "Body over IMPORT_MAX_BYTES (8 MiB by default; use `python -m "
+                                                      "app.seed --file` on the server)."},
                422: {"model": Problem, "description": "Invalid document: every problem listed; nothing was written."}},
     openapi_extra={"requestBody": {"required": True, "content": {
         YAML: {"schema": CATALOGUE_DOCUMENT}, "application/json": {"schema": CATALOGUE_DOCUMENT}}}},
@@ -356,7 +363,8 @@ async def import_catalogue(
     body = await request.body()  # at most IMPORT_MAX_BYTES: app/body_limit.py answers 413 past it
     # Reading a document is CPU work (about a second per 0.3 MB of YAML): in a worker thread, off the event loop.
     seed = await run_in_threadpool(read_document, body, request.headers.get("content-type", ""))
-    report, audit_id = await run_in_threadpool(service.import_seed, request.app.state.engine, actor.name, seed, dry_run=dry_run)
+    report, audit_id = await run_in_threadpool(service.import_seed, request.app.state.engine, actor.name, seed,
+                                               dry_run=dry_run)
     changes = {
         table: {"inserted": report.inserted[table], "updated": report.updated[table], "deleted": report.deleted[table]}
         for table in sorted(set(report.inserted) | set(report.updated) | set(report.deleted))
@@ -404,7 +412,8 @@ def _audit_out(entry: AuditEntry, *, full: bool) -> AuditOut:
 def list_audit(
     session: SessionDep,
     actor: ReadActor,
-    entity: Annotated[str | None, Query(max_length=30, description="`schemes`, `pay-components`, … or `catalogue`.")] = None,
+    entity: Annotated[str | None, Query(max_length=30,
+                                        description="`schemes`, `pay-components`, … or `catalogue`.")] = None,
     key: Annotated[str | None, Query(max_length=200, description="A record's id.")] = None,
     since: Annotated[I.IsoDate | None, Query(description="Changes on or after this day (UTC).")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
@@ -434,5 +443,6 @@ def get_audit(session: SessionDep, actor: ReadActor,
     """One audit entry in full (for an import, the whole catalogue as it was before). Needs a `read` key."""
     entry = session.get(AuditEntry, audit_id)
     if entry is None:
-        raise ApiError(404, M(f"Aucune entrée du journal d'audit {audit_id}.", f"No audit entry {audit_id}."), field="audit_id", location="path")
+        raise ApiError(404, M(f"Aucune entrée du journal d'audit {audit_id}.", f"No audit entry {audit_id}."),
+                       field="audit_id", location="path")
     return JSONResponse(_audit_out(entry, full=True).model_dump(mode="json"), headers={"Cache-Control": NO_STORE})

@@ -450,7 +450,8 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
     parameters = sync.table(
         PayParameter,
         ("code",),
-        [{"code": p.code, "label": p.label, "unit": p.unit, "kind": p.kind, "note": p.note} for p in seed.pay_parameters],
+        [{"code": p.code, "label": p.label, "unit": p.unit, "kind": p.kind, "note": p.note}
+         for p in seed.pay_parameters],
     )
     sync.table(
         PayParameterValue,

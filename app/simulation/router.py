@@ -15,13 +15,17 @@ from app.simulation import schemas as S
 from app.simulation import service
 
 router = APIRouter(tags=["simulation"])
-INVALID: dict[int | str, dict[str, Any]] = {422: {"model": Problem, "description": "Contract or options the scheme does not allow (the problem says which field and why)."},
-           **GONE}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem,
+          "description": "Contract or options the scheme does not allow (the problem says which field and why)."},
+    **GONE,
+}
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The simulation as JSON, or as CSV with `format=csv` (GET) or when `Accept` prefers `text/csv` "
         "(q-values honoured; a tie keeps JSON).",
-        "content": {CSV.media_type: {"schema": {"type": "string"}, "example": "month,contract_year,gross,…\r\n2024-11,1,…"}},
+        "content": {CSV.media_type: {"schema": {"type": "string"},
+                                     "example": "month,contract_year,gross,…\r\n2024-11,1,…"}},
     },
     406: {"model": Problem, "description": "`Accept` allows neither JSON nor CSV (the problem lists both)."},
 }
