@@ -7,7 +7,7 @@ PORT   ?= 8000
 LOG_LEVEL ?= info
 export HOST PORT LOG_LEVEL
 
-.PHONY: run test test-quick install install-test migrate seed openapi openapi-check lock vendor clean bench opendata
+.PHONY: run test test-quick check install install-test migrate seed openapi openapi-check lock vendor clean bench opendata
 
 # Every line on stderr in LOG_FORMAT (uvicorn's too, through app/log_config.json); the app writes its own access lines.
 run: seed ## Serve the API with the seeded catalogue on http://$(HOST):$(PORT)
@@ -23,6 +23,11 @@ test: install-test $(if $(NPM),$(EMBED_NODE)) ## Run the whole test suite (TEST_
 
 test-quick: install-test ## Run every test but the slow ones (fuzzing, browser, load, faults, subprocesses): under 2 minutes
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# ruff check only (never `ruff format`): tests/ is not linted yet.
+check: install-test ## Lint app/, migrations/ and bench/ with ruff, type-check app/ with mypy (strict)
+	$(BIN)/ruff check app migrations bench
+	$(BIN)/mypy
 
 $(EMBED_NODE): tests/embed/package.json tests/embed/package-lock.json
 	cd tests/embed && npm ci --no-audit --no-fund --prefer-offline

@@ -6,8 +6,7 @@ import json
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, HttpUrl, TypeAdapter, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,19 +27,25 @@ class Settings(BaseSettings):
     # Every request runs in one of 40 worker threads (AnyIO's default): with as many connections, a request
     # thread never waits for one. Lower DB_MAX_OVERFLOW if PostgreSQL's max_connections is tight.
     db_pool_size: int = Field(default=10, ge=1, le=200, description="Connections kept open per worker.")
-    db_max_overflow: int = Field(default=30, ge=0, le=500, description="Extra connections a worker may open under load.")
-    db_pool_timeout: float = Field(default=10, gt=0, le=120, description="Seconds to wait for a connection before a 503.")
+    db_max_overflow: int = Field(default=30, ge=0, le=500,
+                                 description="Extra connections a worker may open under load.")
+    db_pool_timeout: float = Field(default=10, gt=0, le=120,
+                                   description="Seconds to wait for a connection before a 503.")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     public_url: str = Field(
-        default="", description="The address browsers reach the service at; absolute URLs are built from it (default: http://HOST:PORT)."
+        default="",
+        description="The address browsers reach the service at; absolute URLs are built from it (default: "
+                    "http://HOST:PORT)."
     )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
-        default=[], description="Host header values answered (default: PUBLIC_URL's host, 127.0.0.1, localhost; * for any)."
+        default=[],
+        description="Host header values answered (default: PUBLIC_URL's host, 127.0.0.1, localhost; * for any)."
     )
     log_level: str = "info"
     # NoDecode: the environment value is split by the validator below, not parsed as JSON first.
-    cors_origins: Annotated[list[str], NoDecode] = Field(default=["*"], description="Origins allowed to call the JSON API.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(default=["*"],
+                                                         description="Origins allowed to call the JSON API.")
     seed_dir: Path = PROJECT_ROOT / "seed"
     cache_max_age: int = Field(default=300, ge=0, description="Seconds clients and proxies may reuse a GET answer.")
     frame_ancestors: Annotated[list[str], NoDecode] = Field(
@@ -50,12 +55,15 @@ class Settings(BaseSettings):
     snapshot_max_bytes: int = Field(default=16 << 20, ge=0, description="Bytes of answers kept in memory per worker.")
     log_format: Literal["json", "text"] = "json"
     rate_limit_per_minute: int = Field(default=0, ge=0, description="Requests a minute per client address (0: off).")
-    rate_limit_burst: int | None = Field(default=None, ge=1, description="Requests a second per client address, on top (default: none).")
+    rate_limit_burst: int | None = Field(default=None, ge=1,
+                                         description="Requests a second per client address, on top (default: none).")
     rate_limit_storage: str = Field(
-        default="memory://", description="Where requests are counted: memory:// (per worker) or redis://host:port/db (shared)."
+        default="memory://",
+        description="Where requests are counted: memory:// (per worker) or redis://host:port/db (shared)."
     )
     rate_limit_key_prefix: str = Field(
-        default="post-internat", pattern=r"^[A-Za-z0-9._:-]{1,64}$", description="Prefix of the counters' keys in the storage."
+        default="post-internat", pattern=r"^[A-Za-z0-9._:-]{1,64}$",
+        description="Prefix of the counters' keys in the storage."
     )
     # The real catalogue exports to about 0.3 MB (JSON or YAML): 8 MiB leaves it room to grow 25-fold, while a YAML
     # document that size already takes some 30 s of CPU to read. Larger ones: `python -m app.seed --file`.
@@ -78,7 +86,8 @@ class Settings(BaseSettings):
         # Each entry becomes part of a Content-Security-Policy header: refuse anything that could end the directive.
         for source in value:
             if not _CSP_SOURCE.fullmatch(source):
-                raise ValueError(f"not a CSP source expression: {source!r} (e.g. https://site.fr, https://*.site.fr, 'self', *)")
+                raise ValueError(f"not a CSP source expression: {source!r} (e.g. https://site.fr, https://*.site.fr, "
+                                 "'self', *)")
         return value or ["'none'"]
 
     @field_validator("rate_limit_storage")
@@ -88,7 +97,8 @@ class Settings(BaseSettings):
         scheme, sep, rest = value.partition("://")
         scheme = scheme.lower().removeprefix("async+")
         if not sep or scheme not in ("memory", "redis", "rediss", "redis+unix"):
-            raise ValueError(f"unknown rate-limit storage {scheme!r}: memory://, redis://host:6379/0, rediss://… or redis+unix://…")
+            raise ValueError(f"unknown rate-limit storage {scheme!r}: memory://, redis://host:6379/0, rediss://… or "
+                             "redis+unix://…")
         return f"async+{scheme}://{rest}"
 
     @field_validator("public_url")

@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-
 logger = logging.getLogger("app.db")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,9 +20,8 @@ from sqlalchemy.exc import TimeoutError as TimeoutError_
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from app.messages import Message
+from app.messages import Message, render
 from app.messages import Message as M
-from app.messages import render
 
 logger = logging.getLogger("app.errors")
 
@@ -92,11 +91,13 @@ def reject_control_characters(request: Request) -> None:
         for name, value in params.items():
             if isinstance(value, str) and _CONTROL.search(value):
                 raise ApiError(422, M(f"Le paramètre « {name} » contient un caractère de contrôle.",
-                                      f"Parameter '{name}' contains a control character."), field=name, location=location)
+                                      f"Parameter '{name}' contains a control character."), field=name,
+                               location=location)
 
 
 def not_found(what: str, value: str, *, field: str, allowed: list[str] | None = None) -> ApiError:
-    return ApiError(404, M(f"Aucun élément « {value} » ({what}).", f"No {what} '{value}'."), field=field, location="path",
+    return ApiError(404, M(f"Aucun élément « {value} » ({what}).", f"No {what} '{value}'."), field=field,
+                    location="path",
                     allowed=allowed)
 
 
@@ -124,7 +125,8 @@ _TITLES = {
 
 
 def problem_response(
-    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None, headers: dict | None = None
+    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None
 ) -> JSONResponse:
     body = Problem(
         title=_TITLES.get(status, "Error"),
@@ -138,7 +140,7 @@ def problem_response(
     )
 
 
-def _allowed_from(error: dict[str, Any]) -> list[str] | None:
+def _allowed_from(error: Mapping[str, Any]) -> list[str] | None:
     expected = (error.get("ctx") or {}).get("expected")
     if not isinstance(expected, str):
         return None
@@ -199,7 +201,7 @@ _WHERE = {"query": ("paramètre de requête", "query parameter"), "body": ("cham
 WHOLE_BODY = "body"  # the `field` of a problem with the request body as a whole (not an object, not JSON…)
 
 
-def validation_text(error: dict[str, Any]) -> Message:
+def validation_text(error: Mapping[str, Any]) -> Message:
     """A pydantic error in both languages: French from the table above, English as pydantic (or our rule) says it."""
     english = error.get("msg", "invalid")
     template = _FRENCH.get(error.get("type", ""))
@@ -212,7 +214,7 @@ def validation_text(error: dict[str, Any]) -> Message:
     return M(french, english)
 
 
-def validation_message(error: dict[str, Any]) -> str:
+def validation_message(error: Mapping[str, Any]) -> str:
     """A pydantic error in the request's language (French by default)."""
     return render(validation_text(error))
 
@@ -241,7 +243,8 @@ def _validation_problems(exc: RequestValidationError) -> list[FieldProblem]:
             continue
         field = field_path(raw[1:]) or location
         problems.append(
-            FieldProblem(field=field, location=location, message=validation_message(error), allowed=_allowed_from(error))
+            FieldProblem(field=field, location=location, message=validation_message(error),
+                         allowed=_allowed_from(error))
         )
     return problems
 
@@ -275,7 +278,8 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 def error_response(
-    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None, headers: dict | None = None
+    request: Request, status: int, detail: str, errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None
 ) -> Response:
     """A problem, unless the app has a page for errors at this address (the embed pages answer HTML)."""
     page = getattr(request.app.state, "error_page", None)
@@ -307,7 +311,8 @@ def install(app: FastAPI) -> None:
             # Starlette names the methods of one matching route; a path served by several routes takes them all.
             allowed = _allowed_methods(request)
             headers["Allow"] = ", ".join(allowed)
-            detail = render(M(f"{request.method} n'est pas permis sur {request.url.path} ; permis : {', '.join(allowed)}.",
+            detail = render(M(f"{request.method} n'est pas permis sur {request.url.path} ; permis : "
+                              f"{', '.join(allowed)}.",
                               f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}."))
         return error_response(request, exc.status_code, detail, headers=headers or None)
 

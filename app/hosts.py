@@ -48,7 +48,8 @@ class TrustedHosts:
         if scope["path"] in PROBES:
             await allowed(scope, receive, send)
             return
-        await TrustedHostMiddleware(allowed, allowed_hosts=self.allowed_hosts, www_redirect=False)(scope, receive, discard)
+        await TrustedHostMiddleware(allowed, allowed_hosts=self.allowed_hosts,
+                                    www_redirect=False)(scope, receive, discard)
         if not answered:
             await _refuse(scope, receive, send)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.catalogue.history import seconds_left_today
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def etag_of(body: bytes) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import anyio.from_thread
 from fastapi import Depends, FastAPI
@@ -14,25 +15,25 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import __version__, docs, errors, openapi_doc
-from app.head import Head
-from app.hosts import TrustedHosts
 from app.body_limit import BodyLimit
-from app.http_cache import HttpCache
-from app.language import Language
-from app.observability import ClientLimits, RateLimit, RequestContext, configure_logging
-from app.snapshot import Snapshot
 from app.catalogue.router import router as catalogue_router
 from app.catalogue.schemas import Health, Readiness
-from app.embed.router import error_page as embed_error_page
+from app.config import PROJECT_ROOT, Settings, get_settings
+from app.db import make_engine
 from app.eligibility.router import router as eligibility_router
+from app.embed.router import error_page as embed_error_page
 from app.embed.router import router as embed_router
+from app.head import Head
+from app.hosts import TrustedHosts
+from app.http_cache import HttpCache
+from app.language import Language
+from app.messages import Message as M
+from app.migrate import pending_migrations
+from app.observability import ClientLimits, RateLimit, RequestContext, configure_logging
 from app.opendata.router import router as opendata_router
 from app.records.router import router as records_router
 from app.simulation.router import router as simulation_router
-from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import make_engine
-from app.migrate import pending_migrations
-from app.messages import Message as M
+from app.snapshot import Snapshot
 
 DESCRIPTION = """
 The reference API for French post-internship schemes (*dispositifs de post-internat*): chef de clinique,
@@ -54,7 +55,8 @@ TAGS = [
     {"name": "simulation", "description": "Net monthly income over a contract, month by month, explained."},
     {"name": "eligibility", "description": "Which schemes a doctor's profile may take, with reasons, deadlines and "
      "income."},
-    {"name": "embed", "description": "HTML pages and a script for embedding the schemes and the simulator in other sites."},
+    {"name": "embed",
+     "description": "HTML pages and a script for embedding the schemes and the simulator in other sites."},
     {"name": "open data", "description": "The catalogue as a Frictionless Data Package of CSV files (Licence Ouverte "
      "2.0), and the feed of its changes (JSON and Atom)."},
     {"name": "service", "description": "Service status."},
@@ -156,7 +158,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if pending:
             raise errors.ApiError(503, M(f"Le schéma de la base n'est pas à jour : {pending}.",
                                        f"The database schema is not up to date: {pending}."))
-        rate_limit = None if limits is None else "ok" if anyio.from_thread.run(limits.check) else "unavailable"
+        rate_limit: Literal["ok", "unavailable"] | None = (
+            None if limits is None else "ok" if anyio.from_thread.run(limits.check) else "unavailable"
+        )
         return Readiness(status="ready", database="ok", migrations="head", rate_limit=rate_limit)
 
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")

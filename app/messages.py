@@ -51,7 +51,7 @@ def render_all(messages: Iterable[Message | str], lang: Lang | None = None) -> l
 def negotiate(lang: str | None, accept_language: str | None) -> Lang:
     """`lang=` wins; otherwise the best of fr/en in Accept-Language by q-value (RFC 9110 §12.5.4); French by default."""
     if lang in LANGUAGES:
-        return lang  # type: ignore[return-value]
+        return lang
     best: tuple[float, int, Lang] | None = None
     for position, item in enumerate((accept_language or "").split(",")):
         parts = [p.strip() for p in item.split(";")]
@@ -69,5 +69,5 @@ def negotiate(lang: str | None, accept_language: str | None) -> Lang:
             continue
         candidate = (quality, -position, primary)
         if best is None or candidate > best:
-            best = candidate  # type: ignore[assignment]
+            best = candidate
     return best[2] if best else "fr"

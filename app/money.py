@@ -38,7 +38,8 @@ def from_cents(cents: int) -> Decimal:
 
 
 def format_number(value: Decimal | int, lang: Literal["fr", "en"], *, places: int | None = 2) -> str:
-    """French « 3 882,00 » (narrow no-break spaces, decimal comma); English “3,882.00”. `places=None` keeps them as given."""
+    """French « 3 882,00 » (narrow no-break spaces, decimal comma); English “3,882.00”. `places=None` keeps them as
+    given."""
     if places is not None:  # round by the one rule first: the format mini-language would round half-even
         value = round_half_up(Decimal(value), Decimal(1).scaleb(-places))
     text = f"{abs(value):,}"
@@ -51,6 +52,6 @@ def format_euros(amount: Decimal | int | None, lang: Literal["fr", "en"], *, cen
     """French « 3 882,00 € »; English “€3,882.00”; None → an en dash. The one euro formatter, for pages and texts."""
     if amount is None:
         return "–"
-    text = format_number(abs(amount), lang, places=2 if cents else 0)
+    text = format_number(abs(Decimal(amount)), lang, places=2 if cents else 0)
     text = text + f"{NBSP}€" if lang == "fr" else "€" + text
     return ("−" if amount < 0 else "") + text

@@ -146,7 +146,8 @@ def rate_limit_storage(uri: str) -> Storage:
         # redis-py's asyncio client, with bounded waits and no retries: a rate limiter must not hold requests up.
         options = {"implementation": "redispy", "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS,
                    "socket_timeout": STORAGE_TIMEOUT_SECONDS, "retry": Retry(NoBackoff(), 0), "wrap_exceptions": True}
-    return cast(Storage, storage_from_string(uri, **options))
+    # limits types the options as float | str | bool, but passes them on to the client (redis-py takes a Retry).
+    return cast(Storage, storage_from_string(uri, **options))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,8 @@ class ClientLimits:
         for item in self.items:
             allowed = await self.limiter.hit(item, self.prefix, client)
             stats = await self.limiter.get_window_stats(item, self.prefix, client)
-            quota = Quota(allowed, item.amount, max(0, stats.remaining), max(0, math.ceil(stats.reset_time - time.time())))
+            quota = Quota(allowed, item.amount, max(0, stats.remaining),
+                          max(0, math.ceil(stats.reset_time - time.time())))
             if not allowed:
                 return quota
             # Several limits: the headers describe the one closest to exhaustion (IETF RateLimit headers draft).

@@ -12,7 +12,7 @@ Bounded in entries and in bytes (SNAPSHOT_ENTRIES, SNAPSHOT_MAX_BYTES): least re
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import hashlib
 import logging
 import time
@@ -20,7 +20,6 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-
 from typing import Any
 
 from sqlalchemy import event
@@ -68,7 +67,7 @@ class Snapshot:
         self.bytes = 0
         self.entries: OrderedDict[bytes, Kept] = OrderedDict()
         self.version: int | None = None
-        self.hits = self.misses = 0
+        self.hits = 0  # answers replayed from memory (the tests count them to see what was kept)
 
     def _current_version(self) -> int | None:
         if time.monotonic() < self.retry_at:
@@ -81,7 +80,7 @@ class Snapshot:
             (current,) = cursor.fetchone()
             cursor.close()
             return int(current)
-        except Exception:  # noqa: BLE001 - any driver error means: database unreachable for now
+        except Exception:  # any driver error means: database unreachable for now
             # Serve nothing from memory and let requests fail cleanly (503) in their threads; do not try again
             # from the event loop for a second, so an outage never blocks it.
             self._drop_connection()
@@ -92,10 +91,8 @@ class Snapshot:
 
     def _drop_connection(self) -> None:
         if self.connection is not None:
-            try:
+            with contextlib.suppress(Exception):  # already broken
                 self.connection.invalidate()  # discard it without trying to reset a connection that is gone
-            except Exception:  # noqa: BLE001 - already broken
-                pass
         self.connection = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -120,7 +117,6 @@ class Snapshot:
             self.hits += 1
             await _replay(kept, scope, send)
             return
-        self.misses += 1
         await self._forward_and_keep(scope, receive, send, key, current)
 
     def _cacheable(self, scope: Scope) -> bool:
@@ -201,10 +197,12 @@ def _closer(snapshot: weakref.ref[Snapshot]) -> Callable[[Engine], None]:
 def _autocommit(engine: Engine) -> Any:
     """A connection of the engine's database in autocommit mode (the wrapper is kept: dropping it closes it)."""
     wrapper = engine.raw_connection()
+    driver = wrapper.driver_connection
+    assert driver is not None  # only None once the connection is invalidated, never when just checked out
     if engine.dialect.name == "sqlite":
-        wrapper.driver_connection.isolation_level = None
+        driver.isolation_level = None
     else:
-        wrapper.driver_connection.autocommit = True
+        driver.autocommit = True
     return wrapper
 
 

@@ -40,7 +40,7 @@ def postgres_available(base_url: str) -> str | None:
             conn.execute(text("SELECT 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+    except Exception as exc:  # any failure means "not available"
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
 
 
@@ -108,7 +108,8 @@ def fresh_database(
                 with engine.connect() as conn:
                     version = conn.execute(text("SHOW server_version")).scalar()
                 name = make_url(url).database
-                yield Database("postgres", url, engine, f"PostgreSQL {version} on {base.host}:{base.port} (database {name})")
+                yield Database("postgres", url, engine,
+                               f"PostgreSQL {version} on {base.host}:{base.port} (database {name})")
             finally:
                 engine.dispose()
         return

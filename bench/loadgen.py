@@ -14,6 +14,7 @@ Output (JSON on stdout): requests, errors, rps, latency percentiles in ms, and t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import resource
@@ -195,10 +196,8 @@ async def main_async(run: Run) -> None:
         await loop.create_connection(lambda i=i: Connection(run, i * step), run.host, run.port)
     await asyncio.sleep(max(0.0, run.window_end - time.perf_counter()))
     run.stopping = True
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(run.all_closed), timeout=10)
-    except asyncio.TimeoutError:
-        pass
 
 
 def summarise(run: Run, cpu_seconds: float, wall_seconds: float) -> dict[str, Any]:

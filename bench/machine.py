@@ -29,11 +29,15 @@ def _git(*args: str) -> str:
 
 def describe() -> dict[str, Any]:
     cpuinfo = _read("/proc/cpuinfo")
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), platform.processor())
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
+                 platform.processor())
     flags = next((line for line in cpuinfo.splitlines() if line.startswith("flags")), "")
-    mem_kib = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines() if line.startswith("MemTotal")), 0)
+    mem_kib = next(
+        (int(line.split()[1]) for line in _read("/proc/meminfo").splitlines() if line.startswith("MemTotal")), 0
+    )
     os_name = next(
-        (line.split("=", 1)[1].strip('"') for line in _read("/etc/os-release").splitlines() if line.startswith("PRETTY_NAME=")),
+        (line.split("=", 1)[1].strip('"') for line in _read("/etc/os-release").splitlines()
+         if line.startswith("PRETTY_NAME=")),
         platform.system(),
     )
     versions = {}

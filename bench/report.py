@@ -32,7 +32,8 @@ def render(report: dict[str, Any]) -> str:
     c = report["config"]
     out.append(f"Load: {c['concurrency']} keep-alive clients, {c['warmup']:g} s warm-up + {c['duration']:g} s measured "
                f"per scenario; server `uvicorn … {' '.join(report['uvicorn_flags'])}`. Load generator ceiling: "
-               f"{_n(report['generator_ceiling']['rps'], 0)} req/s; CPU busy before the run: {report.get('busy_before_pct')} % of a core.")
+               f"{_n(report['generator_ceiling']['rps'], 0)} req/s; CPU busy before the run: "
+               f"{report.get('busy_before_pct')} % of a core.")
     for db in report["databases"].values():
         out.append(f"\n**{db['database']}**\n")
         out.append("| scenario | req/s | p50 ms | p99 ms | errors | % of baseline | server CPU | other CPU |")
@@ -48,8 +49,10 @@ def render(report: dict[str, Any]) -> str:
                        f"{_n(s.get('other_cpu_pct'), 0)} % |")
         mem = db["memory"]
         out.append(f"\nPeak RSS of the worker {_n(mem['peak_rss_mib'])} MiB ({_n(mem['peak_rss_mib'] * 1.048576)} MB), "
-                   f"{_n(db['memory_after_start']['rss_mib'])} MiB after start (baseline {_n(db['baseline_memory']['peak_rss_mib'])} MiB); "
-                   f"first answer {db['first_answer_s']:.2f} s after process start (baseline {db['baseline_first_answer_s']:.2f} s).")
+                   f"{_n(db['memory_after_start']['rss_mib'])} MiB after start (baseline "
+                   f"{_n(db['baseline_memory']['peak_rss_mib'])} MiB); "
+                   f"first answer {db['first_answer_s']:.2f} s after process start (baseline "
+                   f"{db['baseline_first_answer_s']:.2f} s).")
         out.append("\n| target | measured | status |")
         out.append("|---|---:|---|")
         for t in db["targets"]:
@@ -59,7 +62,8 @@ def render(report: dict[str, Any]) -> str:
     for g in report["growth"].values():
         out.append(f"\n**Growth, {g['database']}** (one client; *new*: every request a different URL; "
                    "*repeated*: the same URL again)\n")
-        out.append("| schemes | query | matches | new p50 ms | new p99 ms | repeated p50 ms | first answer | peak RSS |")
+        out.append("| schemes | query | matches | new p50 ms | new p99 ms | repeated p50 ms | first answer "
+                   "| peak RSS |")
         out.append("|---:|---|---:|---:|---:|---:|---:|---:|")
         for row in g["sizes"]:
             for i, (k, q) in enumerate(row["queries"].items()):
@@ -77,7 +81,8 @@ def render(report: dict[str, Any]) -> str:
             out.append("| query | p50 without (ms) | p50 with (ms) |")
             out.append("|---|---:|---:|")
             for k, q in cand["queries"].items():
-                out.append(f"| `{q.get('path', k)}` | {_n(last['queries'].get(k, {}).get('p50_ms'), 2)} | {_n(q.get('p50_ms'), 2)} |")
+                out.append(f"| `{q.get('path', k)}` | {_n(last['queries'].get(k, {}).get('p50_ms'), 2)} | "
+                           f"{_n(q.get('p50_ms'), 2)} |")
     return "\n".join(out) + "\n"
 
 

@@ -104,8 +104,10 @@ def scenarios(port: int) -> list[dict[str, Any]]:
     sim24 = [_post("/simulate", SIM_24)]
     return [
         {"key": "baseline", "title": "baseline (bare ASGI, constant JSON)", "requests": [_get("/")]},
-        {"key": "schemes_list", "title": f"GET /schemes with filters ({len(LIST_FILTERS)} URLs)", "requests": list_requests},
-        {"key": "schemes_list_distinct", "title": "GET /schemes, every URL different", "requests": _distinct(list_requests, "a"),
+        {"key": "schemes_list", "title": f"GET /schemes with filters ({len(LIST_FILTERS)} URLs)",
+         "requests": list_requests},
+        {"key": "schemes_list_distinct", "title": "GET /schemes, every URL different",
+         "requests": _distinct(list_requests, "a"),
          "check": _distinct(list_requests, "checka")},
         {"key": "schemes_list_distinct_1", "title": "GET /schemes, every URL different, 1 client",
          "requests": _distinct(list_requests, "b"), "check": _distinct(list_requests, "checkb"), "concurrency": 1},
@@ -210,10 +212,12 @@ def targets(result: dict[str, Any], concurrency: int) -> list[dict[str, Any]]:
     for key, label in (("schemes_list", "GET /schemes"), ("schemes_list_distinct", "GET /schemes (all different)")):
         out.append(_target(f"{label} >= {TARGET_LIST_RATIO:g} % of baseline", s.get(key, {}).get("ratio_pct"),
                            TARGET_LIST_RATIO, higher_is_better=True, unit="%"))
-    for key, label in (("simulate_24", "POST /simulate 24 m"), ("simulate_24_distinct", "POST /simulate 24 m (all different)")):
+    for key, label in (("simulate_24", "POST /simulate 24 m"), ("simulate_24_distinct",
+                                                                "POST /simulate 24 m (all different)")):
         out.append(_target(f"{label} >= {TARGET_SIM_RATIO:g} % of baseline", s.get(key, {}).get("ratio_pct"),
                            TARGET_SIM_RATIO, higher_is_better=True, unit="%"))
-    for key, label in (("simulate_24", "POST /simulate 24 m"), ("simulate_24_distinct", "POST /simulate 24 m (all different)"),
+    for key, label in (("simulate_24", "POST /simulate 24 m"), ("simulate_24_distinct",
+                                                                "POST /simulate 24 m (all different)"),
                        ("simulate_96", "POST /simulate 96 m")):
         out.append(_target(f"{label} p99 < {TARGET_SIM_P99_MS:g} ms at {TARGET_CONCURRENCY} clients",
                            s.get(key, {}).get("p99_ms"), TARGET_SIM_P99_MS, higher_is_better=False, unit="ms",
@@ -262,7 +266,8 @@ def bench_growth(db: Database, args: argparse.Namespace, tmp: Path) -> dict[str,
             app.stop()
         rows.append(row)
         q = row["queries"]
-        log(f"  {row['schemes']:>6} schemes (+{added} in {insert_s:.1f} s): first answer {row['first_answer_s']:.2f} s; "
+        log(f"  {row['schemes']:>6} schemes (+{added} in {insert_s:.1f} s): first answer "
+            f"{row['first_answer_s']:.2f} s; "
             + "; ".join(f"{k} p50 {v.get('p50_ms')} ms" for k, v in q.items()))
     plans = explain_listing(db)
     out = {"database": db.label, "kind": db.kind, "sizes": rows, "plans": plans}
@@ -307,7 +312,6 @@ def explain_listing(db: Database) -> list[dict[str, Any]]:
     os.environ["DATABASE_URL"] = db.url  # the module-level app of app.main must not open another database
     from app.config import Settings
     from app.main import create_app
-
     from bench.inproc import InProcess
 
     out = []
@@ -339,7 +343,8 @@ def _fmt(value: Any, digits: int = 1) -> str:
 
 def print_database(result: dict[str, Any]) -> None:
     log(f"\n--- {result['database']}")
-    header = f"{'scenario':<52} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'% base':>7} {'srv CPU':>7} {'gen CPU':>7} {'other':>6}"
+    header = (f"{'scenario':<52} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} {'% base':>7} "
+              f"{'srv CPU':>7} {'gen CPU':>7} {'other':>6}")
     log(header)
     log("-" * len(header))
     for s in result["scenarios"].values():
@@ -349,19 +354,22 @@ def print_database(result: dict[str, Any]) -> None:
         ratio = "100.0" if s["title"].startswith("baseline") else _fmt(s.get("ratio_pct"))
         title = ("(wedged) " if s.get("wedged_worker") else "") + s["title"]
         log(f"{title[:52]:<52} {_fmt(float(s['rps']), 0):>9} {_fmt(s['p50_ms'], 2):>8} {_fmt(s['p99_ms'], 2):>8} "
-            f"{s['errors']:>6} {ratio:>7} {_fmt(s.get('server_cpu_pct'), 0):>6}% {_fmt(s.get('generator_cpu_pct'), 0):>6}% {_fmt(s.get('other_cpu_pct'), 0):>5}%")
+            f"{s['errors']:>6} {ratio:>7} {_fmt(s.get('server_cpu_pct'), 0):>6}% "
+            f"{_fmt(s.get('generator_cpu_pct'), 0):>6}% {_fmt(s.get('other_cpu_pct'), 0):>5}%")
     mem = result.get("memory", {})
     log(f"peak memory (VmHWM) of the worker: {_fmt(mem.get('peak_rss_mib'))} MiB "
-        f"({_fmt(mem.get('peak_rss_mib', 0) / MB)} MB); after start {_fmt(result['memory_after_start']['rss_mib'])} MiB; "
-        f"baseline {_fmt(result['baseline_memory']['peak_rss_mib'])} MiB")
+        f"({_fmt(mem.get('peak_rss_mib', 0) / MB)} MB); after start {_fmt(result['memory_after_start']['rss_mib'])} "
+        f"MiB; baseline {_fmt(result['baseline_memory']['peak_rss_mib'])} MiB")
     for note in result.get("restarts", []):
         log(f"!! {note}")
-    log(f"process start to first answer: service {result['first_answer_s']:.3f} s, baseline {result['baseline_first_answer_s']:.3f} s")
+    log(f"process start to first answer: service {result['first_answer_s']:.3f} s, baseline "
+        f"{result['baseline_first_answer_s']:.3f} s")
     log("targets:")
     for t in result["targets"]:
         margin = ""
         if t["status"] in ("PASS", "FAIL"):
-            margin = f" (measured {t['measured']} {t['unit']}, limit {t['limit']:g}, margin {t['margin']:+g} {t['unit']})"
+            margin = (f" (measured {t['measured']} {t['unit']}, limit {t['limit']:g}, "
+                      f"margin {t['margin']:+g} {t['unit']})")
         log(f"  [{t['status']:>4}] {t['target']}{margin}{' – ' + t['note'] if t.get('note') else ''}")
 
 
@@ -369,7 +377,8 @@ def print_growth(result: dict[str, Any]) -> None:
     log(f"\n--- Growth: {result['database']}")
     log("one client at a time; 'new': every request a different URL (the listing is computed each time), "
         "'repeated': the same URL again")
-    header = f"{'schemes':>8} {'query':<18} {'matches':>7} {'new p50':>8} {'new p99':>8} {'rep. p50':>8} {'rep. p99':>8}"
+    header = (f"{'schemes':>8} {'query':<18} {'matches':>7} {'new p50':>8} {'new p99':>8} {'rep. p50':>8} "
+              f"{'rep. p99':>8}")
     log(header + f" {'first answer':>12} {'peak RSS':>9}")
     for row in result["sizes"]:
         for i, (k, q) in enumerate(row["queries"].items()):
@@ -403,7 +412,8 @@ def print_growth(result: dict[str, Any]) -> None:
         log("\nCandidate indexes, tried in the bench's throwaway database only (not in the app's migrations):")
         for c in candidates["created"]:
             log(f"  {'created' if c['created'] else 'NOT created'}: {c['index']}"
-                + (f" ({c['error']})" if not c["created"] else "") + "".join(f"\n      {st};" for st in c["statements"]))
+                + (f" ({c['error']})" if not c["created"] else "")
+                + "".join(f"\n      {st};" for st in c["statements"]))
         log(f"{'query':<18} {'p50 without':>11} {'p50 with':>9}  (new URLs, one client, {last['schemes']} schemes)")
         for k, q in candidates["queries"].items():
             before = last["queries"].get(k, {}).get("p50_ms")
@@ -424,7 +434,8 @@ def print_plans(entries: list[dict[str, Any]], *, full: bool = True) -> None:
             sql = " ".join(p["sql"].split())
             timing = _execution_ms(p["plan"])
             log(f"  - {_short_sql(sql)}")
-            log(f"    {('%.3f ms; ' % timing) if timing is not None else ''}indexes used: {', '.join(p['indexes']) or 'none'}; "
+            log(f"    {f'{timing:.3f} ms; ' if timing is not None else ''}indexes used: "
+                f"{', '.join(p['indexes']) or 'none'}; "
                 f"full scans: {', '.join(p['full_scans']) or 'none'}")
             if full and re.search(r"\bFROM scheme\b", sql):
                 for line in p["plan"].splitlines():
@@ -513,13 +524,15 @@ def main(argv: list[str] | None = None) -> int:
     log(f"machine: {one_line(machine)}")
     if args.label:
         log(f"label: {args.label}")
-    log(f"software: " + ", ".join(f"{k} {v}" for k, v in machine["packages"].items() if v)
-        + f"; commit {machine['git_commit']}{' + uncommitted app changes' if machine['app_uncommitted_changes'] else ''}")
+    log("software: " + ", ".join(f"{k} {v}" for k, v in machine["packages"].items() if v)
+        + f"; commit {machine['git_commit']}"
+        + (" + uncommitted app changes" if machine["app_uncommitted_changes"] else ""))
     log(f"server: uvicorn <app> {' '.join(UVICORN_FLAGS)}; load: {args.concurrency} keep-alive clients, "
         f"{args.warmup:g} s warm-up + {args.duration:g} s measured per scenario, generator in its own process")
 
     kinds = {"both": ["sqlite", "postgres"], "none": []}.get(args.db, [args.db])
-    pg_problem = postgres_available(args.postgres_url) if ("postgres" in kinds or args.growth in ("postgres", "both")) else None
+    wants_postgres = "postgres" in kinds or args.growth in ("postgres", "both")
+    pg_problem = postgres_available(args.postgres_url) if wants_postgres else None
     if pg_problem:
         if args.db == "postgres":
             log(f"PostgreSQL is not reachable at {args.postgres_url}: {pg_problem}")
@@ -534,11 +547,13 @@ def main(argv: list[str] | None = None) -> int:
     log(f"load generator ceiling (against a do-nothing responder): {ceiling['rps']:.0f} req/s at "
         f"{ceiling['generator_cpu_pct']:.0f}% of a core")
     report: dict[str, Any] = {
-        "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": machine,
+        "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine,
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-        "uvicorn_flags": UVICORN_FLAGS, "busy_before_pct": busy, "generator_ceiling": ceiling, "databases": {}, "growth": {},
+        "uvicorn_flags": UVICORN_FLAGS, "busy_before_pct": busy, "generator_ceiling": ceiling, "databases": {},
+        "growth": {},
     }
-    growth_kinds = {"postgres": ["postgres"], "sqlite": ["sqlite"], "both": ["sqlite", "postgres"], "none": []}[args.growth]
+    growth_kinds = {"postgres": ["postgres"], "sqlite": ["sqlite"], "both": ["sqlite", "postgres"],
+                    "none": []}[args.growth]
     growth_kinds = [k for k in growth_kinds if not (k == "postgres" and pg_problem)]
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp_name:
         tmp = Path(tmp_name)
@@ -546,7 +561,8 @@ def main(argv: list[str] | None = None) -> int:
             with fresh_database(kind, tmp, postgres_url=args.postgres_url) as db:
                 result = bench_database(db, args, tmp)
             base = result["scenarios"]["baseline"]["rps"]
-            result["baseline_vs_generator_ceiling_pct"] = round(100 * base / ceiling["rps"], 1) if ceiling["rps"] else None
+            result["baseline_vs_generator_ceiling_pct"] = round(100 * base / ceiling["rps"],
+                                                                1) if ceiling["rps"] else None
             report["databases"][kind] = result
         for kind in growth_kinds:
             with fresh_database(kind, tmp, postgres_url=args.postgres_url, own_database=kind == "postgres") as db:
@@ -555,7 +571,8 @@ def main(argv: list[str] | None = None) -> int:
     log("\n================ results ================")
     log(f"machine: {one_line(machine)}")
     log(f"load generator ceiling: {ceiling['rps']:.0f} req/s; "
-        + "; ".join(f"{k} baseline = {v['baseline_vs_generator_ceiling_pct']}% of it" for k, v in report["databases"].items()))
+        + "; ".join(f"{k} baseline = {v['baseline_vs_generator_ceiling_pct']}% of it" for k,
+                    v in report["databases"].items()))
     for result in report["databases"].values():
         print_database(result)
     for result in report["growth"].values():

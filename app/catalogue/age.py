@@ -34,8 +34,7 @@ def source_date(doc: SourceDocument) -> dt.date | None:
 
 def newest(docs: Iterable[SourceDocument]) -> SourceDocument | None:
     """The most recent of these sources by `source_date` (ties: the first id), or None if none is dated."""
-    dated = [(d, source_date(d)) for d in docs]
-    dated = [(d, day) for d, day in dated if day is not None]
+    dated = [(d, day) for d in docs if (day := source_date(d)) is not None]
     if not dated:
         return None
     return min(dated, key=lambda pair: (-pair[1].toordinal(), pair[0].key))[0]

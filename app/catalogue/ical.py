@@ -57,4 +57,5 @@ def render(events: Sequence[CalendarEventOut], *, name: str) -> str:
         stated = _event(event, summary=summary, description=description, status="CONFIRMED")
         stated.add("recurrence-id", event.date)
         calendar.add_component(stated)
-    return calendar.to_ical().decode("utf-8")
+    text: bytes = calendar.to_ical()
+    return text.decode("utf-8")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -81,6 +82,9 @@ EventKind = Literal[
 ]
 Precision = Literal["day", "month", "approximate"]
 Recurrence = Literal["none", "yearly"]
+# documented: a document describes the offer in this region; mentioned: a document only names it there;
+# national_text: national texts set it everywhere they apply, and no regional source describes it there.
+Evidence = Literal["documented", "mentioned", "national_text"]
 
 
 NUMBER_PATTERN = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
@@ -88,8 +92,8 @@ _NUMBER = re.compile(NUMBER_PATTERN)
 
 
 def _ascii_number(value: object) -> object:
-    # Python's Decimal would also read '１２' (full-width digits), '1e3', ' 12 ' and '1_000': a number written in a
-    # string is ASCII digits and a point, nothing else.
+    # Python's Decimal would also read '\uff11\uff12' (full-width digits), '1e3', ' 12 ' and '1_000': a number
+    # written in a string is ASCII digits and a point, nothing else.
     if isinstance(value, str) and not _NUMBER.fullmatch(value):
         raise PydanticCustomError(
             "ascii_number", "write numbers with ASCII digits and a point ('1392.50', '12'), without spaces or exponent")
@@ -312,7 +316,9 @@ class OrdreCriterion(Record):
 
 
 class ResearchCriterion(Record):
-    """A research track (at least a Master 1); `recommended: true` when the source recommends it without requiring it."""
+    # The docstring is the schema's description in the OpenAPI document: one line there, two here.
+    """A research track (at least a Master 1); `recommended: true` when the source recommends it """ \
+        """without requiring it."""
 
     test: Literal["research_master"]
     recommended: StrictBool = False
@@ -432,9 +438,7 @@ class AvailabilityIn(Versioned):
     funders: list[Name] = []
     faculties: list[Name] = []
     notes: list[Note] = []
-    # documented: a document describes the offer in this region; mentioned: a document only names it there;
-    # national_text: national texts set it everywhere they apply, and no regional source describes it there.
-    evidence: Literal["documented", "mentioned", "national_text"] = "documented"
+    evidence: Evidence = "documented"
     sources: Sources
 
 
@@ -512,6 +516,7 @@ class CalendarEventIn(Versioned):
 # --- dated pay parameters (grids, rates, ceilings, tariffs) ----------------------------------------------
 
 ParameterUnit = Literal["rate", "eur_per_month", "eur_per_year", "eur_per_unit", "count"]
+ParameterKind = Literal["value", "scale"]
 
 
 class BracketIn(Record):
@@ -565,7 +570,7 @@ class ParameterIn(Record):
     code: Slug
     label: Name
     unit: ParameterUnit
-    kind: Literal["value", "scale"] = "value"
+    kind: ParameterKind = "value"
     note: Note | None = None
     values: Annotated[list[ParameterValueIn], Field(min_length=1)]
 
@@ -580,7 +585,7 @@ class ParameterIn(Record):
         if ordered != list(self.values):
             raise invalid("les valeurs doivent suivre l'ordre chronologique de valid_from",
                           "values must be in chronological order of valid_from")
-        for earlier, later in zip(ordered, ordered[1:]):
+        for earlier, later in pairwise(ordered):
             if earlier.valid_to is None or earlier.valid_to >= later.valid_from:
                 raise invalid(
                     f"la valeur du {earlier.valid_from} doit finir (valid_to) avant le début de la suivante "

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,10 +17,16 @@ from app.negotiation import ICS, JSON, VARY, choose
 
 router = APIRouter()
 
-NOT_FOUND = {404: {"model": Problem, "description": "Unknown id (the problem lists the known ones)."}}
-INVALID = {422: {"model": Problem, "description": "Invalid parameter value (the problem says which and what is allowed)."}}
-GONE = {410: {"model": Problem, "description": "The scheme named is retired: in the catalogue before that day, not on it "
-              "(the problem says since when, and the `as_of` that shows it as it was)."}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "Unknown id (the problem lists the known ones)."},
+}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem, "description": "Invalid parameter value (the problem says which and what is allowed)."},
+}
+GONE: dict[int | str, dict[str, Any]] = {
+    410: {"model": Problem, "description": "The scheme named is retired: in the catalogue before that day, not on it "
+          "(the problem says since when, and the `as_of` that shows it as it was)."},
+}
 
 RegionCodeQuery = Annotated[
     str | None,
@@ -53,10 +58,15 @@ def list_schemes(
     ] = None,
     specialty: Annotated[
         str | None,
-        Query(max_length=80, description="Specialty code from `GET /specialties`: schemes open to it. A scheme that lists the DES only as an unconfirmed lead (AHU) is included with `specialty_match.confirmed: false`.", examples=["biologie-medicale"]),
+        Query(max_length=80,
+              description="Specialty code from `GET /specialties`: schemes open to it. A scheme that lists the DES "
+                          "only as an unconfirmed lead (AHU) is included with `specialty_match.confirmed: false`.",
+              examples=["biologie-medicale"]),
     ] = None,
     region: RegionCodeQuery = None,
-    category: Annotated[Category | None, Query(description="`universitaire` or `hospitalier` (post-internat), or `des`: the last year of a DES (docteur junior), not a post-internat post.")] = None,
+    category: Annotated[Category | None, Query(description="`universitaire` or `hospitalier` (post-internat), or "
+                                                           "`des`: the last year of a DES (docteur junior), not a "
+                                                           "post-internat post.")] = None,
     q: Annotated[
         str | None,
         Query(
@@ -148,7 +158,8 @@ def list_contacts(
         200: {
             "description": "The events as JSON, or as iCalendar with `format=ics` or when `Accept` prefers "
             "`text/calendar` (q-values honoured; a tie keeps JSON).",
-            "content": {ICS.media_type: {"schema": {"type": "string"}, "example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…"}},
+            "content": {ICS.media_type: {"schema": {"type": "string"},
+                                         "example": "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n…"}},
         },
         406: {"model": Problem, "description": "`Accept` allows neither JSON nor iCalendar (the problem lists both)."},
     },

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from app.catalogue.age import STALE_MONTHS
-from app.catalogue.inputs import Audience, Basis, Calculation, Category, EventKind, Frequency, PayKind, Precision
+from app.catalogue.inputs import (
+    Audience,
+    Basis,
+    Calculation,
+    Category,
+    Discipline,
+    EventKind,
+    Evidence,
+    Frequency,
+    PayKind,
+    Precision,
+    Recurrence,
+    Scope,
+    SourceKind,
+)
 
 
 def _json_number(amount: Decimal) -> float:
@@ -34,16 +48,19 @@ class Citation(Out):
 
     doc: str = Field(description="Source id (see `sources` in `GET /schemes/{slug}`).", examples=["hdf-hors-mg-2023"])
     title: str = Field(examples=["Ce qu'il faut retenir — Les dispositifs de post-internat hors médecine générale"])
-    kind: Literal["document", "official_text", "web_page", "dataset"]
-    file: str | None = Field(default=None, description="File name of the source document.", examples=["001_12458cd984a7783c.txt"])
+    kind: SourceKind
+    file: str | None = Field(default=None, description="File name of the source document.",
+                             examples=["001_12458cd984a7783c.txt"])
     url: str | None = None
-    quote: str | None = Field(default=None, examples=["Le salaire universitaire, versé par l'UFR de médecine, s'élève à 1 392 € net mensuel en 1ère et 2e année."])
+    quote: str | None = Field(default=None,
+                              examples=["Le salaire universitaire, versé par l'UFR de médecine, s'élève à 1 392 € net "
+                                        "mensuel en 1ère et 2e année."])
     note: str | None = None
 
 
 class SourceOut(Out):
     id: str = Field(examples=["normandie-2024"])
-    kind: Literal["document", "official_text", "web_page", "dataset"]
+    kind: SourceKind
     title: str
     file: str | None = None
     publisher: str
@@ -52,7 +69,8 @@ class SourceOut(Out):
     published_text: str | None = Field(default=None, examples=["Nov. 2023"])
     url: str | None = None
     signed_by: list[str] = []
-    read_on: dt.date | None = Field(default=None, description="The day the page (or the text's copy on the web) was read.")
+    read_on: dt.date | None = Field(default=None,
+                                    description="The day the page (or the text's copy on the web) was read.")
     note: str | None = None
 
 
@@ -72,7 +90,7 @@ class SpecialtyOut(Out):
     code: str = Field(examples=["medecine-generale"])
     name: str = Field(examples=["Médecine générale"])
     is_mg: bool = Field(description="True for general practice (médecine générale).")
-    discipline: Literal["médicale", "chirurgicale", "biologique"]
+    discipline: Discipline
     sources: list[Citation]
 
 
@@ -83,7 +101,8 @@ class EligibleSpecialty(SpecialtyOut):
         description="True: a text places this DES in the scheme's disciplines. False: a lead no text read confirms "
         "(listed in `specialties_unconfirmed`, never in `eligible_specialties`).")
     note: str | None = Field(
-        default=None, examples=["Aucun texte lu ne classe ce DES parmi les disciplines biologiques, mixtes ou pharmaceutiques."])
+        default=None,
+        examples=["Aucun texte lu ne classe ce DES parmi les disciplines biologiques, mixtes ou pharmaceutiques."])
     eligibility_sources: list[Citation] = Field(
         default=[], description="Citations of the link itself (`sources` cite the DES list).")
 
@@ -95,13 +114,16 @@ class SpecialtyMatch(BaseModel):
     confirmed: bool = Field(
         description="False when the scheme lists this DES only as an unconfirmed lead (AHU): not a plain match.")
     note: str | None = Field(
-        default=None, examples=["Aucun texte lu ne classe ce DES parmi les disciplines biologiques, mixtes ou pharmaceutiques."])
+        default=None,
+        examples=["Aucun texte lu ne classe ce DES parmi les disciplines biologiques, mixtes ou pharmaceutiques."])
 
 
 class DurationSummary(Out):
-    initial_months: int | None = Field(description="Length of the first appointment; null when the documents do not say.", examples=[24])
+    initial_months: int | None = Field(
+        description="Length of the first appointment; null when the documents do not say.", examples=[24])
     max_months: int | None = Field(description="Longest total length allowed.", examples=[96])
-    text: str = Field(examples=["Nommés pour deux ans, renouvelables deux fois un an ; jusqu'à 8 ans après avis du CNU."])
+    text: str = Field(
+        examples=["Nommés pour deux ans, renouvelables deux fois un an ; jusqu'à 8 ans après avis du CNU."])
 
 
 class Duration(DurationSummary):
@@ -120,7 +142,9 @@ class WorkSplit(Out):
     min_pct: int | None = Field(default=None, examples=[40])
     max_pct: int | None = Field(default=None, examples=[60])
     text: str
-    regions: list[str] | None = Field(default=None, description="INSEE codes of the regions whose source states this split; null: every region where the scheme is offered.")
+    regions: list[str] | None = Field(default=None,
+                                      description="INSEE codes of the regions whose source states this split; null: "
+                                                  "every region where the scheme is offered.")
     sources: list[Citation]
 
 
@@ -131,14 +155,16 @@ class HeadlinePay(BaseModel):
     basis: Basis | None
     approximate: bool = Field(description="True when the document itself gives the figure as approximate.")
     method: Literal["published_total", "sum_of_components"] = Field(
-        description="`published_total`: a total stated by a document; `sum_of_components`: the sum of the monthly base components (year 1)."
+        description="`published_total`: a total stated by a document; `sum_of_components`: the sum of the monthly base "
+                    "components (year 1)."
     )
     components: list[str] = Field(description="Codes of the pay components behind the figure.")
     text: str = Field(examples=["de l'ordre de 3 883 € net par mois"])
 
 
 class Verified(Out):
-    date: dt.date = Field(description="Day a maintainer last checked this scheme's data against its sources.", examples=["2026-11-22"])
+    date: dt.date = Field(description="Day a maintainer last checked this scheme's data against its sources.",
+                          examples=["2026-11-22"])
     by: str | None = Field(description="Who checked (a person, or the name of the API key used).")
     sources: list[str] = Field(description="Ids of the sources checked (see `sources`).")
 
@@ -148,7 +174,7 @@ class SchemeSummary(Out):
     name: str = Field(examples=["Chef de clinique des universités – assistant des hôpitaux"])
     short_name: str | None = Field(examples=["CCU-AH"])
     category: Category
-    scope: Literal["national", "regional"]
+    scope: Scope
     audience: Audience = Field(
         description="`mg`: general practice only; `specialist`: every specialty except general practice; "
         "`all`: the documents do not restrict the specialty; `disciplines`: only the listed specialties."
@@ -157,11 +183,12 @@ class SchemeSummary(Out):
     duration: DurationSummary
     headline_pay: HeadlinePay | None
     url: str = Field(examples=["/schemes/ccu-ah"])
-    last_verified: Verified | None = Field(description="When this scheme's data was last verified, and against which sources.")
+    last_verified: Verified | None = Field(description="When this scheme's data was last verified, and against which "
+                                                       "sources.")
     specialty_match: SpecialtyMatch | None = Field(
         default=None,
-        description="With `specialty=` in `GET /schemes`: whether the scheme is open to that DES (`confirmed: true`) or "
-        "lists it only as an unconfirmed lead (`confirmed: false`, with a note). Null otherwise.")
+        description="With `specialty=` in `GET /schemes`: whether the scheme is open to that DES (`confirmed: true`) "
+        "or lists it only as an unconfirmed lead (`confirmed: false`, with a note). Null otherwise.")
     sources_as_of: dt.date | None = Field(
         description="Date of the newest source this scheme cites (see `sources`): its `published_on`, or, for a source "
         "dated only by a text such as « 2022 », 31 December of the latest year that text names. Null when no cited "
@@ -183,7 +210,8 @@ class SchemeSummary(Out):
 
 
 class RegionFacet(RegionRef):
-    count: int = Field(description="Schemes matching every filter but `region` that are offered in this region.", examples=[3])
+    count: int = Field(description="Schemes matching every filter but `region` that are offered in this region.",
+                       examples=[3])
 
 
 class Facets(BaseModel):
@@ -222,7 +250,7 @@ class Availability(Out):
     funders: list[str] = []
     faculties: list[str] = []
     notes: list[str] = []
-    evidence: Literal["documented", "mentioned", "national_text"] = Field(
+    evidence: Evidence = Field(
         default="documented",
         description="`documented`: a document describes the offer in this region; `mentioned`: a document only names "
         "it there (e.g. « 8 facultés dans 4 ARS »), without describing it; `national_text`: national texts set it "
@@ -247,7 +275,8 @@ class PayComponentOut(Out):
     approximate: bool
     basis: Basis
     frequency: Frequency = Field(description="The period the amount is stated for.")
-    payment_frequency: Frequency | None = Field(description="How often it is paid, when that differs (4 900 € a year, paid quarterly).")
+    payment_frequency: Frequency | None = Field(description="How often it is paid, when that differs (4 900 € a year, "
+                                                            "paid quarterly).")
     calculation: Calculation = Field(description="`fixed`, or `top_up_to`: a complement up to the amount.")
     contract_years: ContractYears
     periphery_share_pct: int | None = Field(description="Share of time outside the main site this amount is tied to.")
@@ -260,7 +289,8 @@ class PayComponentOut(Out):
     headline: bool
     note: str | None
     origin: Literal["published", "derived"] = Field(
-        description="`published`: a document states the amount; `derived`: computed from official figures (see derivation).")
+        description="`published`: a document states the amount; `derived`: computed from official figures (see "
+                    "derivation).")
     derivation: str | None = Field(description="How a derived amount was computed.")
     unconfirmed: bool = Field(description="True when no official text states the amount.")
     sources: list[Citation]
@@ -278,7 +308,8 @@ class ContactOut(Out):
     faculty: str | None = Field(description="Faculty or subdivision the contact serves.", examples=["Lille"])
     schemes: list[str] = Field(description="Slugs of the schemes this contact handles.")
     sources: list[Citation]
-    valid_from: dt.date | None = Field(description="First day this version of the contact is in force (None: since the start).")
+    valid_from: dt.date | None = Field(description="First day this version of the contact is in force (None: since the "
+                                                   "start).")
     valid_to: dt.date | None = Field(description="Last day it is in force (None: open).")
 
 
@@ -291,7 +322,7 @@ class CalendarEventOut(Out):
     date: dt.date = Field(description="The date (first occurrence for yearly events).", examples=["2024-02-16"])
     precision: Precision = Field(description="`day`; `month`: only the month is known; `approximate`: see when_text.")
     when_text: str = Field(examples=["16 février 2024 inclus"])
-    recurrence: Literal["none", "yearly"]
+    recurrence: Recurrence
     next_date: dt.date | None = Field(
         description="For yearly events, the first occurrence on or after `from` (or today); otherwise the date itself."
     )
@@ -304,7 +335,8 @@ class CalendarEventOut(Out):
         examples=["Date attendue, projetée depuis le calendrier 2024 de la source."],
     )
     sources: list[Citation]
-    valid_from: dt.date | None = Field(description="First day this version of the event is in force (None: since the start).")
+    valid_from: dt.date | None = Field(description="First day this version of the event is in force (None: since the "
+                                                   "start).")
     valid_to: dt.date | None = Field(description="Last day it is in force (None: open).")
 
 
@@ -322,7 +354,8 @@ class SchemeDetail(SchemeSummary):
     availability: list[Availability]
     pay_components: list[PayComponentOut] = Field(description="What the doctor receives (kind `pay`).")
     published_totals: list[PayComponentOut] = Field(description="Totals stated by the documents (kind `total`).")
-    funding: list[PayComponentOut] = Field(description="What funders pay institutions (kind `funding`), not the doctor's pay.")
+    funding: list[PayComponentOut] = Field(description="What funders pay institutions (kind `funding`), not the "
+                                                       "doctor's pay.")
     scheduled_changes: list[PayComponentOut] = Field(
         description="Amounts already recorded that come into force after `as_of` (a raise from next July…)."
     )
@@ -330,8 +363,10 @@ class SchemeDetail(SchemeSummary):
     calendar: list[CalendarEventOut]
     sources: list[SourceOut] = Field(description="Every source cited anywhere in this scheme.")
     as_of: dt.date = Field(description="The day this scheme is shown as of (`as_of`, default today in France).")
-    valid_from: dt.date | None = Field(description="First day this version of the scheme is in force (None: since the start).")
-    valid_to: dt.date | None = Field(description="Last day it is in force (None: open; set when the scheme is retired).")
+    valid_from: dt.date | None = Field(description="First day this version of the scheme is in force (None: since the "
+                                                   "start).")
+    valid_to: dt.date | None = Field(
+        description="Last day it is in force (None: open; set when the scheme is retired).")
 
 
 class RegionDetail(RegionRef):
@@ -352,13 +387,6 @@ class Readiness(BaseModel):
     database: Literal["ok"]
     migrations: Literal["head"]
     rate_limit: Literal["ok", "unavailable"] | None = Field(
-        default=None, description="With RATE_LIMIT_PER_MINUTE set: whether its storage answers (unavailable: not limiting)."
+        default=None,
+        description="With RATE_LIMIT_PER_MINUTE set: whether its storage answers (unavailable: not limiting)."
     )
-
-
-T = TypeVar("T")
-
-
-class ListOf(BaseModel, Generic[T]):
-    items: list[T]
-    total: int

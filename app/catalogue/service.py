@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import Session, col, select
 
 from app.catalogue import age
@@ -80,11 +80,8 @@ _BASIS_FR = {"net": " net", "gross": " brut", "unspecified": ""}
 def headline_pay(components: Sequence[PayComponent], region: str | None = None) -> S.HeadlinePay | None:
     """A published monthly total if a document gives one, else the sum of the monthly base components of year 1."""
     by_region = {c.region_code for c in components if c.region_code is not None}
-    if region is not None:
-        wanted = {None, region}
-    else:
-        # Without a region, regional figures are used only when a single region publishes them.
-        wanted = {None, *by_region} if len(by_region) <= 1 else {None}
+    # Without a region, regional figures are used only when a single region publishes them.
+    wanted = {None, region} if region is not None else {None, *by_region} if len(by_region) <= 1 else {None}
     relevant = [c for c in components if c.region_code in wanted and c.year_from in (None, 1)]
     totals = [c for c in relevant if c.kind == "total" and c.frequency == "monthly"]
     if totals:
@@ -258,13 +255,14 @@ def list_schemes(
             conditions.append(col(Scheme.audience).in_(AUDIENCES_FOR["mg"]))
         else:
             listed = exists().where(
-                SchemeSpecialty.scheme_id == Scheme.id, SchemeSpecialty.specialty_code == spec.code
+                col(SchemeSpecialty.scheme_id) == Scheme.id, col(SchemeSpecialty.specialty_code) == spec.code
             )
             conditions.append(
-                or_(col(Scheme.audience).in_(("specialist", "all")), and_(Scheme.audience == "disciplines", listed))
+                or_(col(Scheme.audience).in_(("specialist", "all")),
+                    and_(col(Scheme.audience) == "disciplines", listed))
             )
     if category is not None:
-        conditions.append(Scheme.category == category)
+        conditions.append(col(Scheme.category) == category)
     for term in terms(q or ""):
         conditions.append(col(Scheme.search_text).like(_like_pattern(term), escape="\\"))
     if region is not None and (not REGION_CODE.match(region) or session.get(Region, region) is None):
@@ -275,7 +273,8 @@ def list_schemes(
     if region is not None:
         conditions.append(
             exists().where(
-                SchemeRegion.scheme_slug == Scheme.slug, SchemeRegion.region_code == region, in_force(SchemeRegion, day)
+                col(SchemeRegion.scheme_slug) == Scheme.slug, col(SchemeRegion.region_code) == region,
+                in_force(SchemeRegion, day)
             )
         )
 
@@ -286,11 +285,11 @@ def list_schemes(
         "slug": col(Scheme.slug),
         "duration": col(Scheme.duration_initial_months),
     }[sort.lstrip("-")]
-    order = [key.desc() if descending else key.asc()]
+    order: list[ColumnElement[Any]] = [key.desc() if descending else key.asc()]
     if sort.lstrip("-") == "duration":
         # Unknown durations last in both directions, the same way on every database.
         order.insert(0, col(Scheme.duration_initial_months).is_(None))
-    order.append(col(Scheme.slug))
+    order.append(col(Scheme.slug).asc())
     page = session.exec(select(Scheme).where(*conditions).order_by(*order).offset(offset).limit(limit)).all()
     items = _summaries(session, page, day, region=region)
     if specialty is not None:
@@ -302,20 +301,22 @@ def _mark_specialty_match(
     session: Session, page: Sequence[Scheme], items: list[S.SchemeSummary], specialty: str
 ) -> list[S.SchemeSummary]:
     """Say how each scheme matches `specialty=`: a DES a scheme lists only as a lead is not a plain match."""
-    links = {
+    links: dict[int | None, SchemeSpecialty] = {
         link.scheme_id: link
         for link in session.exec(
             select(SchemeSpecialty).where(
-                col(SchemeSpecialty.scheme_id).in_([s.id for s in page]), SchemeSpecialty.specialty_code == specialty
+                col(SchemeSpecialty.scheme_id).in_([s.id for s in page]),
+                col(SchemeSpecialty.specialty_code) == specialty,
             )
         ).all()
     }
     out = []
-    for scheme, item in zip(page, items):
+    for scheme, item in zip(page, items, strict=True):
         link = links.get(scheme.id)
         confirmed = link is None or link.confirmed  # open through the audience, or a confirmed listed DES
         note = None if link is None else link.note
-        out.append(item.model_copy(update={"specialty_match": S.SpecialtyMatch(specialty=specialty, confirmed=confirmed, note=note)}))
+        match = S.SpecialtyMatch(specialty=specialty, confirmed=confirmed, note=note)
+        out.append(item.model_copy(update={"specialty_match": match}))
     return out
 
 
@@ -385,7 +386,9 @@ def scheme_on(
                 f". As it will be: /schemes/{slug}?as_of={first.isoformat()}."),
             field=where[0], location=where[1],
         )
-    slugs = list(session.exec(select(Scheme.slug).where(in_force(Scheme, day)).distinct().order_by(col(Scheme.slug))).all())
+    slugs = list(
+        session.exec(select(Scheme.slug).where(in_force(Scheme, day)).distinct().order_by(col(Scheme.slug))).all()
+    )
     if unknown_status == 404:
         raise not_found("scheme", slug, field=field, allowed=slugs)
     if location == "query":
@@ -394,7 +397,8 @@ def scheme_on(
                    field=field, location=location, allowed=slugs)
 
 
-def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region], docs: dict[str, SourceDocument]) -> S.PayComponentOut:
+def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region],
+             docs: dict[str, SourceDocument]) -> S.PayComponentOut:
     return S.PayComponentOut(
         code=component.code, scheme=slug, kind=component.kind, label=component.label, amount=component.amount,
         approximate=component.approximate, basis=component.basis, frequency=component.frequency,
@@ -437,18 +441,25 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
     ).all()
     components = [c for c in every_component if covers(c.valid_from, c.valid_to, day)]
     scheduled = [c for c in every_component if c.valid_from is not None and c.valid_from > day]
-    pay = {kind: [_pay_out(c, slug, regions, docs) for c in components if c.kind == kind] for kind in ("pay", "total", "funding")}
+    pay = {
+        kind: [_pay_out(c, slug, regions, docs) for c in components if c.kind == kind]
+        for kind in ("pay", "total", "funding")
+    }
     contacts = _contacts(session, docs, regions, day, scheme=scheme.slug)
     calendar = _events(session, docs, regions, day, scheme=scheme.slug)
 
     cited: set[str] = set()
     for refs in [scheme.sources, scheme.duration_sources, (scheme.work_split or {}).get("sources", [])]:
         cited.update(r["doc"] for r in refs)
-    for item in [*availability, *components, *scheduled, *(r for r in rules if r.kind != "note")]:
+    cited_rows: list[SchemeRegion | PayComponent | SchemeRule] = [
+        *availability, *components, *scheduled, *(r for r in rules if r.kind != "note")
+    ]
+    for item in cited_rows:
         cited.update(r["doc"] for r in item.sources)
     for _, link in specialties:
         cited.update(r["doc"] for r in link.sources or [])
-    for block in [*contacts, *calendar]:
+    blocks: list[S.ContactOut | S.CalendarEventOut] = [*contacts, *calendar]
+    for block in blocks:
         cited.update(c.doc for c in block.sources)
     dating = set(cited)  # notes of context do not date the offer (see _cited_by)
     for rule in rules:
@@ -503,7 +514,8 @@ def _verified(scheme: Scheme) -> S.Verified | None:
 def _source_out(doc: SourceDocument) -> S.SourceOut:
     return S.SourceOut(
         id=doc.key, kind=doc.kind, title=doc.title, file=doc.file, publisher=doc.publisher, region=doc.region_code,
-        published_on=doc.published_on, published_text=doc.published_text, url=doc.url, signed_by=doc.signed_by, read_on=doc.read_on,
+        published_on=doc.published_on, published_text=doc.published_text, url=doc.url, signed_by=doc.signed_by,
+        read_on=doc.read_on,
         note=doc.note,
     )
 
@@ -528,7 +540,7 @@ def list_regions(session: Session, *, as_of: dt.date | None = None) -> list[S.Re
     """All 18 regions, each with how many schemes are documented there (on `as_of`, default today)."""
     day = as_of or today()
     docs = _sources(session)
-    offered = exists().where(Scheme.slug == SchemeRegion.scheme_slug, in_force(Scheme, day))
+    offered = exists().where(col(Scheme.slug) == SchemeRegion.scheme_slug, in_force(Scheme, day))
     counts = dict(
         session.exec(
             select(SchemeRegion.region_code, func.count(func.distinct(SchemeRegion.scheme_slug)))
@@ -537,7 +549,8 @@ def list_regions(session: Session, *, as_of: dt.date | None = None) -> list[S.Re
         ).all()
     )
     return [
-        S.RegionOut(code=r.code, name=r.name, iso_code=r.iso_code, scheme_count=counts.get(r.code, 0), sources=_cite(r.sources, docs))
+        S.RegionOut(code=r.code, name=r.name, iso_code=r.iso_code, scheme_count=counts.get(r.code, 0),
+                    sources=_cite(r.sources, docs))
         for r in session.exec(select(Region).order_by(col(Region.code))).all()
     ]
 
@@ -592,12 +605,13 @@ def _scheme_filter(session: Session, slug: str | None, day: dt.date, as_of: dt.d
 
 
 def _slugs_by(
-    session: Session, link: type[ContactScheme] | type[CalendarEventScheme], owner: str, ids: list[int], day: dt.date
-) -> dict[int, list[str]]:
+    session: Session, link: type[ContactScheme] | type[CalendarEventScheme], owner: str, ids: list[int | None],
+    day: dt.date,
+) -> dict[int | None, list[str]]:
     """The schemes each contact or event is for, among those in the catalogue on `day`."""
     owner_col = getattr(link, owner)
-    out: dict[int, list[str]] = defaultdict(list)
-    current = exists().where(Scheme.slug == link.scheme_slug, in_force(Scheme, day))
+    out: dict[int | None, list[str]] = defaultdict(list)
+    current = exists().where(col(Scheme.slug) == link.scheme_slug, in_force(Scheme, day))
     for owner_id, slug in session.exec(
         select(owner_col, link.scheme_slug).where(owner_col.in_(ids), current).order_by(link.scheme_slug)
     ).all():
@@ -609,7 +623,7 @@ def _offered(link: type[ContactScheme] | type[CalendarEventScheme], owner: str, 
     """SQL condition: the contact or event is for no scheme in particular, or for one in force on `day` (those of
     retired schemes only are gone with them)."""
     owner_col = getattr(link, owner)
-    current = exists().where(owner_col == owner_id, Scheme.slug == link.scheme_slug, in_force(Scheme, day))
+    current = exists().where(owner_col == owner_id, col(Scheme.slug) == link.scheme_slug, in_force(Scheme, day))
     return or_(~exists().where(owner_col == owner_id), current)
 
 
@@ -627,7 +641,8 @@ def _contacts(
     if region is not None:
         stmt = stmt.where(Contact.region_code == region)
     if scheme is not None:
-        stmt = stmt.where(exists().where(ContactScheme.contact_id == Contact.id, ContactScheme.scheme_slug == scheme))
+        stmt = stmt.where(exists().where(col(ContactScheme.contact_id) == Contact.id,
+                                         col(ContactScheme.scheme_slug) == scheme))
     contacts = session.exec(stmt).all()
     slugs = _slugs_by(session, ContactScheme, "contact_id", [c.id for c in contacts], day)
     return [
@@ -681,10 +696,11 @@ def _events(
         stmt = stmt.where(CalendarEvent.region_code == region)
     if scheme is not None:
         stmt = stmt.where(
-            exists().where(CalendarEventScheme.event_id == CalendarEvent.id, CalendarEventScheme.scheme_slug == scheme)
+            exists().where(col(CalendarEventScheme.event_id) == CalendarEvent.id,
+                           col(CalendarEventScheme.scheme_slug) == scheme)
         )
     if start is not None:
-        stmt = stmt.where(or_(col(CalendarEvent.date) >= start, CalendarEvent.recurrence == "yearly"))
+        stmt = stmt.where(or_(col(CalendarEvent.date) >= start, col(CalendarEvent.recurrence) == "yearly"))
     events = session.exec(stmt).all()
     slugs = _slugs_by(session, CalendarEventScheme, "event_id", [e.id for e in events], day)
     reference = start or today()

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.models import CatalogueVersion
 
@@ -15,7 +15,7 @@ def bump(session: Session) -> None:
     """Mark the catalogue as changed; call inside the transaction that changes it."""
     session.execute(
         update(CatalogueVersion)
-        .where(CatalogueVersion.id == 1)
+        .where(col(CatalogueVersion.id) == 1)
         .values(version=CatalogueVersion.version + 1, changed_at=dt.datetime.now(dt.UTC))
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -12,8 +12,10 @@ from app.eligibility import service
 from app.errors import ApiError, Problem
 
 router = APIRouter(tags=["eligibility"])
-INVALID = {422: {"model": Problem, "description": "An unknown specialty or region (the problem lists the allowed "
-                 "values), a start the catalogue has no data for, or a DES obtained after the start."}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem, "description": "An unknown specialty or region (the problem lists the allowed values), a "
+          "start the catalogue has no data for, or a DES obtained after the start."},
+}
 
 
 @router.post("/eligibility", response_model=S.EligibilityAnswer, responses=INVALID)

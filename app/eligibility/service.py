@@ -1,4 +1,5 @@
-"""Eligibility answers: the catalogue's rules (app/eligibility/rules.py), its calendar and the simulation, for a profile."""
+"""Eligibility answers: the catalogue's rules (app/eligibility/rules.py), its calendar and the simulation, for a
+profile."""
 
 from __future__ import annotations
 
@@ -112,7 +113,8 @@ def _reason(reason: R.Reason, docs: dict[str, SourceDocument]) -> S.ReasonOut:
                        sources=catalogue._cite(reason.sources, docs))
 
 
-def _income(session: Session, scheme: Scheme, region: str, start: dt.date) -> tuple[S.IncomeEstimate | None, str | None]:
+def _income(session: Session, scheme: Scheme, region: str,
+            start: dt.date) -> tuple[S.IncomeEstimate | None, str | None]:
     first = start if start.day == 1 else add_months(start.replace(day=1), 1)
     months = scheme.duration_initial_months or 12
     if scheme.duration_max_months is not None:
@@ -163,13 +165,13 @@ def answer(session: Session, profile: S.Profile) -> S.EligibilityAnswer:
         offered[offer.scheme_slug].add(offer.region_code)
     schemes = session.exec(select(Scheme).where(in_force(Scheme, day), col(Scheme.slug).in_(list(offered)))).all()
     ids = [s.id for s in schemes]
-    rules: dict[int, list[SchemeRule]] = defaultdict(list)
+    rules: dict[int | None, list[SchemeRule]] = defaultdict(list)
     # Only the rules the evaluation reads (app/eligibility/rules.py): who may apply, and a scheme's status.
     for rule in session.exec(select(SchemeRule).where(col(SchemeRule.scheme_id).in_(ids),
                                                       col(SchemeRule.kind).in_(("eligibility", "status")))
                              .order_by(col(SchemeRule.position))).all():
         rules[rule.scheme_id].append(rule)
-    links: dict[int, list[SchemeSpecialty]] = defaultdict(list)
+    links: dict[int | None, list[SchemeSpecialty]] = defaultdict(list)
     for link in session.exec(select(SchemeSpecialty).where(col(SchemeSpecialty.scheme_id).in_(ids))).all():
         links[link.scheme_id].append(link)
     docs = catalogue._sources(session)

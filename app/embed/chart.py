@@ -93,7 +93,7 @@ def build(months: list[tuple[str, Decimal]], lang: Lang) -> Chart:
         tick += step
     # x labels: January of each year, or every few months for short contracts, plus the first month.
     every = 1 if count <= 8 else (3 if count <= 24 else 12)
-    x_ticks = []
+    x_ticks: list[Tick] = []
     for index, (month, _) in enumerate(months):
         if index == 0 or (every == 12 and month.endswith("-01")) or (every < 12 and index % every == 0):
             if x_ticks and LEFT + index * slot + slot / 2 - x_ticks[-1].position < 56:

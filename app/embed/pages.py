@@ -8,10 +8,11 @@ rendered with autoescaping on.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ class Problem:
     label: str
     message: str
     message_lang: str | None = None  # set when the message is not in the page's language
-    hints: list[str] = field(default_factory=list)
+    hints: list[str] = dataclasses.field(default_factory=list)  # not `field`: the attribute above
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _problem(frame: Frame, name: str, label_key: str | None, exc: ApiError | str, *, hints: list[str] | None = None) -> Problem:
+def _problem(frame: Frame, name: str, label_key: str | None, exc: ApiError | str, *,
+             hints: list[str] | None = None) -> Problem:
     """A message for the page: ours, or a service's (written in the page's language, see router._frame)."""
     extra = list(hints or [])
     if isinstance(exc, str):
@@ -179,7 +181,9 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
     page: CS.Page | None = None
     if not problems:
         try:
-            page = catalogue.list_schemes(session, **values, limit=200)
+            page = catalogue.list_schemes(session, audience=values["audience"], specialty=values["specialty"],
+                                          region=values["region"], category=values["category"], q=values["q"],
+                                          limit=200)
         except ApiError as exc:
             name = exc.errors[0].field if exc.errors else "q"
             problems.append(_problem(frame, name, name if name in LIST_FILTERS else None, exc))
@@ -201,7 +205,8 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
         "regions": [{"code": f.code, "name": f.name, "count": f.count} for f in page.facets.regions] if page else
                    [{"code": r.code, "name": r.name, "count": r.scheme_count} for r in catalogue.list_regions(session)],
         "specialties": catalogue.list_specialties(session),
-        "simulator_href": frame.url("/embed/simulator", audience=values["audience"] if values["audience"] in AUDIENCES else None,
+        "simulator_href": frame.url("/embed/simulator",
+                                    audience=values["audience"] if values["audience"] in AUDIENCES else None,
                                     region=values["region"] if page else None),
     }, 422 if problems else 200)
 
@@ -210,7 +215,8 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
 
 
 def sources_when(summary: CS.SchemeSummary, lang: Lang) -> str | None:
-    """The newest source's date as known: « 2022 », « décembre 2023 » (a published_on may be known to the month only)."""
+    """The newest source's date as known: « 2022 », « décembre 2023 » (a published_on may be known to the month
+    only)."""
     if summary.sources_as_of is None:
         return None
     if summary.sources_as_of_precision == "year":
@@ -259,7 +265,8 @@ def scheme_page(session: Session, frame: Frame, slug: str, raw: dict[str, str | 
     region_name = next((r.name for r in scheme.regions if r.code == region), None)
     contacts = [c for c in scheme.contacts if region is None or c.region.code == region]
     events = [e for e in scheme.calendar if region is None or e.region.code == region]
-    upcoming = sorted((e for e in events if (e.next_date or e.date) >= today), key=lambda e: (e.next_date or e.date, e.id))
+    upcoming = sorted((e for e in events if (e.next_date or e.date) >= today),
+                      key=lambda e: (e.next_date or e.date, e.id))
     past = sorted((e for e in events if (e.next_date or e.date) < today), key=lambda e: (e.date, e.id), reverse=True)
     by_region: dict[str, list[CS.ContactOut]] = {}
     for contact in contacts:
@@ -385,6 +392,7 @@ def error_page(frame: Frame, status: int, detail: str, problems: list[FieldProbl
     lang = frame.lang
     key = f"page_error_title_{status}"
     title = t(key if key in TEXT else "page_error_title", lang)
+    details: list[str]
     if status == 404:
         message, details = t("page_error_404", lang), []
     elif status == 503:
@@ -427,7 +435,8 @@ def default_start(coverage: SS.Coverage, wanted: dt.date) -> dt.date:
     if first <= wanted and (last is None or wanted <= last):
         return wanted
     years = range(first.year, max((last or wanted).year, first.year) + 1)
-    covered = [d for d in (dt.date(y, m, 1) for y in years for m in (5, 11)) if first <= d and (last is None or d <= last)]
+    covered = [d for d in (dt.date(y, m, 1) for y in years for m in (5, 11))
+               if first <= d and (last is None or d <= last)]
     if covered:
         return min(covered, key=lambda d: abs((d - wanted).days))
     if first.day == 1:
@@ -552,8 +561,10 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
     result: SS.SimulationResult | None = None
     if not problems and start is not None and months is not None:
         try:
-            request = SS.SimulationRequest(scheme=slug, region=region, start=start, months=months, method=method,
-                                           options=SS.SimulationOptions(**{k: v for k, v in values.items() if k in taken}))
+            options = SS.SimulationOptions(**{k: v for k, v in values.items() if k in taken})
+            request = SS.SimulationRequest(scheme=slug, region=region, start=start, months=months,
+                                           method="published" if method == "published" else "statutory",
+                                           options=options)
             result = simulation.simulate(session, request)
         except ValidationError as exc:
             for error in exc.errors():
@@ -563,8 +574,10 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
                                          ApiError(422, validation_message(error))))
         except ApiError as exc:
             name = exc.errors[0].field.removeprefix("options.") if exc.errors else "scheme"
-            hints = [coverage_hint] if name == "start" else [t("max_months", lang, n=max_months)] if name == "months" else []
-            problems.append(_problem(frame, name, name if name in ("scheme", "region", "start", "months", "method") else None,
+            hints = ([coverage_hint] if name == "start"
+                     else [t("max_months", lang, n=max_months)] if name == "months" else [])
+            problems.append(_problem(frame, name,
+                                     name if name in ("scheme", "region", "start", "months", "method") else None,
                                      exc, hints=hints))
 
     for problem in problems:
@@ -584,8 +597,10 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
         "options": [{"spec": o, "label": OPTION_LABELS.get(o.name, {}).get(lang, (o.name, o.description))[0],
                      "hint": OPTION_LABELS.get(o.name, {}).get(lang, (o.name, o.description))[1],
                      "value": values.get(o.name, get.get(o.name))} for o in option_specs if o.name != "tax_rate"],
-        "tax_rate": next(({"spec": o, "label": OPTION_LABELS["tax_rate"][lang][0], "hint": OPTION_LABELS["tax_rate"][lang][1],
-                           "value": values.get("tax_rate", get.get("tax_rate"))} for o in option_specs if o.name == "tax_rate"), None),
+        "tax_rate": next(({"spec": o, "label": OPTION_LABELS["tax_rate"][lang][0],
+                           "hint": OPTION_LABELS["tax_rate"][lang][1],
+                           "value": values.get("tax_rate", get.get("tax_rate"))}
+                          for o in option_specs if o.name == "tax_rate"), None),
         "tax_modes": TAX_MODES,
         "problems": problems,
         "invalid": {p.field for p in problems},
@@ -608,7 +623,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
             check_text = t("method_agree", lang, other=other_name)
         else:
             check_text = t("method_disagree", lang, other=other_name, total=money(check.other_total_net, lang),
-                           diff=money(abs(check.difference or 0), lang),
+                           diff=money(abs(check.difference or Decimal(0)), lang),
                            # difference = this method's total − the other's: positive, the other gives less
                            direction=t("less" if (check.difference or 0) > 0 else "more", lang))
         chart = charts.build([(m.month, m.net) for m in result.months], lang)
@@ -634,10 +649,13 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
 SNIPPET_ORDER = ("view", "scheme", "audience", "region", "lang", "color")
 
 
-def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, str | None], frame_ancestors: list[str]) -> Page:
+def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, str | None],
+               frame_ancestors: list[str]) -> Page:
     lang = frame.lang
     get = {name: _clean(value) for name, value in raw.items()}
-    view = get.get("view") if get.get("view") in VIEWS else "schemes"
+    view = get.get("view") or "schemes"
+    if view not in VIEWS:
+        view = "schemes"
     schemes = catalogue.list_schemes(session, limit=200).items
     slugs = [s.slug for s in schemes]
     regions = catalogue.list_regions(session)
@@ -667,7 +685,8 @@ def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, s
     # Every value in the snippet comes from a closed list or a parsed colour: nothing to escape but we escape anyway.
     path = {"schemes": "/embed/schemes", "scheme": f"/embed/schemes/{scheme}", "simulator": "/embed/simulator",
             "eligibility": "/embed/eligibility"}[view]
-    iframe_params = {k: v for k, v in attributes.items() if k not in ("view",) and not (view == "scheme" and k == "scheme")}
+    iframe_params = {k: v for k, v in attributes.items()
+                     if k not in ("view",) and not (view == "scheme" and k == "scheme")}
     iframe_src = public_url + path + ("?" + urlencode(iframe_params) if iframe_params else "")
     origin = public_url
     return Page("guide.html", {

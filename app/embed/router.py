@@ -10,10 +10,10 @@ never from the request's Host.
 
 from __future__ import annotations
 
-from pathlib import Path as FilePath
 import inspect
 from collections.abc import Callable
-from typing import Annotated
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -21,11 +21,11 @@ from fastapi.responses import HTMLResponse, Response
 from app.catalogue.history import today
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
-from app.errors import FieldProblem
-from app.messages import LANG, negotiate
 from app.embed import pages
 from app.embed.colors import theme
 from app.embed.i18n import pick_lang
+from app.errors import FieldProblem
+from app.messages import LANG, negotiate
 from app.simulation.options import OPTIONS
 
 router = APIRouter(tags=["embed"])
@@ -34,7 +34,7 @@ SCRIPT = PROJECT_ROOT / "app" / "static" / "embed" / "embed.js"
 SCRIPT_BUDGET = 4096  # bytes: embed.js is loaded by every host page; a test keeps it under this size
 
 HTML_PAGE = {"text/html": {"schema": {"type": "string"}}}
-HTML = {
+HTML: dict[int | str, dict[str, Any]] = {
     200: {"description": "An HTML page.", "content": HTML_PAGE},
     # Pages answer their own errors in HTML; a `default` response (rather than 4xx ones, which the API documents
     # as problem+json) says so. Only a refused Host (ALLOWED_HOSTS) gets a problem+json, before any page.
@@ -60,7 +60,7 @@ AudienceQuery = Annotated[
 def _frame(lang: str | None, color: str | None) -> pages.Frame:
     frame = pages.Frame(lang=pick_lang(lang), theme=theme(color))
     # The services' messages shown on the page (errors, notes) are written in the page's language.
-    LANG.set(frame.lang)  # type: ignore[arg-type]
+    LANG.set(frame.lang)
     return frame
 
 
@@ -73,7 +73,8 @@ def _csp(request: Request, frame: pages.Frame) -> str:
     )
 
 
-def _respond(request: Request, page: pages.Page, frame: pages.Frame, headers: dict[str, str] | None = None) -> HTMLResponse:
+def _respond(request: Request, page: pages.Page, frame: pages.Frame,
+             headers: dict[str, str] | None = None) -> HTMLResponse:
     return HTMLResponse(
         pages.render(page, frame),
         status_code=page.status,
@@ -156,7 +157,9 @@ def embed_schemes(
     specialty: Annotated[str | None, Query(description="Specialty code (see `GET /specialties`).")] = None,
     region: RegionQuery = None,
     category: Annotated[str | None, Query(description="`universitaire` or `hospitalier`.")] = None,
-    q: Annotated[str | None, Query(description="Words to find in the schemes' texts (case and accents ignored).")] = None,
+    q: Annotated[
+        str | None, Query(description="Words to find in the schemes' texts (case and accents ignored).")
+    ] = None,
     lang: LangQuery = None,
     color: ColorQuery = None,
 ) -> HTMLResponse:
@@ -187,9 +190,13 @@ def embed_eligibility(
     session: SessionDep,
     specialty: Annotated[str | None, Query(description="Specialty code (see `GET /specialties`).")] = None,
     region: RegionQuery = None,
-    des_completed_on: Annotated[str | None, Query(description="Day the DES was or will be obtained, YYYY-MM-DD.")] = None,
+    des_completed_on: Annotated[
+        str | None, Query(description="Day the DES was or will be obtained, YYYY-MM-DD.")
+    ] = None,
     thesis_defended: Annotated[str | None, Query(description="`true` (default) or `false`.")] = None,
-    start: Annotated[str | None, Query(description="Wished start, `YYYY-MM` (default: the next 1 May or 1 November).")] = None,
+    start: Annotated[
+        str | None, Query(description="Wished start, `YYYY-MM` (default: the next 1 May or 1 November).")
+    ] = None,
     ordre_registered: Annotated[str | None, Query(description="`true`, `false`, or absent (not said).")] = None,
     lang: LangQuery = None,
     color: ColorQuery = None,

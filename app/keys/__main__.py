@@ -50,7 +50,8 @@ def _table(keys: list[KeyInfo]) -> str:
         (key.name, key.prefix, ",".join(key.scopes), _when(key.created_at), _when(key.revoked_at)) for key in keys
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(width) for cell,
+                               width in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def _run(engine: Engine, args: argparse.Namespace) -> int:

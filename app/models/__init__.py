@@ -9,13 +9,36 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
+from app.catalogue.inputs import (
+    Audience,
+    Basis,
+    Calculation,
+    Category,
+    Discipline,
+    EventKind,
+    Evidence,
+    Frequency,
+    ParameterKind,
+    ParameterUnit,
+    PayKind,
+    Precision,
+    Recurrence,
+    RuleKind,
+    Scope,
+    SourceKind,
+)
 from app.money import from_cents, to_cents
+
+# Columns whose values are a closed list are typed with it (the Literals of app/catalogue/inputs.py, which validates
+# them on the way in) but stored as plain strings: `sa_type=AutoString(n)` is what a `str` with `max_length=n` gets,
+# so the database schema stays the same (no enum type).
+AuditAction = Literal["create", "update", "retire", "verify", "import"]
 
 
 class Cents(TypeDecorator[Decimal]):
@@ -70,7 +93,7 @@ class SourceDocument(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=80, unique=True)
-    kind: str = Field(max_length=20)
+    kind: SourceKind = Field(sa_type=AutoString(20))
     title: str = Field(sa_type=Text)
     file: str | None = Field(default=None, max_length=200)
     publisher: str = Field(sa_type=Text)
@@ -89,7 +112,7 @@ class Specialty(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=80)
     name: str = Field(sa_type=Text)
     is_mg: bool = False
-    discipline: str = Field(max_length=20)
+    discipline: Discipline = Field(sa_type=AutoString(20))
     sources: list[dict[str, Any]] = json_column()
 
 
@@ -103,9 +126,9 @@ class Scheme(SQLModel, table=True):
     slug: str = Field(max_length=80, index=True)
     name: str = Field(sa_type=Text)
     short_name: str | None = Field(default=None, sa_type=Text)
-    category: str = Field(max_length=20, index=True)
-    scope: str = Field(max_length=20)
-    audience: str = Field(max_length=20, index=True)
+    category: Category = Field(sa_type=AutoString(20), index=True)
+    scope: Scope = Field(sa_type=AutoString(20))
+    audience: Audience = Field(sa_type=AutoString(20), index=True)
     audience_text: str = Field(sa_type=Text)
     description: str = Field(sa_type=Text)
     duration_initial_months: int | None = None
@@ -139,7 +162,7 @@ class SchemeRule(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     scheme_id: int = cascade_fk("scheme.id", index=False)
     position: int
-    kind: str = Field(max_length=20)
+    kind: RuleKind = Field(sa_type=AutoString(20))
     text: str = Field(sa_type=Text)
     data: dict[str, Any] | None = json_column(nullable=True)
     # What an eligibility rule tests (app/catalogue/inputs.py Criterion); null: stated only in words.
@@ -187,7 +210,8 @@ class SchemeRegion(SQLModel, table=True):
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     # documented: a document describes the offer in this region; mentioned: a document only names it there.
-    evidence: str = Field(default="documented", max_length=20, sa_column_kwargs={"server_default": "documented"})
+    evidence: Evidence = Field(default="documented", sa_type=AutoString(20),
+                               sa_column_kwargs={"server_default": "documented"})
 
 
 class PayComponent(SQLModel, table=True):
@@ -201,14 +225,14 @@ class PayComponent(SQLModel, table=True):
     position: int = 0
     scheme_slug: str = Field(max_length=80, index=True)
     region_code: str | None = Field(default=None, foreign_key="region.code", max_length=2)
-    kind: str = Field(max_length=20)
+    kind: PayKind = Field(sa_type=AutoString(20))
     label: str = Field(sa_type=Text)
     amount: Decimal = Field(sa_column=Column("amount_cents", Cents(), nullable=False))
     approximate: bool = False
-    basis: str = Field(max_length=20)
-    frequency: str = Field(max_length=20)
-    payment_frequency: str | None = Field(default=None, max_length=20)
-    calculation: str = Field(default="fixed", max_length=20)
+    basis: Basis = Field(sa_type=AutoString(20))
+    frequency: Frequency = Field(sa_type=AutoString(20))
+    payment_frequency: Frequency | None = Field(default=None, sa_type=AutoString(20))
+    calculation: Calculation = Field(default="fixed", sa_type=AutoString(20))
     year_from: int | None = None
     year_to: int | None = None
     periphery_share_pct: int | None = None
@@ -258,12 +282,12 @@ class CalendarEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=80, index=True)
     region_code: str = Field(foreign_key="region.code", max_length=2, index=True)
-    kind: str = Field(max_length=30)
+    kind: EventKind = Field(sa_type=AutoString(30))
     label: str = Field(sa_type=Text)
     date: dt.date = Field(index=True)
-    precision: str = Field(default="day", max_length=20)
+    precision: Precision = Field(default="day", sa_type=AutoString(20))
     when_text: str = Field(sa_type=Text)
-    recurrence: str = Field(default="none", max_length=20)
+    recurrence: Recurrence = Field(default="none", sa_type=AutoString(20))
     sources: list[dict[str, Any]] = json_column()
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
@@ -286,8 +310,8 @@ class PayParameter(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=80, unique=True)
     label: str = Field(sa_type=Text)
-    unit: str = Field(max_length=20)
-    kind: str = Field(default="value", max_length=20)
+    unit: ParameterUnit = Field(sa_type=AutoString(20))
+    kind: ParameterKind = Field(default="value", sa_type=AutoString(20))
     note: str | None = Field(default=None, sa_type=Text)
 
 
@@ -344,7 +368,7 @@ class AuditEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: dt.datetime = Field(sa_type=DateTime(timezone=True), index=True)
     actor: str = Field(max_length=80)
-    action: str = Field(max_length=20)
+    action: AuditAction = Field(sa_type=AutoString(20))
     entity: str = Field(max_length=30, index=True)
     record_key: str | None = Field(default=None, max_length=200, index=True)
     summary: str = Field(sa_type=Text)

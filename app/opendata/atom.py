@@ -46,4 +46,5 @@ def render(page: ChangePage, *, public_url: str, query: str, changed_at: dt.date
                 entry.link(href=source.url, rel="via", title=source.title)
         cited = "; ".join(s.title for s in change.sources)
         entry.content(change.summary + (f" Sources : {cited}." if cited else ""), type="text")
-    return feed.atom_str(pretty=True)
+    document: bytes = feed.atom_str(pretty=True)  # feedgen has no type hints
+    return document

@@ -164,10 +164,10 @@ def list_changes(
     docs = {d.key: d for d in session.exec(select(SourceDocument)).all()}
     # An import's `before` is the whole catalogue it replaced: never loaded here, the feed does not need it.
     entries = session.exec(
-        select(AuditEntry).options(defer(AuditEntry.before))  # type: ignore[arg-type]
+        select(AuditEntry).options(defer(AuditEntry.before))
         .where(col(AuditEntry.action).in_(list(KINDS))).order_by(col(AuditEntry.id).desc())
     ).all()
-    befores: dict[int, list[dict[str, Any]]] = {
+    befores: dict[int | None, list[dict[str, Any]]] = {
         audit_id: before for audit_id, before in session.exec(
             select(AuditEntry.id, AuditEntry.before).where(col(AuditEntry.action).in_(RECORD_ACTIONS))
         ).all() if isinstance(before, list)

@@ -13,8 +13,8 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any, get_args
 
@@ -95,7 +95,7 @@ class Table:
     description: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
-    rows: Callable[["Catalogue"], Iterable[dict[str, Any]]]
+    rows: Callable[[Catalogue], Iterable[dict[str, Any]]]
     foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
 
     def schema(self) -> dict[str, Any]:
@@ -179,7 +179,8 @@ def _amount_row(p: S.PayComponentOut) -> dict[str, Any]:
         "payment_frequency": p.payment_frequency, "calculation": p.calculation, "approximate": p.approximate,
         "year_from": p.contract_years.first, "year_to": p.contract_years.last, "payer": p.payer,
         "recipient": p.recipient, "origin": p.origin, "unconfirmed": p.unconfirmed, "headline": p.headline,
-        "sources": " ".join(dict.fromkeys(c.doc for c in p.sources)), "valid_from": p.valid_from, "valid_to": p.valid_to,
+        "sources": " ".join(dict.fromkeys(c.doc for c in p.sources)), "valid_from": p.valid_from,
+        "valid_to": p.valid_to,
     }
 
 
@@ -383,7 +384,8 @@ TABLES: tuple[Table, ...] = (
         Column("read_on", "date", "Jour où la page a été lue."),
         Column("note", "string", "Remarques sur la source."),
     ), ("id",), _source_rows, ((("region",), "regions", ("code",)),)),
-    Table("pay_parameters", "Paramètres de paie", "Taux, plafonds, grilles et barèmes datés qu'utilise la simulation.", (
+    Table("pay_parameters", "Paramètres de paie",
+          "Taux, plafonds, grilles et barèmes datés qu'utilise la simulation.", (
         Column("code", "string", "Identifiant stable du paramètre.", required=True),
         Column("label", "string", "Libellé.", required=True),
         Column("unit", "string", "Unité de la valeur.", required=True, enum=enum(I.ParameterUnit)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -18,7 +18,9 @@ from app.opendata.schemas import ChangePage
 
 router = APIRouter()
 
-INVALID = {422: {"model": Problem, "description": "Invalid parameter value (the problem says which and what is allowed)."}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem, "description": "Invalid parameter value (the problem says which and what is allowed)."},
+}
 # Clients and proxies may keep the feed, but ask again each time (304 while nothing changed): a change written is
 # visible on the very next request.
 REVALIDATE = {"Cache-Control": "public, max-age=0, must-revalidate"}

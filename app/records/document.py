@@ -30,7 +30,8 @@ def _problem(message: M) -> ApiError:
 
 
 def _at(mark: Any) -> M:
-    return M(f" (ligne {mark.line + 1}, colonne {mark.column + 1})", f" (line {mark.line + 1}, column {mark.column + 1})") \
+    return M(f" (ligne {mark.line + 1}, colonne {mark.column + 1})",
+             f" (line {mark.line + 1}, column {mark.column + 1})") \
         if mark is not None else M("", "")
 
 
@@ -68,7 +69,7 @@ class _ImportLoader(yaml.SafeLoader):
                              "YAML aliases (*name) are not accepted in an import."))
         nests = self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent)
         if nests and self._depth >= MAX_DEPTH:
-            raise _too_deep(self.peek_event().start_mark)
+            raise _too_deep(self.peek_event().start_mark)  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
         self._depth += nests
         try:
             return super().compose_node(parent, index)
@@ -82,7 +83,8 @@ class _ImportLoader(yaml.SafeLoader):
             if node.tag == "tag:yaml.org,2002:int":
                 raise _too_many_digits(_digits(node.value), node.start_mark) from None
             value = node.value if isinstance(node.value, str) and len(node.value) <= 40 else None
-            raise _problem(M(f"La valeur « {value} » ne peut pas être lue" if value else "Une valeur ne peut pas être lue",
+            raise _problem(M(f"La valeur « {value} » ne peut pas être lue" if value
+                             else "Une valeur ne peut pas être lue",
                              f"The value '{value}' cannot be read" if value else "A value cannot be read")
                            + _at(node.start_mark) + ".") from None
 
@@ -105,7 +107,7 @@ def _load(body: bytes, content_type: str) -> Any:
         if content_type.startswith("application/json"):
             data = json.loads(text, parse_int=_json_int)
         else:
-            data = yaml.load(text, Loader=_ImportLoader) if text.strip() else None  # noqa: S506 - a SafeLoader
+            data = yaml.load(text, Loader=_ImportLoader) if text.strip() else None  # a SafeLoader
         if _nesting_exceeds(data, MAX_DEPTH):
             raise _too_deep()
         json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")  # no lone surrogate (\ud800) inside

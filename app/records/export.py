@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -44,7 +44,10 @@ def _grouped(rows: list[Any], key: Any, order: Any = lambda r: r.id) -> list[Any
     return sorted(rows, key=lambda r: (first[key(r)], r.valid_from or dt.date.min))
 
 
-def _make(schema: type[Any], **values: Any) -> Any:
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
+def _make(schema: type[RecordT], **values: Any) -> RecordT:
     """The record, validated; or, if stored data no longer passes today's checks, as stored (never a crash):
     exporting it, reading it and fixing it through the API must stay possible."""
     try:
@@ -69,13 +72,14 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
         seed.sources = [
             _make(I.SourceIn,
                 id=s.key, kind=s.kind, title=s.title, file=s.file, publisher=s.publisher, region=s.region_code,
-                published_on=s.published_on, published_text=s.published_text, url=s.url, signed_by=s.signed_by, read_on=s.read_on,
+                published_on=s.published_on, published_text=s.published_text, url=s.url, signed_by=s.signed_by,
+                read_on=s.read_on,
                 note=s.note,
             )
             for s in session.exec(select(SourceDocument).order_by(col(SourceDocument.id))).all()
         ]
     if only in (None, "pay_parameters"):
-        values: dict[int, list[PayParameterValue]] = defaultdict(list)
+        values: dict[int | None, list[PayParameterValue]] = defaultdict(list)
         for v in session.exec(select(PayParameterValue).order_by(col(PayParameterValue.valid_from))).all():
             values[v.parameter_id].append(v)
         seed.pay_parameters = [
@@ -94,7 +98,8 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
         ]
     if only in (None, "specialties"):
         seed.specialties = [
-            _make(I.SpecialtyIn, code=s.code, name=s.name, is_mg=s.is_mg, discipline=s.discipline, sources=_refs(s.sources))
+            _make(I.SpecialtyIn, code=s.code, name=s.name, is_mg=s.is_mg, discipline=s.discipline,
+                  sources=_refs(s.sources))
             for s in session.exec(select(Specialty).order_by(col(Specialty.code))).all()
         ]
     if only in (None, "schemes"):
@@ -114,7 +119,8 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
                 since_text=a.since_text, funders=a.funders, faculties=a.faculties, notes=a.notes,
                 evidence=a.evidence, sources=_refs(a.sources), valid_from=a.valid_from, valid_to=a.valid_to,
             )
-            for a in _grouped(list(session.exec(select(SchemeRegion)).all()), key=lambda a: (a.scheme_slug, a.region_code))
+            for a in _grouped(list(session.exec(select(SchemeRegion)).all()),
+                              key=lambda a: (a.scheme_slug, a.region_code))
         ]
     if only in (None, "pay_components"):
         seed.pay_components = [
@@ -185,7 +191,8 @@ def _scheme_in(s: Scheme, rules: list[SchemeRule], eligible: list[str | I.Eligib
         rules=[_make(I.RuleIn, kind=r.kind, text=r.text, data=r.data, criterion=r.criterion, sources=_refs(r.sources))
                for r in rules],
         sources=_refs(s.sources),
-        verified=_make(I.VerifiedIn, date=s.verified_on, by=s.verified_by, sources=s.verified_sources) if s.verified_on else None,
+        verified=_make(I.VerifiedIn, date=s.verified_on, by=s.verified_by,
+                       sources=s.verified_sources) if s.verified_on else None,
         valid_from=s.valid_from, valid_to=s.valid_to,
     )
 

@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
 
 from app import negotiation
 from app.auth import AUTH_RESPONSES, ReadActor, WriteActor
@@ -23,12 +23,12 @@ from app.catalogue import inputs as I
 from app.catalogue.history import today
 from app.db import SessionDep
 from app.errors import ApiError, Problem, validation_text
-from app.models import AuditEntry
+from app.messages import Message as M
+from app.models import AuditAction, AuditEntry
 from app.records import service
 from app.records.document import read_document
 from app.records.export import export_seed, seed_data, to_yaml
 from app.records.service import ENTITIES, Entity
-from app.messages import Message as M
 
 # Keys are checked before bodies are read (app/auth_first.py).
 router = APIRouter(route_class=AuthFirstRoute)
@@ -51,7 +51,8 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such record (and no If-Match sent)."},
     412: {"model": Problem, "description": "No ETag of If-Match is the record's current one, or no record has that id: "
           "nothing was changed."},
-    422: {"model": Problem, "description": "The record is invalid, or the catalogue would be (every problem listed); nothing was changed."},
+    422: {"model": Problem, "description": "The record is invalid, or the catalogue would be (every problem listed); "
+          "nothing was changed."},
     428: {"model": Problem, "description": "If-Match is missing."},
 }
 
@@ -74,6 +75,9 @@ class RetireIn(BaseModel):
         default=None, description="Last day the record is in force (default: today). It disappears from reads after it."
     )
     reason: str | None = Field(default=None, max_length=500, description="Why, for the audit log.")
+
+
+NO_RETIRE_BODY = RetireIn()  # the default when a retire request has no body: today, no reason
 
 
 class VerifyIn(BaseModel):
@@ -112,6 +116,8 @@ def _check_key(entity: Entity, record: Any, key: str) -> None:
 
 
 def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
+    # The body's class, chosen per kind of record at run time: FastAPI reads it from the signatures below, mypy cannot
+    # take a variable as a type (hence their `type: ignore[valid-type]`) and checks `versioned` instead.
     Schema = entity.schema
     Key = Annotated[str, Depends(key_dep)]
     tag = "maintenance"
@@ -129,47 +135,52 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
     @router.post(f"/records/{entity.name}", response_model=RecordDocument, status_code=201, tags=[tag],
                  responses={**WRITE_ERRORS, 409: {"model": Problem, "description": "The record already exists."}},
                  operation_id=f"create_{entity.file}_record", summary=f"Create a {entity.label}")
-    def create(request: Request, actor: WriteActor, record: Annotated[Schema, Body()]) -> JSONResponse:  # type: ignore[valid-type]
+    def create(
+        request: Request, actor: WriteActor, record: Annotated[Schema, Body()]  # type: ignore[valid-type]
+    ) -> JSONResponse:
         """Add a new record (the seed's schema), in force from `valid_from` (default today: `as_of` an earlier
         day does not show it; give an earlier `valid_from` to record something that was already true)."""
-        key = entity.key_of(record)
-        starts = record.valid_from if "valid_from" in record.model_fields_set else today()
-        added = service.with_validity(record, valid_from=starts, valid_to=record.valid_to)
+        versioned: I.Versioned = record  # what mypy can check: every kind but pay parameters (returned above)
+        key = entity.key_of(versioned)
+        starts = versioned.valid_from if "valid_from" in versioned.model_fields_set else today()
+        added = service.with_validity(versioned, valid_from=starts, valid_to=versioned.valid_to)
         outcome = service.write(
             request.app.state.engine, actor, action="create", entity=entity, key=key, if_match=None,
             change=lambda seed, before: [added], summary=f"created {entity.label} {key}", must_exist=False,
         )
-        return _answer(outcome.state, status=201, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+        return _answer(outcome.state, status=201, audit_id=outcome.audit_id)
 
     @router.put(f"/records/{entity.name}{path}", response_model=RecordDocument, tags=[tag], responses=WRITE_ERRORS,
                 operation_id=f"change_{entity.file}_record", summary=f"Change a {entity.label} from a date")
-    def change(request: Request, actor: WriteActor, key: Key, record: Annotated[Schema, Body()],  # type: ignore[valid-type]
+    def change(request: Request, actor: WriteActor, key: Key,
+               record: Annotated[Schema, Body()],  # type: ignore[valid-type]
                if_match: IfMatch = None) -> JSONResponse:
         """The record as it is from `valid_from` on (default today). The version in force before ends the day
         before and stays readable with `as_of`; a version starting that same day is replaced (a correction)."""
-        _check_key(entity, record, key)
+        versioned: I.Versioned = record  # what mypy can check: every kind but pay parameters (returned above)
+        _check_key(entity, versioned, key)
 
         def apply(seed: Any, before: list[Any]) -> list[Any]:
-            body = record
-            if entity.name == "schemes" and "verified" not in record.model_fields_set and before:
+            body = versioned
+            if entity.name == "schemes" and "verified" not in versioned.model_fields_set and before:
                 # The last check against the sources still stands until someone verifies again.
-                body = record.model_copy(update={"verified": before[-1].verified})
-            after = service.new_version(body, before, starts=record.valid_from)
+                body = versioned.model_copy(update={"verified": before[-1].verified})
+            after = service.new_version(body, before, starts=versioned.valid_from)
             service.check_versions(entity, after)
             return after
 
-        starts = record.valid_from or today()
+        starts = versioned.valid_from or today()
         outcome = service.write(
             request.app.state.engine, actor, action="update", entity=entity, key=key, if_match=if_match,
             change=apply, summary=f"changed {entity.label} {key} from {starts}",
         )
-        return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+        return _answer(outcome.state, audit_id=outcome.audit_id)
 
     @router.post(f"/records/{entity.name}{path}/retire", response_model=RecordDocument, tags=[tag],
                  responses=WRITE_ERRORS, operation_id=f"retire_{entity.file}_record",
                  summary=f"Retire a {entity.label}")
     def retire(request: Request, actor: WriteActor, key: Key, if_match: IfMatch = None,
-               body: Annotated[RetireIn, Body()] = RetireIn()) -> JSONResponse:
+               body: Annotated[RetireIn, Body()] = NO_RETIRE_BODY) -> JSONResponse:
         """End the record's validity on `valid_to` (default today). Its history stays readable with `as_of`."""
         last_day = body.valid_to or today()
         outcome = service.write(
@@ -177,7 +188,7 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
             change=lambda seed, before: service.retired(before, last_day=last_day),
             summary=f"retired {entity.label} {key} after {last_day}" + (f": {body.reason}" if body.reason else ""),
         )
-        return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+        return _answer(outcome.state, audit_id=outcome.audit_id)
 
 
 for _entity in ENTITIES.values():
@@ -197,7 +208,7 @@ def create_pay_parameter(request: Request, actor: WriteActor, record: Annotated[
         request.app.state.engine, actor, action="create", entity=PARAMETERS, key=record.code, if_match=None,
         change=lambda seed, before: [record], summary=f"created pay parameter {record.code}", must_exist=False,
     )
-    return _answer(outcome.state, status=201, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+    return _answer(outcome.state, status=201, audit_id=outcome.audit_id)
 
 
 @router.post("/records/pay-parameters/{key}/values", response_model=RecordDocument, tags=["maintenance"],
@@ -226,13 +237,13 @@ def add_pay_parameter_value(request: Request, actor: WriteActor, key: ParameterC
         summary=f"added a value of pay parameter {key} from {value.valid_from}",
         body_field=lambda path: path.removeprefix(new_value),
     )
-    return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+    return _answer(outcome.state, audit_id=outcome.audit_id)
 
 
 @router.post("/records/pay-parameters/{key}/retire", response_model=RecordDocument, tags=["maintenance"],
              responses=WRITE_ERRORS, summary="End a pay parameter's latest value")
 def retire_pay_parameter(request: Request, actor: WriteActor, key: ParameterCode, if_match: IfMatch = None,
-                         body: Annotated[RetireIn, Body()] = RetireIn()) -> JSONResponse:
+                         body: Annotated[RetireIn, Body()] = NO_RETIRE_BODY) -> JSONResponse:
     """The latest value stops on `valid_to` (default today); simulations after it carry it forward with a note."""
     last_day = body.valid_to or today()
 
@@ -250,7 +261,7 @@ def retire_pay_parameter(request: Request, actor: WriteActor, key: ParameterCode
         request.app.state.engine, actor, action="retire", entity=PARAMETERS, key=key, if_match=if_match, change=apply,
         summary=f"ended pay parameter {key} after {last_day}" + (f": {body.reason}" if body.reason else ""),
     )
-    return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+    return _answer(outcome.state, audit_id=outcome.audit_id)
 
 
 def _revalidated_parameter(parameter: I.ParameterIn, values: list[I.ParameterValueIn], *, field: str) -> I.ParameterIn:
@@ -276,7 +287,7 @@ def verify_scheme(request: Request, actor: WriteActor, key: Annotated[str, Depen
         summary=f"verified scheme {key} on {on} against {', '.join(body.sources)}",
         body_field=lambda path: path.removeprefix("verified."),
     )
-    return _answer(outcome.state, audit_id=outcome.audit_id)  # type: ignore[arg-type]
+    return _answer(outcome.state, audit_id=outcome.audit_id)
 
 
 # --- export and import -------------------------------------------------------------------------------------
@@ -298,8 +309,10 @@ CATALOGUE_DOCUMENT = {
     tags=["maintenance"],
     responses={200: {"description": "The whole catalogue, every version of every record, in the seed's format: one "
                      "section per seed file (`regions`, `sources`, … `calendar`).",
-                     "content": {YAML: {"schema": CATALOGUE_DOCUMENT}, "application/json": {"schema": CATALOGUE_DOCUMENT}}},
-               406: {"model": Problem, "description": "`Accept` allows neither YAML nor JSON (the problem lists both)."}},
+                     "content": {YAML: {"schema": CATALOGUE_DOCUMENT},
+                                 "application/json": {"schema": CATALOGUE_DOCUMENT}}},
+               406: {"model": Problem,
+                     "description": "`Accept` allows neither YAML nor JSON (the problem lists both)."}},
     response_class=Response,
 )
 def export_catalogue(
@@ -317,7 +330,8 @@ def export_catalogue(
         return JSONResponse(data, headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.json"',
                                            **negotiation.VARY})
     return Response(to_yaml(data), media_type=f"{YAML}; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.yaml"', **negotiation.VARY})
+                    headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.yaml"',
+                             **negotiation.VARY})
 
 
 class ImportReport(BaseModel):
@@ -331,7 +345,9 @@ class ImportReport(BaseModel):
     "/import",
     response_model=ImportReport,
     tags=["maintenance"],
-    responses={**AUTH_RESPONSES, 413: {"model": Problem, "description": "Body over IMPORT_MAX_BYTES (8 MiB by default; use `python -m app.seed --file` on the server)."},
+    responses={**AUTH_RESPONSES, 413: {"model": Problem,
+                                       "description": "Body over IMPORT_MAX_BYTES (8 MiB by default; use `python -m "
+                                                      "app.seed --file` on the server)."},
                422: {"model": Problem, "description": "Invalid document: every problem listed; nothing was written."}},
     openapi_extra={"requestBody": {"required": True, "content": {
         YAML: {"schema": CATALOGUE_DOCUMENT}, "application/json": {"schema": CATALOGUE_DOCUMENT}}}},
@@ -347,7 +363,8 @@ async def import_catalogue(
     body = await request.body()  # at most IMPORT_MAX_BYTES: app/body_limit.py answers 413 past it
     # Reading a document is CPU work (about a second per 0.3 MB of YAML): in a worker thread, off the event loop.
     seed = await run_in_threadpool(read_document, body, request.headers.get("content-type", ""))
-    report, audit_id = await run_in_threadpool(service.import_seed, request.app.state.engine, actor.name, seed, dry_run=dry_run)
+    report, audit_id = await run_in_threadpool(service.import_seed, request.app.state.engine, actor.name, seed,
+                                               dry_run=dry_run)
     changes = {
         table: {"inserted": report.inserted[table], "updated": report.updated[table], "deleted": report.deleted[table]}
         for table in sorted(set(report.inserted) | set(report.updated) | set(report.deleted))
@@ -365,7 +382,7 @@ class AuditOut(BaseModel):
     id: int
     at: dt.datetime
     actor: str = Field(description="Name of the API key that made the change.")
-    action: Literal["create", "update", "retire", "verify", "import"]
+    action: AuditAction
     entity: str
     key: str | None
     summary: str
@@ -385,7 +402,7 @@ def _audit_out(entry: AuditEntry, *, full: bool) -> AuditOut:
     brief = entry.action == "import" and not full
     at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)  # SQLite gives it back naive
     return AuditOut(
-        id=entry.id or 0, at=at, actor=entry.actor, action=entry.action, entity=entry.entity,  # type: ignore[arg-type]
+        id=entry.id or 0, at=at, actor=entry.actor, action=entry.action, entity=entry.entity,
         key=entry.record_key, summary=entry.summary, before=None if brief else entry.before, after=entry.after,
         url=f"/audit/{entry.id}",
     )
@@ -395,7 +412,8 @@ def _audit_out(entry: AuditEntry, *, full: bool) -> AuditOut:
 def list_audit(
     session: SessionDep,
     actor: ReadActor,
-    entity: Annotated[str | None, Query(max_length=30, description="`schemes`, `pay-components`, … or `catalogue`.")] = None,
+    entity: Annotated[str | None, Query(max_length=30,
+                                        description="`schemes`, `pay-components`, … or `catalogue`.")] = None,
     key: Annotated[str | None, Query(max_length=200, description="A record's id.")] = None,
     since: Annotated[I.IsoDate | None, Query(description="Changes on or after this day (UTC).")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
@@ -403,11 +421,11 @@ def list_audit(
 ) -> JSONResponse:
     """Who changed what and when, newest first, with each record before and after: with `entity` and `key`, one
     record's history of changes. Needs a `read` key (a `write` key holds `read` too)."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if entity is not None:
-        conditions.append(AuditEntry.entity == entity)
+        conditions.append(col(AuditEntry.entity) == entity)
     if key is not None:
-        conditions.append(AuditEntry.record_key == key)
+        conditions.append(col(AuditEntry.record_key) == key)
     if since is not None:
         conditions.append(col(AuditEntry.at) >= dt.datetime.combine(since, dt.time(), dt.UTC))
     total = session.exec(select(func.count()).select_from(AuditEntry).where(*conditions)).one()
@@ -425,5 +443,6 @@ def get_audit(session: SessionDep, actor: ReadActor,
     """One audit entry in full (for an import, the whole catalogue as it was before). Needs a `read` key."""
     entry = session.get(AuditEntry, audit_id)
     if entry is None:
-        raise ApiError(404, M(f"Aucune entrée du journal d'audit {audit_id}.", f"No audit entry {audit_id}."), field="audit_id", location="path")
+        raise ApiError(404, M(f"Aucune entrée du journal d'audit {audit_id}.", f"No audit entry {audit_id}."),
+                       field="audit_id", location="path")
     return JSONResponse(_audit_out(entry, full=True).model_dump(mode="json"), headers={"Cache-Control": NO_STORE})

@@ -29,12 +29,11 @@ from app.catalogue import version
 from app.catalogue.history import today
 from app.errors import WHOLE_BODY, ApiError, FieldProblem, field_path, validation_text
 from app.http_cache import etag_of as http_etag
-from app.models import AuditEntry
+from app.messages import Message, render
+from app.messages import Message as M
+from app.models import AuditAction, AuditEntry
 from app.records.export import export_seed, record_data, seed_data
 from app.seed.loader import Seed, SeedError, SeedInvalid, SyncReport, _check_references, apply_seed, version_overlaps
-from app.messages import Message
-from app.messages import Message as M
-from app.messages import render
 
 
 @dataclass(frozen=True)
@@ -213,7 +212,7 @@ def write(
     engine: Engine,
     actor: Actor,
     *,
-    action: str,
+    action: AuditAction,
     entity: Entity,
     key: str,
     if_match: str | None,

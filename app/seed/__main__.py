@@ -19,18 +19,17 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.config import get_settings
 from app.db import make_engine
+from app.messages import Message as M
 from app.migrate import pending_migrations
 from app.models import Scheme
 from app.records.service import import_seed
 from app.seed.loader import Seed, SeedError, SeedInvalid, parse_seed, read_seed
-from app.messages import Message as M
 
 
 def _read(args: argparse.Namespace) -> Seed:

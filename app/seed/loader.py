@@ -12,8 +12,9 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -22,6 +23,9 @@ from sqlmodel import Session, SQLModel, select
 
 from app.catalogue import inputs as I
 from app.catalogue import version
+from app.errors import WHOLE_BODY, field_path, validation_text
+from app.messages import Message, render
+from app.messages import Message as M
 from app.models import (
     CalendarEvent,
     CalendarEventScheme,
@@ -38,10 +42,6 @@ from app.models import (
     SourceDocument,
     Specialty,
 )
-from app.errors import WHOLE_BODY, field_path, validation_text
-from app.messages import Message
-from app.messages import Message as M
-from app.messages import render
 from app.simulation.pay_models import unknown_codes
 from app.text import fold
 
@@ -290,7 +290,7 @@ def version_overlaps(rows: list[Any], id_of: Any) -> Iterator[tuple[Message, int
         if len(versions) < 2:
             continue
         ordered = sorted(versions, key=lambda v: v[1].valid_from or dt.date.min)
-        for (_, earlier), (index, later) in zip(ordered, ordered[1:]):
+        for (_, earlier), (index, later) in pairwise(ordered):
             if later.valid_from is None or earlier.valid_to is None or earlier.valid_to >= later.valid_from:
                 yield (
                     M(f"les versions de « {key} » se chevauchent : la version du {earlier.valid_from or 'début'} doit "
@@ -366,6 +366,9 @@ def _dump(refs: list[I.SourceRef]) -> list[dict[str, Any]]:
     return [r.model_dump(exclude_none=True) for r in refs]
 
 
+Row = TypeVar("Row", bound=SQLModel)
+
+
 class _Sync:
     """Upsert rows by natural key; rows left over are deleted at the end, children first."""
 
@@ -374,10 +377,11 @@ class _Sync:
         self.report = report
         self.stale: list[tuple[str, list[SQLModel]]] = []
 
-    def table(self, model: type[SQLModel], keys: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[tuple, Any]:
-        name = model.__tablename__  # type: ignore[attr-defined]
+    def table(self, model: type[Row], keys: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], Row]:
+        name = model.__tablename__
+        assert isinstance(name, str)  # every table sets it (SQLModel's type also allows a function)
         existing = {tuple(getattr(o, k) for k in keys): o for o in self.session.exec(select(model)).all()}
-        result = {}
+        result: dict[tuple[Any, ...], Row] = {}
         for row in rows:
             key = tuple(row[k] for k in keys)
             obj = existing.pop(key, None)
@@ -446,7 +450,8 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
     parameters = sync.table(
         PayParameter,
         ("code",),
-        [{"code": p.code, "label": p.label, "unit": p.unit, "kind": p.kind, "note": p.note} for p in seed.pay_parameters],
+        [{"code": p.code, "label": p.label, "unit": p.unit, "kind": p.kind, "note": p.note}
+         for p in seed.pay_parameters],
     )
     sync.table(
         PayParameterValue,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
+from app.catalogue.inputs import Basis, Calculation, Frequency, PayKind
 from app.messages import Message as M
 from app.money import format_number, round_cents, round_half_up
 from app.simulation.contributions import CONTRIBUTION_PARAMETERS, NetPay, UsedValue, gross_to_net
@@ -22,6 +23,10 @@ from app.simulation.pay_models import PayModel, StatutoryLine
 ZERO = Decimal("0")
 Method = Literal["published", "statutory"]
 TaxMode = Literal["none", "neutral", "personal"]
+LineCategory = Literal["salary", "allowance", "bonus", "garde", "liberal", "cpam"]
+# unspecified: a CPAM payment whose source does not say; fees: liberal fees, before charges.
+LineBasis = Literal["gross", "net", "unspecified", "fees"]
+Origin = Literal["published", "statutory", "statutory_fallback", "derived", "input"]
 SALARY = ("salary", "allowance", "bonus", "garde")
 
 
@@ -37,12 +42,12 @@ class SimulationError(ValueError):
 class PublishedComponent:
     code: str
     label: str
-    kind: str
+    kind: PayKind
     amount: Decimal
-    basis: str
-    frequency: str
-    payment_frequency: str | None
-    calculation: str
+    basis: Basis
+    frequency: Frequency
+    payment_frequency: Frequency | None
+    calculation: Calculation
     year_from: int | None
     year_to: int | None
     periphery_share_pct: int | None
@@ -110,7 +115,7 @@ class Brochure:
 
     codes: tuple[str, ...]
     amount: Decimal
-    basis: str
+    basis: Basis
     approximate: bool
     sources: tuple[str, ...]
     text: M
@@ -120,11 +125,11 @@ class Brochure:
 class Line:
     code: str
     label: str
-    category: str  # salary, allowance, bonus, garde, liberal, cpam
+    category: LineCategory
     amount: Decimal
-    basis: str  # gross, net, unspecified (CPAM), fees (liberal, before charges)
+    basis: LineBasis
     payer: str
-    origin: str  # published, statutory, statutory_fallback, derived, input
+    origin: Origin
     formula: str
     sources: tuple[str, ...]
     used: tuple[UsedValue, ...] = ()
@@ -163,7 +168,8 @@ class Month:
     @property
     def carried(self) -> tuple[UsedValue, ...]:
         """Values used this month past the last date a text gives them for."""
-        used = [u for line in self.lines for u in line.used] + list(self.pay.used if self.pay else ()) + list(self.tax_used)
+        used = ([u for line in self.lines for u in line.used] + list(self.pay.used if self.pay else ())
+                + list(self.tax_used))
         return tuple(u for u in used if u.carried_forward)
 
     @property
@@ -189,7 +195,7 @@ class BrochureTotal:
 
     month: dt.date
     amount: Decimal
-    basis: str
+    basis: Basis
     approximate: bool
     official_net: Decimal
     official_gross: Decimal | None
@@ -276,12 +282,12 @@ def option_specs(scheme: SchemeData, model: PayModel, parameters: ParameterSet |
             assert floor.value is not None and ceiling.value is not None
             specs.append(OptionSpec(
                 "astreinte_rate", "number", floor.value, floor.value, ceiling.value,
-                f"Forfait par nuit d'astreinte fixé par l'établissement, de {_fmt(floor.value)} à {_fmt(ceiling.value)} € "
-                f"depuis le {floor.valid_from:%d/%m/%Y} (le plancher par défaut)."))
+                f"Forfait par nuit d'astreinte fixé par l'établissement, de {_fmt(floor.value)} à "
+                f"{_fmt(ceiling.value)} € depuis le {floor.valid_from:%d/%m/%Y} (le plancher par défaut)."))
     if model.semester_bonus is not None:
         specs.append(OptionSpec("acts_per_month", "number", 0, Decimal(0), Decimal(2000),
-                                "Actes ou consultations par mois, en moyenne sur le semestre (la prime à l'activité est "
-                                "due à partir du seuil en vigueur)."))
+                                "Actes ou consultations par mois, en moyenne sur le semestre (la prime à l'activité "
+                                "est due à partir du seuil en vigueur)."))
     if model.zone_allowance is not None:
         specs.append(OptionSpec("zip_placement", "boolean", False, None, None,
                                 "Stage ambulatoire en zone d'intervention prioritaire (ZIP) : indemnité mensuelle, non "
@@ -293,8 +299,10 @@ def option_specs(scheme: SchemeData, model: PayModel, parameters: ParameterSet |
         specs.append(OptionSpec("region_bonus", "boolean", False, None, None,
                                 "La Région verse la prime (« dans certains cas », modalités définies chaque année)."))
     specs.append(OptionSpec("tax", "number", "none", None, None,
-                            "Impôt prélevé à la source : none, neutral (taux neutre en vigueur) ou personal (tax_rate)."))
-    specs.append(OptionSpec("tax_rate", "number", None, Decimal(0), Decimal(60), "Taux personnel (%), avec tax=personal."))
+                            "Impôt prélevé à la source : none, neutral (taux neutre en vigueur) ou personal "
+                            "(tax_rate)."))
+    specs.append(OptionSpec("tax_rate", "number", None, Decimal(0), Decimal(60),
+                            "Taux personnel (%), avec tax=personal."))
     return specs
 
 
@@ -407,7 +415,8 @@ def _month_average(parameter: Parameter, month: dt.date, collector: _Collector, 
     return total / days, tuple(used)
 
 
-def _optional_value(parameter: Parameter, month: dt.date, collector: _Collector) -> tuple[Decimal, tuple[UsedValue, ...]]:
+def _optional_value(parameter: Parameter, month: dt.date,
+                    collector: _Collector) -> tuple[Decimal, tuple[UsedValue, ...]]:
     """Like _month_average for a temporary parameter: zero on days it is not in force, never carried forward."""
     last = month_end(month)
     total = ZERO
@@ -489,20 +498,24 @@ def simulate(
     if region not in scheme.regions:
         where = ", ".join(scheme.regions)
         raise SimulationError(
-            "region", M(f"Le dispositif « {scheme.slug} » n'est pas proposé dans la région « {region} » ; il l'est dans : "
-                        f"{where}.", f"Scheme '{scheme.slug}' is not offered in region '{region}'; it is documented in: "
-                        f"{where}."), allowed=list(scheme.regions),
+            "region",
+            M(f"Le dispositif « {scheme.slug} » n'est pas proposé dans la région « {region} » ; il l'est dans : "
+              f"{where}.",
+              f"Scheme '{scheme.slug}' is not offered in region '{region}'; it is documented in: {where}."),
+            allowed=list(scheme.regions),
         )
     if start.day != 1:
         raise SimulationError("start", M(
-            "Un contrat commence le premier jour d'un mois (les prises de fonction ont lieu le 1er novembre ou le 1er mai).",
+            "Un contrat commence le premier jour d'un mois (les prises de fonction ont lieu le 1er novembre ou le 1er "
+            "mai).",
             "A contract starts on the first day of a month (posts start on 1 November or 1 May)."))
     if months < 1:
         raise SimulationError("months", M("months doit valoir au moins 1.", "months must be at least 1."))
     if scheme.max_months is not None and months > scheme.max_months:
         cited = "; ".join(scheme.duration_sources)
         raise SimulationError("months", M(
-            f"« {scheme.slug} » est simulé sur {scheme.max_months} mois au plus : {scheme.duration_text} (source : {cited})",
+            f"« {scheme.slug} » est simulé sur {scheme.max_months} mois au plus : {scheme.duration_text} (source : "
+            f"{cited})",
             f"'{scheme.slug}' is simulated over {scheme.max_months} months at most: {scheme.duration_text} "
             f"(source: {cited})"))
     given = options
@@ -510,7 +523,8 @@ def simulate(
     codes = required_parameters(model, options, parameters)
     missing = [c for c in codes if c not in parameters]
     if missing:
-        raise SimulationError("scheme", M(f"Il manque au catalogue les paramètres {', '.join(missing)} pour ce dispositif.",
+        raise SimulationError("scheme",
+                              M(f"Il manque au catalogue les paramètres {', '.join(missing)} pour ce dispositif.",
                                           f"The catalogue lacks the parameters {', '.join(missing)} for this scheme."))
     span = window(parameters, codes)
     if start < span.first_start or start > span.last_start:
@@ -629,12 +643,14 @@ def _month(
             continue
         grid = _grid_line(line, parameters, month, year, options, method, collector)
         if brochure:
-            grid = _with_brochure(grid, scheme, line.published, region, year, month, index, total_months, options, model)
+            grid = _with_brochure(grid, scheme, line.published, region, year, month, index, total_months,
+                                  options, model)
         lines.append(grid)
     if model.iespe_published is not None and not (method == "published" and applied & set(model.iespe_published)):
         parameter = parameters["iespe-mensuelle"]
         amount, used = _month_average(parameter, month, collector)
-        iespe = _traced(Line("iespe", parameter.label, "allowance", round_cents(amount), "gross", "Établissement employeur",
+        iespe = _traced(Line("iespe", parameter.label, "allowance", round_cents(amount), "gross",
+                             "Établissement employeur",
                              _origin(method), f"{_fmt(amount)} € par mois", _sources(used), used))
         if brochure:
             iespe = _with_brochure(iespe, scheme, model.iespe_published, region, year, month, index, total_months,
@@ -693,7 +709,8 @@ def _month(
                                   _sources(used), used)))
         collector.note(FEES_NOTE)
     elif model.liberal and options.liberal_fees_monthly:
-        lines.append(Line("honoraires", "Honoraires (montant saisi)", "liberal", round_cents(options.liberal_fees_monthly),
+        lines.append(Line("honoraires", "Honoraires (montant saisi)", "liberal",
+                          round_cents(options.liberal_fees_monthly),
                           "fees", "Patients / Assurance maladie", "input", "montant mensuel saisi", ()))
         collector.note(FEES_NOTE)
     return Month(month, year, tuple(lines), None, None, ZERO, ZERO, ZERO, None, None, None, None)
@@ -703,7 +720,7 @@ FEES_NOTE = M("Les honoraires sont comptés avant charges et cotisations sociale
               "Fees are counted before practice costs and liberal social contributions (not modelled).")
 
 
-def _category(c: PublishedComponent, model: PayModel) -> str:
+def _category(c: PublishedComponent, model: PayModel) -> LineCategory:
     """What a published component is, as the pay model declares it (never guessed from its code)."""
     if c.payer == "CPAM":
         return "cpam"
@@ -712,7 +729,7 @@ def _category(c: PublishedComponent, model: PayModel) -> str:
     return "bonus" if c.code in model.bonus_components else "salary"
 
 
-def _origin(method: Method) -> str:
+def _origin(method: Method) -> Origin:
     return "statutory" if method == "statutory" else "statutory_fallback"
 
 
@@ -803,7 +820,7 @@ def _astreinte_rate(parameters: ParameterSet, month: dt.date, options: Options,
     """One night's astreinte over the month: the national rate, then the establishment's forfait where it applies."""
     last = month_end(month)
     national = parameters["astreinte-nuit"]
-    forfait = parameters[ASTREINTE_FLOOR] if ASTREINTE_FLOOR in parameters else None
+    forfait = parameters.get(ASTREINTE_FLOOR)
     forfait_from = forfait.first_day if forfait is not None else None
     national_end = last if forfait_from is None else min(last, forfait_from - dt.timedelta(days=1))
     total, used, how = ZERO, [], ""
@@ -827,10 +844,10 @@ def _astreinte_rate(parameters: ParameterSet, month: dt.date, options: Options,
 def _brochure_text(amount: Decimal, basis: str, approximate: bool, official: Line) -> M:
     fr_basis = {"net": " net", "gross": " brut"}.get(basis, "")
     en_basis = {"net": " net", "gross": " gross"}.get(basis, "")
-    fr = f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{fr_basis} ; la grille officielle " \
-         f"donne {_fmt(official.amount)} € brut"
-    en = f"The brochure announces {'about ' if approximate else ''}{_fmt(amount)} €{en_basis}; the official grid gives " \
-         f"{_fmt(official.amount)} € gross"
+    fr = f"La brochure annonce {'de l’ordre de ' if approximate else ''}{_fmt(amount)} €{fr_basis} ; " \
+         f"la grille officielle donne {_fmt(official.amount)} € brut"
+    en = f"The brochure announces {'about ' if approximate else ''}{_fmt(amount)} €{en_basis}; " \
+         f"the official grid gives {_fmt(official.amount)} € gross"
     gap = official.amount - amount
     if basis == "net":
         close = abs(gap) <= official.amount * Decimal("0.10")
@@ -889,10 +906,13 @@ def _brochure_total(scheme: SchemeData, region: str, months: tuple[Month, ...]) 
         what = stated.label
     else:
         salary = [line for line in first.lines if line.category in SALARY]
-        published = [(line.brochure.amount, line.brochure.basis, line.brochure.approximate, line.brochure.sources)
-                     for line in salary if line.brochure is not None]
+        published: list[tuple[Decimal, Basis, bool, tuple[str, ...]]] = [
+            (line.brochure.amount, line.brochure.basis, line.brochure.approximate, line.brochure.sources)
+            for line in salary if line.brochure is not None
+        ]
+        # (A salary line is never `fees`, the basis of liberal fees only.)
         published += [(line.smoothed or line.amount, line.basis, False, line.sources)
-                      for line in salary if line.origin == "published"]
+                      for line in salary if line.origin == "published" and line.basis != "fees"]
         if not published:
             return None
         amount = sum((p[0] for p in published), ZERO)
@@ -944,7 +964,8 @@ def _missing_inputs(scheme: SchemeData, model: PayModel, given: Options, resolve
         value, _ = parameters[model.garde].at(start)
         rate = _fmt(value.value or ZERO)
         out.append(MissingInput("gardes_per_month", M(
-            f"gardes_per_month non renseigné : aucune garde n'est comptée (une garde complète est payée {rate} € brut).",
+            f"gardes_per_month non renseigné : aucune garde n'est comptée (une garde complète est payée "
+            f"{rate} € brut).",
             f"gardes_per_month not given: no garde is counted (a full garde is paid {rate} € gross)."),
             sources=value.sources))
     if model.astreinte and given.astreintes_per_month is None:
@@ -1020,7 +1041,7 @@ def _cpam_guarantee(scheme: SchemeData, model: PayModel, parameters: ParameterSe
             line = Line(top_up.code, top_up.label, "cpam", round_cents(complement), top_up.basis, top_up.payer,
                         "published", f"max(0 ; {_fmt(ceiling)} € − honoraires du trimestre {_fmt(fees)} €)",
                         top_up.sources, (rule,), smoothed=round_cents(complement / len(quarter)))
-            out[last] = replace(out[last], lines=out[last].lines + (line,))
+            out[last] = replace(out[last], lines=(*out[last].lines, line))
         if last == len(months) - 1:
             break
     return out
@@ -1074,7 +1095,8 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
             collector.use(parameters[used.code], used.value, used.carried_forward)
     if gross_lines and net_lines:
         collector.note(M("Chiffres publiés en net et en brut dans le même mois : les cotisations sont calculées sur la "
-                         "seule part brute (approximation : le plafond de la sécurité sociale est appliqué à cette part).",
+                         "seule part brute (approximation : le plafond de la sécurité sociale est appliqué à cette "
+                         "part).",
                          "Net and gross published figures in the same month: contributions are computed on the gross "
                          "part alone (an approximation: the social security ceiling is applied to that part)."))
     net_salary = sum((line.amount for line in net_lines), ZERO) + (pay.net if pay else ZERO)
@@ -1093,7 +1115,7 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
         if options.tax == "personal":
             tax_rate = (options.tax_rate or ZERO) / 100
         else:
-            parameter = parameters["taux-neutre-mensuel"] if "taux-neutre-mensuel" in parameters else None
+            parameter = parameters.get("taux-neutre-mensuel")
             try:
                 value, carried = parameter.at(month.month) if parameter else (None, False)
             except MissingParameter:
@@ -1126,7 +1148,23 @@ def yearly(result: Result) -> dict[int, list[Month]]:
 
 
 __all__ = [
-    "Brochure", "BrochureTotal", "Line", "Method", "MissingInput", "Month", "Options", "OptionSpec",
-    "PublishedComponent", "Result", "SchemeData", "SimulationError", "MissingParameter", "Window", "add_months",
-    "option_specs", "simulate", "window", "yearly",
+    "Brochure",
+    "BrochureTotal",
+    "Line",
+    "Method",
+    "MissingInput",
+    "MissingParameter",
+    "Month",
+    "OptionSpec",
+    "Options",
+    "PublishedComponent",
+    "Result",
+    "SchemeData",
+    "SimulationError",
+    "Window",
+    "add_months",
+    "option_specs",
+    "simulate",
+    "window",
+    "yearly",
 ]

@@ -80,7 +80,8 @@ class Parameter:
     def segments(self, start: dt.date, end: dt.date) -> list[tuple[DatedValue, int, bool]]:
         """Values in force over the days [start, end], with the number of days each covers."""
         out: list[tuple[DatedValue, int, bool]] = []
-        day = max(start, self.first_day)  # days before the first value count for nothing (a status that starts mid-month)
+        # Days before the first value count for nothing (a status that starts mid-month).
+        day = max(start, self.first_day)
         while day <= end:
             value, carried = self.at(day)
             last = end if carried or value.valid_to is None else min(end, value.valid_to)
@@ -101,3 +102,6 @@ class ParameterSet:
 
     def __contains__(self, code: str) -> bool:
         return code in self.parameters
+
+    def get(self, code: str) -> Parameter | None:
+        return self.parameters.get(code)

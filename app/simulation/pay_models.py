@@ -101,8 +101,8 @@ CCU_MG_IRCANTEC = (
       "est soumise à l'IRCANTEC ; l'arrêté du 30 décembre 2008 la dit seulement « non soumise à retenue pour pension "
       "civile ». L'IRCANTEC y est appliquée, comme pour les CCU-AH/AHU (non confirmé).",
       "No official text read says whether the university pay of CCU-MG (and of AUMG, paid on that basis) is subject to "
-      "IRCANTEC; the arrêté of 30 December 2008 only says it is « non soumise à retenue pour pension civile ». IRCANTEC "
-      "is applied, as for CCU-AH/AHU (unconfirmed)."),
+      "IRCANTEC; the arrêté of 30 December 2008 only says it is « non soumise à retenue pour pension civile ». "
+      "IRCANTEC is applied, as for CCU-AH/AHU (unconfirmed)."),
 )
 
 
@@ -134,7 +134,8 @@ PAY_MODELS: dict[str, PayModel] = {
             StatutoryLine("autonomie-supervisee", "Prime d'autonomie supervisée", "CHU de rattachement",
                           ((1, "docteur-junior-prime-autonomie-supervisee-annuelle"),)),
         ),
-        semester_bonus=("docteur-junior-mg-prime-activite-semestrielle", "docteur-junior-mg-prime-activite-seuil-actes"),
+        semester_bonus=("docteur-junior-mg-prime-activite-semestrielle",
+                        "docteur-junior-mg-prime-activite-seuil-actes"),
         zone_allowance="docteur-junior-mg-indemnite-zip-mensuelle",
         ircantec_unconfirmed=(
             ("emoluments", "autonomie-supervisee", "prime-activite", "indemnite-zip"),
@@ -148,9 +149,10 @@ PAY_MODELS: dict[str, PayModel] = {
               "2 novembre 2026 (simulée à partir du 1er novembre, la prime et l'indemnité comptées à partir du 2).",
               "The last year of the general-practice DES, not a post-internship post; it starts on 2 November 2026 "
               "(simulated from 1 November, the bonus and the allowance counted from the 2nd)."),
-            M("Les indemnités forfaitaires de transport et d'hébergement ne sont pas simulées ; l'indemnité ZIP n'est pas "
-              "cumulable avec elles.",
-              "The transport and housing allowances are not simulated; the ZIP allowance cannot be combined with them."),
+            M("Les indemnités forfaitaires de transport et d'hébergement ne sont pas simulées ; l'indemnité ZIP n'est "
+              "pas cumulable avec elles.",
+              "The transport and housing allowances are not simulated; the ZIP allowance cannot be combined with "
+              "them."),
         ),
     ),
     "ccu-mg": PayModel(
@@ -189,14 +191,15 @@ PAY_MODELS: dict[str, PayModel] = {
                        "The chefs de clinique-assistants' university grid (« comme tout chef de clinique »)."),
             ),
             StatutoryLine(
-                "hospitalier", "Rémunération hospitalière (valence hospitalière de 50 % en CH)", "Centre hospitalier (CH)",
+                "hospitalier", "Rémunération hospitalière (valence hospitalière de 50 % en CH)",
+                "Centre hospitalier (CH)",
                 CCU_AH_HOSPITAL,
                 note=M("Valence hospitalière (50 %, en centre hospitalier) : la grille hospitalière des chefs de "
                        "clinique-assistants est appliquée, le document disant « comme tout chef de clinique » ; aucune "
                        "source ne publie le montant versé par le CH.",
-                       "Hospital half (50 %, in a general hospital): the chefs de clinique-assistants' hospital grid is "
-                       "applied, the document saying « comme tout chef de clinique »; no source publishes what the CH "
-                       "pays."),
+                       "Hospital half (50 %, in a general hospital): the chefs de clinique-assistants' hospital grid "
+                       "is applied, the document saying « comme tout chef de clinique »; no source publishes what the "
+                       "CH pays."),
             ),
         ),
         ircantec_excluded=frozenset({"astreintes"}),
@@ -243,9 +246,9 @@ PAY_MODELS: dict[str, PayModel] = {
     ),
     "assistant-mixte-ville-hopital": _assistant(
         share=True,
-        notes=(M("La part libérale (contrat de collaboration salariée) n'est pas publiée : seule la part hospitalière est "
-                 "comptée.", "The liberal part (salaried collaboration contract) is not published: only the hospital "
-                 "part is counted."),),
+        notes=(M("La part libérale (contrat de collaboration salariée) n'est pas publiée : seule la part hospitalière "
+                 "est comptée.", "The liberal part (salaried collaboration contract) is not published: only the "
+                 "hospital part is counted."),),
     ),
     "assistant-douleur-soins-palliatifs": _assistant(),
 }

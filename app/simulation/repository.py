@@ -31,7 +31,7 @@ def _citations(refs: list[dict[str, Any]], docs: dict[str, SourceDocument]) -> t
 
 def load_parameters(session: Session) -> ParameterSet:
     docs = {d.key: d for d in session.exec(select(SourceDocument)).all()}
-    values: dict[int, list[PayParameterValue]] = defaultdict(list)
+    values: dict[int | None, list[PayParameterValue]] = defaultdict(list)
     for value in session.exec(select(PayParameterValue).order_by(col(PayParameterValue.valid_from))).all():
         values[value.parameter_id].append(value)
     parameters = {}
@@ -119,7 +119,7 @@ def catalogue_data(session: Session) -> CatalogueData:
     could see; any write bumps the version and the next simulation reloads.
     """
     global _current
-    key = (session.get_bind().url.render_as_string(hide_password=True), version.current(session.connection()))
+    key = (session.get_bind().engine.url.render_as_string(hide_password=True), version.current(session.connection()))
     with _lock:
         if _current is None or _current.key != key:
             _current = CatalogueData(key, load_parameters(session))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
@@ -15,13 +15,17 @@ from app.simulation import schemas as S
 from app.simulation import service
 
 router = APIRouter(tags=["simulation"])
-INVALID = {422: {"model": Problem, "description": "Contract or options the scheme does not allow (the problem says which field and why)."},
-           **GONE}
-CSV_RESPONSE = {
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem,
+          "description": "Contract or options the scheme does not allow (the problem says which field and why)."},
+    **GONE,
+}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The simulation as JSON, or as CSV with `format=csv` (GET) or when `Accept` prefers `text/csv` "
         "(q-values honoured; a tie keeps JSON).",
-        "content": {CSV.media_type: {"schema": {"type": "string"}, "example": "month,contract_year,gross,…\r\n2024-11,1,…"}},
+        "content": {CSV.media_type: {"schema": {"type": "string"},
+                                     "example": "month,contract_year,gross,…\r\n2024-11,1,…"}},
     },
     406: {"model": Problem, "description": "`Accept` allows neither JSON nor CSV (the problem lists both)."},
 }

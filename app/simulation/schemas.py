@@ -44,7 +44,8 @@ class SimulationRequest(BaseModel):
     )
 
     scheme: str = Field(max_length=80, description="Scheme slug.", examples=["ccu-ah"])
-    region: str = Field(pattern=r"^\d{2}$", description="INSEE code of a region where the scheme is offered.", examples=["32"])
+    region: str = Field(pattern=r"^\d{2}$", description="INSEE code of a region where the scheme is offered.",
+                        examples=["32"])
     start: IsoDate = Field(description="First day of the contract (the first of a month).", examples=["2027-11-01"])
     months: int = Field(ge=1, le=120, description="Length of the contract in months.", examples=[24])
     method: Method = Field(
@@ -64,8 +65,12 @@ class SimulationQuery(SimulationOptions):
     start: IsoDate = Field(description="First day of the contract.", examples=["2027-11-01"])
     months: int = Field(ge=1, le=120, description="Length of the contract in months.", examples=[24])
     method: Method = Field(default="statutory", description="statutory (default: the official net) or published.")
-    format: Literal["json", "csv"] | None = Field(default=None, description="`csv` for a CSV export, `json` for JSON, whatever `Accept` says.")
-    lang: Literal["fr", "en"] | None = Field(default=None, description="Language of the notes and messages: `fr` (default) or `en` (same as `Accept-Language: en`).")
+    format: Literal["json", "csv"] | None = Field(default=None,
+                                                  description="`csv` for a CSV export, `json` for JSON, whatever "
+                                                              "`Accept` says.")
+    lang: Literal["fr", "en"] | None = Field(default=None,
+                                             description="Language of the notes and messages: `fr` (default) or `en` "
+                                                         "(same as `Accept-Language: en`).")
 
     def to_request(self) -> SimulationRequest:
         options = SimulationOptions(**self.model_dump(include=set(SimulationOptions.model_fields)))
@@ -86,7 +91,8 @@ class BrochureLine(BaseModel):
     basis: Literal["gross", "net", "unspecified"]
     approximate: bool
     difference: Money = Field(description="Official amount − published amount (the official one is gross).")
-    text: str = Field(examples=["La brochure annonce 1 392,00 € net ; la grille officielle donne 1 480,90 € brut, avant cotisations salariales."])
+    text: str = Field(examples=["La brochure annonce 1 392,00 € net ; la grille officielle donne 1 480,90 € brut, "
+                                "avant cotisations salariales."])
     sources: list[str]
 
 
@@ -96,7 +102,8 @@ class Component(BaseModel):
     category: Literal["salary", "allowance", "bonus", "garde", "liberal", "cpam"]
     amount: Money = Field(description="Paid this month.")
     basis: Literal["gross", "net", "unspecified", "fees"] = Field(
-        description="`gross`/`net` as stated; `unspecified` when the source does not say; `fees`: liberal fees before charges."
+        description="`gross`/`net` as stated; `unspecified` when the source does not say; `fees`: liberal fees before "
+                    "charges."
     )
     payer: str
     origin: Literal["published", "statutory", "statutory_fallback", "derived", "input"] = Field(
@@ -108,7 +115,8 @@ class Component(BaseModel):
     smoothed_monthly: Money | None = Field(description="Monthly equivalent of an amount paid less often (quarterly).")
     unconfirmed: bool = Field(description="True when a value used here is stated by no official text.")
     derivation: str | None = Field(description="How a derived value was computed.")
-    projected: bool = Field(description="True when a value used here is carried forward past the date it is known until.")
+    projected: bool = Field(description="True when a value used here is carried forward past the date it is known "
+                                        "until.")
     known_until: dt.date | None = Field(description="The date the carried-forward value is known until.")
     brochure: BrochureLine | None = Field(description="Statutory method: what the documents publish for this line.")
     sources: list[str]
@@ -122,15 +130,18 @@ class Contribution(BaseModel):
     rate: RateOut
     amount: Money = Field(description="Unrounded for CSG/CRDS (as OpenFisca), per line rounded for the others.")
     formula: str
-    projected: bool = Field(description="True when its rate or ceiling is carried forward past the date it is known until.")
+    projected: bool = Field(description="True when its rate or ceiling is carried forward past the date it is known "
+                                        "until.")
     known_until: dt.date | None
-    unconfirmed: bool = Field(description="True when no official text says this contribution applies to all of its base (see notes).")
+    unconfirmed: bool = Field(description="True when no official text says this contribution applies to all of its "
+                                          "base (see notes).")
 
 
 class MonthOut(BaseModel):
     month: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2027-11"])
     contract_year: int = Field(examples=[1])
-    projected: bool = Field(description="True when a value used this month is carried forward past the date it is known until.")
+    projected: bool = Field(description="True when a value used this month is carried forward past the date it is "
+                                        "known until.")
     gross: Money | None = Field(description="Gross salary, when every salary figure of the month is known gross.")
     contributions_total: Money | None
     net_salary: Money = Field(description="Salary after employee contributions.")
@@ -241,8 +252,10 @@ class SimulationResult(BaseModel):
     parameters: list[ParameterUsed] = Field(description="Every parameter value used, with its period and source.")
     notes: list[str] = Field(description="Assumptions, fallbacks and limits that apply to this result.")
     projection: Projection | None = Field(description="Null when every value used is known for every month.")
-    missing_inputs: list[MissingInput] = Field(description="Inputs left at a default that drives a large part of the income.")
-    brochure: BrochureTotal | None = Field(description="Statutory method: the documents' figure beside the official net.")
+    missing_inputs: list[MissingInput] = Field(description="Inputs left at a default that drives a large part of the "
+                                                           "income.")
+    brochure: BrochureTotal | None = Field(description="Statutory method: the documents' figure beside the official "
+                                                       "net.")
     method_check: MethodCheck
 
 
@@ -258,7 +271,8 @@ class OptionOut(BaseModel):
 class Coverage(BaseModel):
     first_start: dt.date = Field(description="Earliest start date with pay data.")
     last_start: dt.date = Field(description="Latest start accepted: 36 months past the newest official value.")
-    known_until: dt.date | None = Field(description="Past this day at least one value is carried forward: months after it are `projected`.")
+    known_until: dt.date | None = Field(description="Past this day at least one value is carried forward: months after "
+                                                    "it are `projected`.")
     text: str
 
 
@@ -304,7 +318,8 @@ class CompareRequest(BaseModel):
     months: int = Field(ge=1, le=120, examples=[24])
     items: list[CompareItem] = Field(
         min_length=1, max_length=30,
-        description=f"The columns. With `months`, at most {MAX_COMPARE_MONTHS} months simulated in all (items × months).",
+        description=f"The columns. With `months`, at most {MAX_COMPARE_MONTHS} months simulated in all (items × "
+                    "months).",
     )
 
 

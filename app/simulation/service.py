@@ -24,7 +24,7 @@ from app.simulation.repository import catalogue_data, scheme_data
 from app.text import is_public_id
 
 ZERO = Decimal("0")
-OTHER = {"published": "statutory", "statutory": "published"}
+OTHER: dict[engine.Method, engine.Method] = {"published": "statutory", "statutory": "published"}
 
 
 def _scheme(session: Session, slug: str, *, field: str, location: str, on: dt.date | None = None) -> engine.SchemeData:
@@ -59,8 +59,8 @@ def _model(scheme: engine.SchemeData, method: str, *, prefix: str = "") -> PayMo
             "counts its published pay components.")), field=f"{prefix}method", location="body", allowed=["published"])
     if not any(c.kind == "pay" for c in scheme.published):
         raise ApiError(422, render(M(
-            f"Le dispositif « {scheme.slug} » n'a ni modèle de rémunération ni composante de rémunération (kind: pay) : "
-            "il n'y a rien à simuler. Ajoutez ses montants publiés par POST /records/pay-components.",
+            f"Le dispositif « {scheme.slug} » n'a ni modèle de rémunération ni composante de rémunération "
+            "(kind: pay) : il n'y a rien à simuler. Ajoutez ses montants publiés par POST /records/pay-components.",
             f"Scheme '{scheme.slug}' has neither a pay model nor a pay component (kind: pay): there is nothing to "
             "simulate. Add its published amounts with POST /records/pay-components.")),
             field=f"{prefix}scheme", location="body")
@@ -75,7 +75,8 @@ def _run(session: Session, request: S.SimulationRequest, parameters: ParameterSe
     scheme = _scheme(session, request.scheme, field=f"{prefix}scheme", location="body", on=request.start)
     try:
         return engine.simulate(
-            scheme=scheme, model=_model(scheme, request.method, prefix=prefix), parameters=parameters, region=request.region,
+            scheme=scheme, model=_model(scheme, request.method, prefix=prefix), parameters=parameters,
+            region=request.region,
             start=request.start, months=request.months, method=request.method, options=_options(request.options),
         )
     except SimulationError as exc:
@@ -98,13 +99,17 @@ def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
     def money(value: Decimal | None) -> Decimal | None:
         return None if value is None else round_cents(value)
 
+    def always(values: list[Decimal]) -> Decimal:  # the sum of amounts every month has
+        return round_cents(sum(values, ZERO) / divisor)
+
+    taxed = any(m.tax is not None for m in months)
     return S.Totals(
         gross=money(total([m.gross for m in months])),
-        net_salary=money(total([m.net_salary for m in months])),
-        other_income=money(total([m.other_income for m in months])),
-        net=money(total([m.net for m in months])),
-        tax=money(total([m.tax for m in months])) if any(m.tax is not None for m in months) else None,
-        net_after_tax=money(total([m.net_after_tax for m in months])) if any(m.tax is not None for m in months) else None,
+        net_salary=always([m.net_salary for m in months]),
+        other_income=always([m.other_income for m in months]),
+        net=always([m.net for m in months]),
+        tax=money(total([m.tax for m in months])) if taxed else None,
+        net_after_tax=money(total([m.net_after_tax for m in months])) if taxed else None,
     )
 
 
@@ -112,13 +117,14 @@ def _brochure_line(line: engine.Line) -> S.BrochureLine | None:
     b = line.brochure
     if b is None:
         return None
-    return S.BrochureLine(codes=list(b.codes), amount=b.amount, basis=b.basis, approximate=b.approximate,  # type: ignore[arg-type]
+    return S.BrochureLine(codes=list(b.codes), amount=b.amount, basis=b.basis, approximate=b.approximate,
                           difference=line.amount - b.amount, text=render(b.text), sources=list(b.sources))
 
 
 def _deduction_known_until(d: object, pay: object) -> dt.date | None:
     codes = set(getattr(d, "parameters", ()))
-    dates = [u.value.valid_to for u in getattr(pay, "used", ()) if u.code in codes and u.carried_forward and u.value.valid_to]
+    dates = [u.value.valid_to for u in getattr(pay, "used", ())
+             if u.code in codes and u.carried_forward and u.value.valid_to]
     return min(dates) if dates else None
 
 
@@ -187,7 +193,8 @@ def _parameters(result: Result) -> list[S.ParameterUsed]:
     ]
 
 
-def _method_check(session: Session, request: S.SimulationRequest, result: Result, parameters: ParameterSet) -> S.MethodCheck:
+def _method_check(session: Session, request: S.SimulationRequest, result: Result,
+                  parameters: ParameterSet) -> S.MethodCheck:
     total = sum((m.net for m in result.months), ZERO)
     other_method = OTHER[request.method]
     try:
@@ -207,14 +214,16 @@ def _method_check(session: Session, request: S.SimulationRequest, result: Result
             method=request.method, other_method=other_method, total_net=total, other_total_net=other_total,
             difference=difference, agree=None,
             detail=render(M("Aucun document ne publie de montant de salaire pour ce dispositif : les deux méthodes "
-                            "reposent sur les mêmes grilles officielles (ou des montants dérivés), il n'y a rien à comparer.",
+                            "reposent sur les mêmes grilles officielles (ou des montants dérivés), il n'y a rien à "
+                            "comparer.",
                             "No document publishes a salary figure for this scheme: both methods rest on the same "
                             "official grids (or derived amounts); there is nothing to compare.")))
     agree = abs(difference) <= abs(other_total) / 100 if other_total else difference == 0
     other_text, gap = format_number(other_total, "fr"), format_number(abs(difference), "fr")
     detail = render(M(f"La méthode {other_method} donne le même total net, à 1 % près.",
                       f"The {other_method} method gives the same total net within 1 %.") if agree else M(
-        f"La méthode {other_method} donne {other_text} € au total, soit {gap} € de {'moins' if difference > 0 else 'plus'} : "
+        f"La méthode {other_method} donne {other_text} € au total, soit {gap} € de "
+        f"{'moins' if difference > 0 else 'plus'} : "
         "les montants publiés et les grilles officielles divergent.",
         f"The {other_method} method gives {other_text} € in total, {gap} € {'less' if difference > 0 else 'more'}: "
         "the published figures and the official grids disagree."))
@@ -250,12 +259,12 @@ def _projection(result: Result) -> S.Projection | None:
         return None
     carried = {(u.code, u.value.valid_from): u for m in projected for u in m.carried if u.value.valid_to}
     values = sorted(
-        (S.ProjectedValue(code=u.code, label=u.label, valid_from=u.value.valid_from, known_until=u.value.valid_to)  # type: ignore[arg-type]
-         for u in carried.values()), key=lambda v: (v.known_until, v.code))
+        (S.ProjectedValue(code=u.code, label=u.label, valid_from=u.value.valid_from, known_until=until)
+         for u in carried.values() if (until := u.value.valid_to) is not None), key=lambda v: (v.known_until, v.code))
     first = projected[0].month
     text = render(M(
-        f"{len(projected)} mois sur {len(result.months)}, à partir de {first:%m/%Y}, utilisent des valeurs au-delà de la "
-        "date jusqu'à laquelle un texte les donne : la dernière valeur connue est reprise — "
+        f"{len(projected)} mois sur {len(result.months)}, à partir de {first:%m/%Y}, utilisent des valeurs au-delà de "
+        "la date jusqu'à laquelle un texte les donne : la dernière valeur connue est reprise — "
         + " ; ".join(f"{v.label} (connue jusqu'au {v.known_until:%d/%m/%Y})" for v in values) + ".",
         f"{len(projected)} of {len(result.months)} months, from {first:%m/%Y}, use values past the date a text gives "
         "them for: the last known value is carried forward — "
@@ -267,7 +276,7 @@ def _brochure_total(result: Result) -> S.BrochureTotal | None:
     b = result.brochure
     if b is None:
         return None
-    return S.BrochureTotal(month=f"{b.month:%Y-%m}", amount=b.amount, basis=b.basis, approximate=b.approximate,  # type: ignore[arg-type]
+    return S.BrochureTotal(month=f"{b.month:%Y-%m}", amount=b.amount, basis=b.basis, approximate=b.approximate,
                            official_net=b.official_net, official_gross=b.official_gross, difference=b.difference,
                            text=render(b.text), sources=list(b.sources))
 
@@ -349,7 +358,8 @@ def to_csv(result: S.SimulationResult) -> str:
         amounts: dict[str, Decimal] = {}
         for c in m.components:  # two versions of one amount share a month when it changes mid-month
             amounts[c.code] = amounts.get(c.code, ZERO) + c.amount
-        writer.writerow([m.month, m.contract_year, "true" if m.projected else "false", cell(m.gross), cell(m.contributions_total), cell(m.net_salary),
-                         cell(m.other_income), cell(m.net), cell(m.tax), cell(m.net_after_tax),
+        writer.writerow([m.month, m.contract_year, "true" if m.projected else "false", cell(m.gross),
+                         cell(m.contributions_total), cell(m.net_salary), cell(m.other_income), cell(m.net),
+                         cell(m.tax), cell(m.net_after_tax),
                          *(cell(amounts.get(code)) for code in codes)])
     return buffer.getvalue()

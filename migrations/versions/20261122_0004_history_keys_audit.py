@@ -22,7 +22,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0004'
 down_revision = '0003'
 branch_labels = None
@@ -166,7 +165,8 @@ def _swap(prefix: str, indexes: dict[str, list[tuple[str, list[str]]]]) -> None:
         # Ids were copied explicitly: move each serial sequence past them.
         for name in WITH_SERIAL_ID:
             bind.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, "
+                "false)"
             ))
 
 
@@ -271,11 +271,13 @@ def upgrade() -> None:
     cols = _names(scheme)
     op.execute(f"INSERT INTO {t}scheme ({cols}, verified_sources) SELECT {cols}, '[]' FROM scheme")
     op.execute(f"INSERT INTO {t}scheme_rule ({_names(rule)}) SELECT {_names(rule)} FROM scheme_rule")
-    op.execute(f"INSERT INTO {t}scheme_specialty (scheme_id, specialty_code) SELECT scheme_id, specialty_code FROM scheme_specialty")
+    op.execute(f"INSERT INTO {t}scheme_specialty (scheme_id, specialty_code) SELECT scheme_id, specialty_code FROM "
+               "scheme_specialty")
     cols = _names(region)
     op.execute(
         f"INSERT INTO {t}scheme_region (id, scheme_slug, {cols}) "
-        f"SELECT r.id, s.slug, {', '.join('r.' + c.name for c in region)} FROM scheme_region r JOIN scheme s ON s.id = r.scheme_id"
+        f"SELECT r.id, s.slug, {', '.join('r.' + c.name for c in region)} FROM scheme_region r JOIN scheme s ON s.id = "
+        "r.scheme_id"
     )
     cols = _names(pay)
     op.execute(
@@ -308,7 +310,8 @@ def upgrade() -> None:
 def _latest_only(table: str, key: str) -> str:
     """Delete every version that a later version of the same record follows (NULL valid_from is the earliest)."""
     return (
-        f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {table} later WHERE {' AND '.join(f'later.{k} = {table}.{k}' for k in key.split(','))} "
+        f"DELETE FROM {table} WHERE EXISTS (SELECT 1 FROM {table} later WHERE "
+        f"{' AND '.join(f'later.{k} = {table}.{k}' for k in key.split(','))} "
         f"AND COALESCE(later.valid_from, '0001-01-01') > COALESCE({table}.valid_from, '0001-01-01'))"
     )
 
@@ -389,12 +392,15 @@ def downgrade() -> None:
     sa.PrimaryKeyConstraint('event_id', 'scheme_id')
     )
     op.execute(f"INSERT INTO {t}scheme ({_names(scheme)}) SELECT {_names(scheme)} FROM scheme")
-    op.execute(f"INSERT INTO {t}scheme_rule ({_names(rule)}) SELECT {_names(rule)} FROM scheme_rule WHERE scheme_id IN (SELECT id FROM scheme)")
-    op.execute(f"INSERT INTO {t}scheme_specialty (scheme_id, specialty_code) SELECT scheme_id, specialty_code FROM scheme_specialty WHERE scheme_id IN (SELECT id FROM scheme)")
+    op.execute(f"INSERT INTO {t}scheme_rule ({_names(rule)}) SELECT {_names(rule)} FROM scheme_rule WHERE scheme_id IN "
+               "(SELECT id FROM scheme)")
+    op.execute(f"INSERT INTO {t}scheme_specialty (scheme_id, specialty_code) SELECT scheme_id, specialty_code FROM "
+               "scheme_specialty WHERE scheme_id IN (SELECT id FROM scheme)")
     cols = _names(region)
     op.execute(
         f"INSERT INTO {t}scheme_region (id, scheme_id, {cols}) "
-        f"SELECT r.id, s.id, {', '.join('r.' + c.name for c in region)} FROM scheme_region r JOIN scheme s ON s.slug = r.scheme_slug"
+        f"SELECT r.id, s.id, {', '.join('r.' + c.name for c in region)} FROM scheme_region r JOIN scheme s ON s.slug = "
+        "r.scheme_slug"
     )
     cols = _names(pay)
     op.execute(
