@@ -42,11 +42,11 @@ AUDIENCES_FOR = {
 # --- small helpers -------------------------------------------------------------------------------------
 
 
-def _sources(session: Session) -> dict[str, SourceDocument]:
+def source_documents(session: Session) -> dict[str, SourceDocument]:
     return {s.key: s for s in session.exec(select(SourceDocument)).all()}
 
 
-def _cite(refs: Iterable[dict[str, Any]], docs: dict[str, SourceDocument]) -> list[S.Citation]:
+def cite(refs: Iterable[dict[str, Any]], docs: dict[str, SourceDocument]) -> list[S.Citation]:
     out = []
     for ref in refs:
         doc = docs[ref["doc"]]
@@ -59,11 +59,11 @@ def _cite(refs: Iterable[dict[str, Any]], docs: dict[str, SourceDocument]) -> li
     return out
 
 
-def _regions(session: Session) -> dict[str, Region]:
+def regions_by_code(session: Session) -> dict[str, Region]:
     return {r.code: r for r in session.exec(select(Region)).all()}
 
 
-def _region_ref(region: Region) -> S.RegionRef:
+def region_ref(region: Region) -> S.RegionRef:
     return S.RegionRef(code=region.code, name=region.name)
 
 
@@ -184,7 +184,7 @@ def _summaries(
         return []
     if cited_of is None:
         cited_of = _cited_by(session, schemes, day)
-    docs = _sources(session)
+    docs = source_documents(session)
     # Staleness is about the reader's today, whatever day the catalogue is shown as of.
     now = today()
     regions_of: dict[str, list[S.RegionRef]] = defaultdict(list)
@@ -195,7 +195,7 @@ def _summaries(
         .order_by(col(Region.code))
     ).all()
     for slug, reg in rows:
-        regions_of[slug].append(_region_ref(reg))
+        regions_of[slug].append(region_ref(reg))
     pay_of: dict[str, list[PayComponent]] = defaultdict(list)
     for component in session.exec(
         select(PayComponent)
@@ -406,10 +406,10 @@ def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region],
         contract_years=S.ContractYears(first=component.year_from, last=component.year_to),
         periphery_share_pct=component.periphery_share_pct, conditions=component.conditions, payer=component.payer,
         recipient=component.recipient,
-        region=_region_ref(regions[component.region_code]) if component.region_code else None,
+        region=region_ref(regions[component.region_code]) if component.region_code else None,
         valid_from=component.valid_from, valid_to=component.valid_to, headline=component.headline,
         note=component.note, origin="derived" if component.derivation else "published",
-        derivation=component.derivation, unconfirmed=not component.confirmed, sources=_cite(component.sources, docs),
+        derivation=component.derivation, unconfirmed=not component.confirmed, sources=cite(component.sources, docs),
     )
 
 
@@ -418,8 +418,8 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
     day = as_of or today()
     scheme = scheme_on(session, slug, day, field="slug", location="path", asked="as_of" if as_of else None,
                        unknown_status=404)
-    docs = _sources(session)
-    regions = _regions(session)
+    docs = source_documents(session)
+    regions = regions_by_code(session)
     rules = session.exec(
         select(SchemeRule).where(SchemeRule.scheme_id == scheme.id).order_by(col(SchemeRule.position))
     ).all()
@@ -446,7 +446,7 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
         for kind in ("pay", "total", "funding")
     }
     contacts = _contacts(session, docs, regions, day, scheme=scheme.slug)
-    calendar = _events(session, docs, regions, day, scheme=scheme.slug)
+    calendar = calendar_events(session, docs, regions, day, scheme=scheme.slug)
 
     cited: set[str] = set()
     for refs in [scheme.sources, scheme.duration_sources, (scheme.work_split or {}).get("sources", [])]:
@@ -479,16 +479,16 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
             renewal_months=scheme.duration_renewal_months,
             standard_max_months=scheme.duration_standard_max_months,
             max_condition=scheme.duration_max_condition, extendable=scheme.duration_extendable,
-            sources=_cite(scheme.duration_sources, docs),
+            sources=cite(scheme.duration_sources, docs),
         ),
-        work_split=S.WorkSplit(**{**split, "sources": _cite(split["sources"], docs)}) if split else None,
-        rules=[S.Rule(kind=r.kind, text=r.text, data=r.data, criterion=r.criterion, sources=_cite(r.sources, docs))
+        work_split=S.WorkSplit(**{**split, "sources": cite(split["sources"], docs)}) if split else None,
+        rules=[S.Rule(kind=r.kind, text=r.text, data=r.data, criterion=r.criterion, sources=cite(r.sources, docs))
                for r in rules],
         availability=[
             S.Availability(
-                region=_region_ref(regions[a.region_code]), local_name=a.local_name, since=a.since,
+                region=region_ref(regions[a.region_code]), local_name=a.local_name, since=a.since,
                 since_text=a.since_text, funders=a.funders, faculties=a.faculties, notes=a.notes,
-                evidence=a.evidence, sources=_cite(a.sources, docs),
+                evidence=a.evidence, sources=cite(a.sources, docs),
             )
             for a in availability
         ],
@@ -522,14 +522,14 @@ def _source_out(doc: SourceDocument) -> S.SourceOut:
 
 def _specialty_out(spec: Specialty, docs: dict[str, SourceDocument]) -> S.SpecialtyOut:
     return S.SpecialtyOut(
-        code=spec.code, name=spec.name, is_mg=spec.is_mg, discipline=spec.discipline, sources=_cite(spec.sources, docs)
+        code=spec.code, name=spec.name, is_mg=spec.is_mg, discipline=spec.discipline, sources=cite(spec.sources, docs)
     )
 
 
 def _eligible_out(spec: Specialty, link: SchemeSpecialty, docs: dict[str, SourceDocument]) -> S.EligibleSpecialty:
     return S.EligibleSpecialty(
         **_specialty_out(spec, docs).model_dump(), confirmed=link.confirmed, note=link.note,
-        eligibility_sources=_cite(link.sources or [], docs),
+        eligibility_sources=cite(link.sources or [], docs),
     )
 
 
@@ -539,7 +539,7 @@ def _eligible_out(spec: Specialty, link: SchemeSpecialty, docs: dict[str, Source
 def list_regions(session: Session, *, as_of: dt.date | None = None) -> list[S.RegionOut]:
     """All 18 regions, each with how many schemes are documented there (on `as_of`, default today)."""
     day = as_of or today()
-    docs = _sources(session)
+    docs = source_documents(session)
     offered = exists().where(col(Scheme.slug) == SchemeRegion.scheme_slug, in_force(Scheme, day))
     counts = dict(
         session.exec(
@@ -550,7 +550,7 @@ def list_regions(session: Session, *, as_of: dt.date | None = None) -> list[S.Re
     )
     return [
         S.RegionOut(code=r.code, name=r.name, iso_code=r.iso_code, scheme_count=counts.get(r.code, 0),
-                    sources=_cite(r.sources, docs))
+                    sources=cite(r.sources, docs))
         for r in session.exec(select(Region).order_by(col(Region.code))).all()
     ]
 
@@ -570,19 +570,19 @@ def get_region(session: Session, *, code: str, as_of: dt.date | None = None) -> 
         codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
         raise not_found("region with INSEE code", code, field="code", allowed=codes)
     day = as_of or today()
-    docs = _sources(session)
-    regions = _regions(session)
+    docs = source_documents(session)
+    regions = regions_by_code(session)
     page = list_schemes(session, region=code, limit=10_000, as_of=day)
     return S.RegionDetail(
         code=region.code, name=region.name, iso_code=region.iso_code, schemes=page.items,
         contacts=_contacts(session, docs, regions, day, region=code),
-        calendar=_events(session, docs, regions, day, region=code),
-        sources=_cite(region.sources, docs),
+        calendar=calendar_events(session, docs, regions, day, region=code),
+        sources=cite(region.sources, docs),
     )
 
 
 def list_specialties(session: Session, *, is_mg: bool | None = None) -> list[S.SpecialtyOut]:
-    docs = _sources(session)
+    docs = source_documents(session)
     stmt = select(Specialty).order_by(col(Specialty.code))
     if is_mg is not None:
         stmt = stmt.where(Specialty.is_mg == is_mg)
@@ -592,7 +592,7 @@ def list_specialties(session: Session, *, is_mg: bool | None = None) -> list[S.S
 # --- contacts and calendar -----------------------------------------------------------------------------------
 
 
-def _check_region_filter(session: Session, region: str | None) -> None:
+def check_region_filter(session: Session, region: str | None) -> None:
     if region is not None and (not REGION_CODE.match(region) or session.get(Region, region) is None):
         codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
         raise unknown_filter("region code", region, field="region", allowed=codes)
@@ -648,8 +648,8 @@ def _contacts(
     return [
         S.ContactOut(
             id=c.key, organisation=c.organisation, service=c.service, person_name=c.person_name, email=c.email,
-            phone=c.phone, website=c.website, region=_region_ref(regions[c.region_code]), faculty=c.faculty,
-            schemes=slugs[c.id], sources=_cite(c.sources, docs), valid_from=c.valid_from, valid_to=c.valid_to,
+            phone=c.phone, website=c.website, region=region_ref(regions[c.region_code]), faculty=c.faculty,
+            schemes=slugs[c.id], sources=cite(c.sources, docs), valid_from=c.valid_from, valid_to=c.valid_to,
         )
         for c in contacts
     ]
@@ -659,10 +659,10 @@ def list_contacts(
     session: Session, *, region: str | None = None, scheme: str | None = None, as_of: dt.date | None = None
 ) -> list[S.ContactOut]:
     """Who to write to, filtered by region and/or scheme, as on `as_of` (default today)."""
-    _check_region_filter(session, region)
+    check_region_filter(session, region)
     day = as_of or today()
     slug = _scheme_filter(session, scheme, day, as_of)
-    return _contacts(session, _sources(session), _regions(session), day, region=region, scheme=slug)
+    return _contacts(session, source_documents(session), regions_by_code(session), day, region=region, scheme=slug)
 
 
 def next_occurrence(event_date: dt.date, recurrence: str, after: dt.date) -> dt.date:
@@ -680,7 +680,7 @@ def next_occurrence(event_date: dt.date, recurrence: str, after: dt.date) -> dt.
     return candidate if candidate >= after else in_year(after.year + 1)
 
 
-def _events(
+def calendar_events(
     session: Session,
     docs: dict[str, SourceDocument],
     regions: dict[str, Region],
@@ -710,11 +710,11 @@ def _events(
         # A yearly event moved past the date its source states is our projection, not an announcement.
         projected = next_date != e.date
         out.append(S.CalendarEventOut(
-            id=e.key, region=_region_ref(regions[e.region_code]), schemes=slugs[e.id], kind=e.kind, label=e.label,
+            id=e.key, region=region_ref(regions[e.region_code]), schemes=slugs[e.id], kind=e.kind, label=e.label,
             date=e.date, precision=e.precision, when_text=e.when_text, recurrence=e.recurrence, next_date=next_date,
             status="expected" if projected else "announced",
             status_note=age.expected_note(e.date.year) if projected else None,
-            sources=_cite(e.sources, docs), valid_from=e.valid_from, valid_to=e.valid_to,
+            sources=cite(e.sources, docs), valid_from=e.valid_from, valid_to=e.valid_to,
         ))
     # With `from`, the agenda order (next occurrence); without, the documents' chronology.
     out.sort(key=lambda e: ((e.next_date or e.date) if start else e.date, e.id))
@@ -730,7 +730,8 @@ def list_calendar(
     as_of: dt.date | None = None,
 ) -> list[S.CalendarEventOut]:
     """Application calendar events, filtered by region, scheme and date, as on `as_of` (default today)."""
-    _check_region_filter(session, region)
+    check_region_filter(session, region)
     day = as_of or today()
     slug = _scheme_filter(session, scheme, day, as_of)
-    return _events(session, _sources(session), _regions(session), day, region=region, scheme=slug, start=start)
+    return calendar_events(session, source_documents(session), regions_by_code(session), day,
+                           region=region, scheme=slug, start=start)

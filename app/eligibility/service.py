@@ -110,7 +110,7 @@ def _scheme_rules(scheme: Scheme, rules: list[SchemeRule], links: list[SchemeSpe
 def _reason(reason: R.Reason, docs: dict[str, SourceDocument]) -> S.ReasonOut:
     return S.ReasonOut(criterion=reason.criterion, met=reason.met, decisive=reason.decisive, rule=reason.rule,
                        explanation=render(reason.explanation), region=reason.region,
-                       sources=catalogue._cite(reason.sources, docs))
+                       sources=catalogue.cite(reason.sources, docs))
 
 
 def _income(session: Session, scheme: Scheme, region: str,
@@ -174,12 +174,13 @@ def answer(session: Session, profile: S.Profile) -> S.EligibilityAnswer:
     links: dict[int | None, list[SchemeSpecialty]] = defaultdict(list)
     for link in session.exec(select(SchemeSpecialty).where(col(SchemeSpecialty.scheme_id).in_(ids))).all():
         links[link.scheme_id].append(link)
-    docs = catalogue._sources(session)
-    regions = catalogue._regions(session)
+    docs = catalogue.source_documents(session)
+    regions = catalogue.regions_by_code(session)
 
     # The calendar of each region asked, read twice: from today (deadlines) and from the wished start (posts).
-    deadlines_in = {code: catalogue._events(session, docs, regions, day, region=code, start=day) for code in asked}
-    posts_in = {code: catalogue._events(session, docs, regions, day, region=code, start=profile.start)
+    deadlines_in = {code: catalogue.calendar_events(session, docs, regions, day, region=code, start=day)
+                    for code in asked}
+    posts_in = {code: catalogue.calendar_events(session, docs, regions, day, region=code, start=profile.start)
                 for code in asked}
 
     out: list[S.SchemeAnswer] = []
@@ -195,7 +196,7 @@ def answer(session: Session, profile: S.Profile) -> S.EligibilityAnswer:
                 start_of_post = _next(posts_in[code], scheme.slug, "start_of_post", profile.start)
                 income, note = _income(session, scheme, code, profile.start)
             answers.append(S.RegionAnswer(
-                region=catalogue._region_ref(regions[code]), verdict=evaluation.verdict,
+                region=catalogue.region_ref(regions[code]), verdict=evaluation.verdict,
                 reasons=[_reason(r, docs) for r in evaluation.reasons if r.region is not None],
                 next_deadline=deadline, start_of_post=start_of_post, income=income, income_note=note,
             ))
@@ -205,7 +206,7 @@ def answer(session: Session, profile: S.Profile) -> S.EligibilityAnswer:
             scheme=S.SchemeRef(slug=scheme.slug, name=scheme.name, short_name=scheme.short_name,
                                category=scheme.category, url=f"/schemes/{scheme.slug}"),
             verdict=verdict, reasons=[_reason(r, docs) for r in common],
-            information=[S.InformationOut(text=r.text, sources=catalogue._cite(r.sources, docs))
+            information=[S.InformationOut(text=r.text, sources=catalogue.cite(r.sources, docs))
                          for r in per_region[0][1].information],
             regions=answers, next_deadline=min(deadlines, default=None),
         ))

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from app.catalogue.service import _check_region_filter
+from app.catalogue.service import check_region_filter
 from app.errors import unknown_filter
 from app.models import AuditEntry, Scheme, SchemeRegion, SourceDocument
 from app.money import format_euros
@@ -154,7 +154,7 @@ def list_changes(
     session: Session, *, region: str | None = None, scheme: str | None = None, limit: int = 50, offset: int = 0,
 ) -> ChangePage:
     """The catalogue's changes, newest first, optionally only those about one region or one scheme."""
-    _check_region_filter(session, region)
+    check_region_filter(session, region)
     slugs = set(session.exec(select(Scheme.slug)).all())
     if scheme is not None and scheme not in slugs:
         raise unknown_filter("scheme slug", scheme, field="scheme", allowed=sorted(slugs))
