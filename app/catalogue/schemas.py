@@ -159,7 +159,7 @@ class HeadlinePay(BaseModel):
                     "components (year 1)."
     )
     components: list[str] = Field(description="Codes of the pay components behind the figure.")
-    text: str = Field(examples=["de l'ordre de 3 883 € net par mois"])
+    text: str = Field(examples=["de l'ordre de 3\u202f883\u00a0€ net par mois"])
 
 
 class Verified(Out):

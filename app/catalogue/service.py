@@ -30,6 +30,7 @@ from app.models import (
     SourceDocument,
     Specialty,
 )
+from app.money import format_euros
 from app.text import REGION_CODE, is_public_id, terms
 
 SchemeSort = Literal["name", "-name", "slug", "-slug", "duration", "-duration"]
@@ -67,11 +68,9 @@ def region_ref(region: Region) -> S.RegionRef:
     return S.RegionRef(code=region.code, name=region.name)
 
 
-def format_euros(amount: Decimal) -> str:
-    """French notation: 3 883 €, 58 082,42 €."""
-    whole, _, cents = f"{amount:,.2f}".partition(".")
-    whole = whole.replace(",", " ")
-    return f"{whole} €" if cents == "00" else f"{whole},{cents} €"
+def _euros(amount: Decimal) -> str:
+    """A headline's amount by the one euro formatter: « 3 883 € », « 58 082,42 € » (cents only when there are)."""
+    return format_euros(amount, "fr", cents=amount != amount.to_integral_value())
 
 
 _BASIS_FR = {"net": " net", "gross": " brut", "unspecified": ""}
@@ -89,7 +88,7 @@ def headline_pay(components: Sequence[PayComponent], region: str | None = None) 
         prefix = "de l'ordre de " if t.approximate else ""
         return S.HeadlinePay(
             amount=t.amount, basis=t.basis, approximate=t.approximate, method="published_total",
-            components=[t.code], text=f"{prefix}{format_euros(t.amount)}{_BASIS_FR[t.basis]} par mois",
+            components=[t.code], text=f"{prefix}{_euros(t.amount)}{_BASIS_FR[t.basis]} par mois",
         )
     base = [
         c for c in relevant
@@ -101,13 +100,13 @@ def headline_pay(components: Sequence[PayComponent], region: str | None = None) 
     if len(bases) == 1:
         basis = bases.pop()
         amount = sum((c.amount for c in base), Decimal("0"))
-        detail = " + ".join(f"{c.label} {format_euros(c.amount)}" for c in base) if len(base) > 1 else base[0].label
-        text = f"{format_euros(amount)}{_BASIS_FR[basis]} par mois ({detail})"
+        detail = " + ".join(f"{c.label} {_euros(c.amount)}" for c in base) if len(base) > 1 else base[0].label
+        text = f"{_euros(amount)}{_BASIS_FR[basis]} par mois ({detail})"
         return S.HeadlinePay(
             amount=amount, basis=basis, approximate=any(c.approximate for c in base), method="sum_of_components",
             components=[c.code for c in base], text=text,
         )
-    text = " + ".join(f"{format_euros(c.amount)}{_BASIS_FR[c.basis]} ({c.label})" for c in base) + " par mois"
+    text = " + ".join(f"{_euros(c.amount)}{_BASIS_FR[c.basis]} ({c.label})" for c in base) + " par mois"
     return S.HeadlinePay(
         amount=None, basis=None, approximate=any(c.approximate for c in base), method="sum_of_components",
         components=[c.code for c in base], text=text,
