@@ -11,7 +11,7 @@ import hashlib
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.catalogue.history import seconds_left_today
+from app.core.dates import seconds_left_today
 
 
 def etag_of(body: bytes) -> str:

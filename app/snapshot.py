@@ -28,7 +28,7 @@ from sqlalchemy.pool import NullPool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.catalogue.history import today
+from app.core.dates import today
 from app.db import make_engine
 from app.http_cache import etag_of
 

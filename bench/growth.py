@@ -3,7 +3,7 @@
 `grow(engine, total)` adds clones of the seeded schemes until the `scheme` table holds `total` rows: each clone
 copies a real scheme (its audience, category, texts, rules, eligible specialties and pay components) under a new
 slug and name, and is offered in 1 to 3 of the 18 regions drawn at random (fixed seed), so every filter keeps a
-realistic selectivity. `sort_name` and `search_text` are folded with `app.text.fold`, as the seed loader does.
+realistic selectivity. `sort_name` and `search_text` are folded with `app.core.text.fold`, as the seed loader does.
 
 `explain_listing(engine, app_factory, path)` sends one listing request through the app in-process, records the SQL
 it issues, and returns each statement with its EXPLAIN ANALYZE (PostgreSQL) or EXPLAIN QUERY PLAN (SQLite).
@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.engine import Engine
 
+from app.core.text import fold
 from app.models import PayComponent, Region, Scheme, SchemeRegion, SchemeRule, SchemeSpecialty
-from app.text import fold
 
 SYNTH_PREFIX = "synth-"
 TOWNS = [

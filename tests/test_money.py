@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from app.core.money import format_euros, format_number, from_cents, round_cents, round_half_up
 from app.embed.i18n import money
-from app.money import format_euros, format_number, from_cents, round_cents, round_half_up
 
 APP = Path(__file__).resolve().parents[1] / "app"
 
@@ -19,9 +19,9 @@ def _sources() -> list[Path]:
 
 
 def test_every_rounding_goes_through_app_money() -> None:
-    offenders = [f"{p.relative_to(APP)}:{n}" for p in _sources() if p.name != "money.py" or p.parent != APP
+    offenders = [f"{p.relative_to(APP)}:{n}" for p in _sources() if p != APP / "core" / "money.py"
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if ".quantize(" in line]
-    assert offenders == [], f"round with app.money.round_half_up / round_cents, not .quantize(: {offenders}"
+    assert offenders == [], f"round with app.core.money.round_half_up / round_cents, not .quantize(: {offenders}"
 
 
 def test_today_is_paris_time_everywhere() -> None:
@@ -29,7 +29,7 @@ def test_today_is_paris_time_everywhere() -> None:
     naive = re.compile(r"date\.today\(|datetime\.now\(\)|datetime\.today\(|datetime\.utcnow\(")
     offenders = [f"{p.relative_to(APP)}:{n}" for p in _sources()
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if naive.search(line)]
-    assert offenders == [], f"use app.catalogue.history.today() (Paris time): {offenders}"
+    assert offenders == [], f"use app.core.dates.today() (Paris time): {offenders}"
 
 
 @pytest.mark.parametrize(("amount", "step", "expected"), [

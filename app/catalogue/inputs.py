@@ -27,7 +27,25 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.text import Email, FileName, Name, Note, Phone, Quote, Url, clean_strings
+from app.core.text import Email, FileName, Name, Note, Phone, Quote, Url, clean_strings
+from app.core.vocabulary import (
+    Audience,
+    Basis,
+    Calculation,
+    Category,
+    Discipline,
+    EventKind,
+    Evidence,
+    Frequency,
+    ParameterKind,
+    ParameterUnit,
+    PayKind,
+    Precision,
+    Recurrence,
+    RuleKind,
+    Scope,
+    SourceKind,
+)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=80)]
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
@@ -42,49 +60,7 @@ def invalid(fr: str, en: str) -> PydanticCustomError:
     return PydanticCustomError("record_rule", en, {"fr": fr})
 
 
-SourceKind = Literal["document", "official_text", "web_page", "dataset"]
-# des: the last year of a DES (docteur junior), listed beside the post-internat schemes but not one of them.
-Category = Literal["universitaire", "hospitalier", "des"]
-# mg: general practice only; specialist: every specialty except general practice;
-# all: the documents do not restrict the specialty; disciplines: only the listed specialties.
-Audience = Literal["mg", "specialist", "all", "disciplines"]
-Scope = Literal["national", "regional"]
-Discipline = Literal["médicale", "chirurgicale", "biologique"]
-RuleKind = Literal[
-    "mission",  # what the doctor does (care, teaching, research)
-    "activity",  # concrete activities listed by a document
-    "objective",  # what the scheme is for
-    "eligibility",  # who may apply and when
-    "recruitment",  # who appoints, under which status
-    "status",  # legal status of the post
-    "work_split",  # how working time is shared between sites
-    "care_setting",  # where care is delivered
-    "zone",  # geographic requirement (ZIP, ZAC, QPV, zone sous-dense)
-    "duration",  # length, renewals, maximum
-    "after",  # what comes after the scheme
-    "selection",  # how candidates are selected
-    "funding",  # who funds what (the figures themselves are pay components)
-    "note",  # anything else a document says about the scheme
-]
-PayKind = Literal["pay", "funding", "total"]
-# unspecified: the document gives the amount without saying gross or net.
-Basis = Literal["gross", "net", "unspecified"]
-Frequency = Literal["monthly", "quarterly", "yearly", "one_off"]
-Calculation = Literal["fixed", "top_up_to"]
-EventKind = Literal[
-    "call_opens",
-    "application_deadline",
-    "committee",
-    "decision",
-    "start_of_post",
-    "follow_up",
-    "publication",
-]
-Precision = Literal["day", "month", "approximate"]
-Recurrence = Literal["none", "yearly"]
-# documented: a document describes the offer in this region; mentioned: a document only names it there;
-# national_text: national texts set it everywhere they apply, and no regional source describes it there.
-Evidence = Literal["documented", "mentioned", "national_text"]
+# The closed value lists of the catalogue's columns (Audience, Basis, EventKind…) are in app/core/vocabulary.py.
 
 
 NUMBER_PATTERN = r"^[+-]?[0-9]+(?:\.[0-9]+)?$"
@@ -515,8 +491,6 @@ class CalendarEventIn(Versioned):
 
 # --- dated pay parameters (grids, rates, ceilings, tariffs) ----------------------------------------------
 
-ParameterUnit = Literal["rate", "eur_per_month", "eur_per_year", "eur_per_unit", "count"]
-ParameterKind = Literal["value", "scale"]
 
 
 class BracketIn(Record):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from app.catalogue.age import STALE_MONTHS
-from app.catalogue.inputs import (
+from app.core.vocabulary import (
     Audience,
     Basis,
     Calculation,

@@ -13,7 +13,9 @@ from sqlmodel import Session, col, select
 
 from app.catalogue import age
 from app.catalogue import schemas as S
-from app.catalogue.history import covers, in_force, today
+from app.core.dates import covers, in_force, today
+from app.core.money import format_euros
+from app.core.text import REGION_CODE, is_public_id, terms
 from app.errors import ApiError, not_found, unknown_filter
 from app.messages import Message as M
 from app.models import (
@@ -30,8 +32,6 @@ from app.models import (
     SourceDocument,
     Specialty,
 )
-from app.money import format_euros
-from app.text import REGION_CODE, is_public_id, terms
 
 SchemeSort = Literal["name", "-name", "slug", "-slug", "duration", "-duration"]
 AUDIENCES_FOR = {

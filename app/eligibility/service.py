@@ -14,19 +14,19 @@ from sqlmodel import Session, col, select
 
 from app.catalogue import inputs as I
 from app.catalogue import service as catalogue
-from app.catalogue.history import in_force, today
+from app.core.dates import in_force, today
+from app.core.money import round_cents
+from app.core.text import is_public_id
 from app.eligibility import rules as R
 from app.eligibility import schemas as S
 from app.errors import ApiError
 from app.messages import Message as M
 from app.messages import render
 from app.models import Region, Scheme, SchemeRegion, SchemeRule, SchemeSpecialty, SourceDocument, Specialty
-from app.money import round_cents
 from app.simulation import service as simulation
 from app.simulation.engine import PROJECTION_MONTHS, Result, add_months
 from app.simulation.repository import catalogue_data
 from app.simulation.schemas import SimulationRequest
-from app.text import is_public_id
 
 ZERO = Decimal("0")
 LOCATION = "body"

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from app.money import format_euros, format_number
+from app.core.money import format_euros, format_number
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
@@ -331,7 +331,7 @@ def date_label(value: dt.date, lang: Lang) -> str:
 
 
 def money(amount: Decimal | float | int | None, lang: Lang, *, cents: bool = True) -> str:
-    """French: « 3 882,00 € »; English: “€3,882.00”. None → an en dash (`app.money.format_euros`)."""
+    """French: « 3 882,00 € »; English: “€3,882.00”. None → an en dash (`app.core.money.format_euros`)."""
     return format_euros(None if amount is None else Decimal(str(amount)), lang, cents=cents)
 
 

@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from app.catalogue import schemas as CS
 from app.catalogue import service as catalogue
-from app.catalogue.history import today as france_today
+from app.core.dates import today as france_today
 from app.eligibility import schemas as ES
 from app.eligibility import service as eligibility
 from app.embed import chart as charts

@@ -18,8 +18,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.catalogue.history import today
 from app.config import PROJECT_ROOT
+from app.core.dates import today
 from app.db import SessionDep
 from app.embed import pages
 from app.embed.colors import theme

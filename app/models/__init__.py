@@ -15,7 +15,8 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Integer, 
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import AutoString, Field, SQLModel
 
-from app.catalogue.inputs import (
+from app.core.money import from_cents, to_cents
+from app.core.vocabulary import (
     Audience,
     Basis,
     Calculation,
@@ -33,11 +34,10 @@ from app.catalogue.inputs import (
     Scope,
     SourceKind,
 )
-from app.money import from_cents, to_cents
 
-# Columns whose values are a closed list are typed with it (the Literals of app/catalogue/inputs.py, which validates
-# them on the way in) but stored as plain strings: `sa_type=AutoString(n)` is what a `str` with `max_length=n` gets,
-# so the database schema stays the same (no enum type).
+# Columns whose values are a closed list are typed with it (the Literals of app/core/vocabulary.py, which
+# app/catalogue/inputs.py validates on the way in) but stored as plain strings: `sa_type=AutoString(n)` is what a
+# `str` with `max_length=n` gets, so the database schema stays the same (no enum type).
 AuditAction = Literal["create", "update", "retire", "verify", "import"]
 
 

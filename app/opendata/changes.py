@@ -17,9 +17,9 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.catalogue.service import check_region_filter
+from app.core.money import format_euros
 from app.errors import unknown_filter
 from app.models import AuditEntry, Scheme, SchemeRegion, SourceDocument
-from app.money import format_euros
 from app.opendata.schemas import Change, ChangeLinks, ChangePage, ChangeSource
 
 ChangeKind = Literal["created", "new_version", "retired", "verified", "imported"]

@@ -20,10 +20,10 @@ from typing import Any, get_args
 
 from sqlmodel import Session, col, select
 
-from app.catalogue import inputs as I
 from app.catalogue import schemas as S
 from app.catalogue import service
-from app.catalogue.history import today
+from app.core import vocabulary as V
+from app.core.dates import today
 from app.models import CatalogueVersion, PayParameter, PayParameterValue, SourceDocument
 
 LICENSE = {
@@ -251,15 +251,15 @@ AMOUNT_COLUMNS = (
     _region(required=False),
     Column("kind", "string", "`pay` : ce que perçoit le médecin ; `total` : un total publié par un document (à ne "
            "pas ajouter aux composantes) ; `funding` : ce qu'un financeur verse à un établissement.", required=True,
-           enum=enum(I.PayKind)),
+           enum=enum(V.PayKind)),
     Column("label", "string", "Libellé du montant.", required=True),
     Column("amount", "number", "Montant en euros, deux décimales, point décimal.", required=True),
     Column("basis", "string", "`gross` (brut), `net`, ou `unspecified` si le document ne le dit pas.", required=True,
-           enum=enum(I.Basis)),
-    Column("frequency", "string", "Période pour laquelle le montant est donné.", required=True, enum=enum(I.Frequency)),
-    Column("payment_frequency", "string", "Fréquence de versement quand elle diffère.", enum=enum(I.Frequency)),
+           enum=enum(V.Basis)),
+    Column("frequency", "string", "Période pour laquelle le montant est donné.", required=True, enum=enum(V.Frequency)),
+    Column("payment_frequency", "string", "Fréquence de versement quand elle diffère.", enum=enum(V.Frequency)),
     Column("calculation", "string", "`fixed`, ou `top_up_to` : complément jusqu'au montant.", required=True,
-           enum=enum(I.Calculation)),
+           enum=enum(V.Calculation)),
     Column("approximate", "boolean", "Vrai quand le document donne le montant comme approximatif.", required=True),
     Column("year_from", "integer", "Première année de contrat concernée (vide : dès la première)."),
     Column("year_to", "integer", "Dernière année de contrat concernée (vide : sans limite)."),
@@ -292,11 +292,11 @@ TABLES: tuple[Table, ...] = (
         Column("name", "string", "Nom du dispositif.", required=True),
         Column("short_name", "string", "Sigle."),
         Column("category", "string", "`universitaire`, `hospitalier`, ou `des` (dernière année de DES).",
-               required=True, enum=enum(I.Category)),
-        Column("scope", "string", "`national` (statut national) ou `regional`.", required=True, enum=enum(I.Scope)),
+               required=True, enum=enum(V.Category)),
+        Column("scope", "string", "`national` (statut national) ou `regional`.", required=True, enum=enum(V.Scope)),
         Column("audience", "string", "`mg` : médecine générale seule ; `specialist` : toutes les spécialités sauf la "
                "médecine générale ; `all` : non restreint ; `disciplines` : spécialités listées.", required=True,
-               enum=enum(I.Audience)),
+               enum=enum(V.Audience)),
         Column("audience_text", "string", "Qui peut candidater, selon les documents.", required=True),
         Column("description", "string", "Description.", required=True),
         Column("duration_initial_months", "integer", "Durée de la première nomination, en mois."),
@@ -304,7 +304,7 @@ TABLES: tuple[Table, ...] = (
         Column("duration_text", "string", "Durée, telle que les documents la décrivent.", required=True),
         Column("headline_pay_amount", "number", "Rémunération mensuelle mise en avant, en euros (total publié, ou "
                "somme des composantes de base de la première année)."),
-        Column("headline_pay_basis", "string", "Brut ou net de ce montant.", enum=enum(I.Basis)),
+        Column("headline_pay_basis", "string", "Brut ou net de ce montant.", enum=enum(V.Basis)),
         Column("headline_pay_text", "string", "Ce montant en toutes lettres."),
         Column("last_verified_on", "date", "Dernière vérification des données du dispositif sur ses sources."),
         Column("sources_as_of", "date", "Date de la source la plus récente citée."),
@@ -322,7 +322,7 @@ TABLES: tuple[Table, ...] = (
         Column("code", "string", "Identifiant stable de la spécialité.", required=True, unique=True),
         Column("name", "string", "Nom du DES.", required=True),
         Column("is_mg", "boolean", "Vrai pour la médecine générale.", required=True),
-        Column("discipline", "string", "Discipline du DES.", required=True, enum=enum(I.Discipline)),
+        Column("discipline", "string", "Discipline du DES.", required=True, enum=enum(V.Discipline)),
     ), ("code",), _specialty_rows),
     Table("availability", "Offres régionales", "Un dispositif tel qu'il est proposé dans une région.", (
         _scheme(), _region(),
@@ -342,13 +342,13 @@ TABLES: tuple[Table, ...] = (
     Table("calendar", "Calendrier", "Appels, dates limites, commissions, prises de fonction.", (
         Column("id", "string", "Identifiant stable de l'événement.", required=True, unique=True),
         _region(),
-        Column("kind", "string", "Nature de l'événement.", required=True, enum=enum(I.EventKind)),
+        Column("kind", "string", "Nature de l'événement.", required=True, enum=enum(V.EventKind)),
         Column("label", "string", "Libellé.", required=True),
         Column("date", "date", "Date (première occurrence pour un événement annuel).", required=True),
         Column("precision", "string", "`day`, `month` (seul le mois est connu) ou `approximate`.", required=True,
-               enum=enum(I.Precision)),
+               enum=enum(V.Precision)),
         Column("when_text", "string", "La date telle que la source la donne.", required=True),
-        Column("recurrence", "string", "`none` ou `yearly`.", required=True, enum=enum(I.Recurrence)),
+        Column("recurrence", "string", "`none` ou `yearly`.", required=True, enum=enum(V.Recurrence)),
         Column("next_date", "date", "Prochaine occurrence à partir du jour de référence."),
         Column("status", "string", "`announced` : date énoncée par une source ; `expected` : projetée d'une année "
                "antérieure.", required=True, enum=("announced", "expected")),
@@ -373,7 +373,7 @@ TABLES: tuple[Table, ...] = (
     Table("sources", "Sources", "Les documents, textes officiels, pages et jeux de données cités.", (
         Column("id", "string", "Identifiant stable de la source (cité par les autres fichiers).", required=True,
                unique=True),
-        Column("kind", "string", "Nature de la source.", required=True, enum=enum(I.SourceKind)),
+        Column("kind", "string", "Nature de la source.", required=True, enum=enum(V.SourceKind)),
         Column("title", "string", "Titre.", required=True),
         Column("file", "string", "Nom du fichier du document lu."),
         Column("publisher", "string", "Éditeur.", required=True),
@@ -388,7 +388,7 @@ TABLES: tuple[Table, ...] = (
           "Taux, plafonds, grilles et barèmes datés qu'utilise la simulation.", (
         Column("code", "string", "Identifiant stable du paramètre.", required=True),
         Column("label", "string", "Libellé.", required=True),
-        Column("unit", "string", "Unité de la valeur.", required=True, enum=enum(I.ParameterUnit)),
+        Column("unit", "string", "Unité de la valeur.", required=True, enum=enum(V.ParameterUnit)),
         Column("kind", "string", "`value` (une valeur) ou `scale` (un barème, voir brackets).", required=True,
                enum=("value", "scale")),
         Column("value", "number", "La valeur (un taux : 0.0695 pour 6,95 %) ; vide pour un barème."),

@@ -20,7 +20,7 @@ from app import negotiation
 from app.auth import AUTH_RESPONSES, ReadActor, WriteActor
 from app.auth_first import AuthFirstRoute
 from app.catalogue import inputs as I
-from app.catalogue.history import today
+from app.core.dates import today
 from app.db import SessionDep
 from app.errors import ApiError, Problem, validation_text
 from app.messages import Message as M

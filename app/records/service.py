@@ -25,8 +25,8 @@ from werkzeug.http import parse_etags, unquote_etag
 
 from app.auth import Actor
 from app.catalogue import inputs as I
-from app.catalogue import version
-from app.catalogue.history import today
+from app.core import versions as version
+from app.core.dates import today
 from app.errors import WHOLE_BODY, ApiError, FieldProblem, field_path, validation_text
 from app.http_cache import etag_of as http_etag
 from app.messages import Message, render

@@ -22,7 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from app.catalogue import inputs as I
-from app.catalogue import version
+from app.core import versions as version
+from app.core.text import fold
 from app.errors import WHOLE_BODY, field_path, validation_text
 from app.messages import Message, render
 from app.messages import Message as M
@@ -43,7 +44,6 @@ from app.models import (
     Specialty,
 )
 from app.simulation.pay_models import unknown_codes
-from app.text import fold
 
 # French for the kinds of record a reference names.
 _UNKNOWN = {"region": "région inconnue", "source": "source inconnue", "specialty": "spécialité inconnue",

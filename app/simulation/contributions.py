@@ -6,7 +6,7 @@ Method (the same as OpenFisca-France's for `categorie_salarie = public_non_titul
 - vieillesse déplafonnée likewise, on all pay;
 - CSG (deductible and not) and CRDS apply to pay less an abatement of 1,75 % of pay up to 4 PMSS (the abatement
   rounded to the cent, as on a payslip), the amounts themselves unrounded;
-- net = gross − all contributions, rounded once to the cent (half-up, `app.money.round_cents`).
+- net = gross − all contributions, rounded once to the cent (half-up, `app.core.money.round_cents`).
 Values come from dated parameters: the PMSS and rates in force on the first day of the month.
 """
 
@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from app.money import round_cents
+from app.core.money import round_cents
 from app.simulation.parameters import DatedValue, ParameterSet
 
 ZERO = Decimal("0")

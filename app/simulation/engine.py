@@ -1,7 +1,7 @@
 """The income engine: a pure function of (pay parameters in force, published figures, contract terms) → months.
 
 No FastAPI, SQL or I/O here (a test fails if this package imports them). Money is `Decimal` throughout; every
-euro figure is rounded once, half-up to the cent (`app.money.round_cents`), when it becomes a line of a month.
+euro figure is rounded once, half-up to the cent (`app.core.money.round_cents`), when it becomes a line of a month.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
-from app.catalogue.inputs import Basis, Calculation, Frequency, PayKind
+from app.core.money import format_number, round_cents, round_half_up
+from app.core.vocabulary import Basis, Calculation, Frequency, PayKind
 from app.messages import Message as M
-from app.money import format_number, round_cents, round_half_up
 from app.simulation.contributions import CONTRIBUTION_PARAMETERS, NetPay, UsedValue, gross_to_net
 from app.simulation.parameters import DatedValue, MissingParameter, Parameter, ParameterSet
 from app.simulation.pay_models import PayModel, StatutoryLine

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.catalogue import version
-from app.catalogue.history import in_force
+from app.core import versions as version
+from app.core.dates import in_force
 from app.models import PayComponent, PayParameter, PayParameterValue, Scheme, SchemeRegion, SourceDocument
 from app.simulation.engine import PublishedComponent, SchemeData
 from app.simulation.parameters import Bracket, DatedValue, Parameter, ParameterSet

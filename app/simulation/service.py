@@ -10,18 +10,18 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from app.catalogue import service as catalogue
-from app.catalogue.history import today
+from app.core.dates import today
+from app.core.money import format_number, round_cents, round_half_up
+from app.core.text import is_public_id
 from app.errors import ApiError, not_found
 from app.messages import Message as M
 from app.messages import render, render_all
-from app.money import format_number, round_cents, round_half_up
 from app.simulation import engine
 from app.simulation import schemas as S
 from app.simulation.engine import Options, Result, SimulationError
 from app.simulation.parameters import ParameterSet
 from app.simulation.pay_models import PAY_MODELS, PUBLISHED_ONLY, PayModel
 from app.simulation.repository import catalogue_data, scheme_data
-from app.text import is_public_id
 
 ZERO = Decimal("0")
 OTHER: dict[engine.Method, engine.Method] = {"published": "statutory", "statutory": "published"}

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from app.catalogue.history import seconds_left_today, today
 from app.config import Settings
+from app.core.dates import seconds_left_today, today
 from app.main import create_app
 from app.migrate import upgrade
 from app.seed.loader import load_seed

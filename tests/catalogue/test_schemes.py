@@ -125,7 +125,7 @@ class TestListSchemes:
         headline = item["headline_pay"]
         assert (headline["amount"], headline["basis"], headline["method"]) == (3518, "net", "sum_of_components")
         assert headline["components"] == ["atp-regional-traitement-base", "atp-regional-iespe"]
-        # By the one euro formatter (app.money), as the change feed and the pages write amounts: narrow no-break
+        # By the one euro formatter (app.core.money), as the change feed and the pages write amounts: narrow no-break
         # space between thousands, no-break space before the euro sign, cents only when there are.
         assert headline["text"].startswith("3\u202f518\u00a0€ net par mois (Traitement de base 2\u202f668\u00a0€ + ")
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from app.catalogue.history import today
+from app.core.dates import today
 from app.simulation.engine import add_months
 
 TODAY = today()

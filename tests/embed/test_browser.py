@@ -34,8 +34,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from app.catalogue.history import today
 from app.config import PROJECT_ROOT
+from app.core.dates import today
 from app.simulation.engine import add_months
 from tests.eligibility.profiles import LAST_MONTH
 
@@ -168,7 +168,7 @@ def host_url(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from app.catalogue.history import today as france_today
 from app.config import Settings
+from app.core.dates import today as france_today
 from app.embed import colors
 from app.embed.i18n import month_label
 from app.embed.pages import next_intake

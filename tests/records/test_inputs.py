@@ -23,9 +23,9 @@ from sqlalchemy.engine import Engine
 
 from app.auth import create_key
 from app.config import Settings
+from app.core.text import NAME_MAX
 from app.main import create_app
 from app.seed import __main__ as seed_cli
-from app.text import NAME_MAX
 from tests.conftest import SEED_DIR
 from tests.helpers import dump
 

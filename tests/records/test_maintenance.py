@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from app.auth import create_key, revoke_key
-from app.catalogue.history import today
 from app.config import Settings
+from app.core.dates import today
 from app.main import create_app
 from app.migrate import upgrade
 from tests.helpers import dump, record, url_of

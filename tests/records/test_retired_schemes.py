@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.catalogue.history import today
+from app.core.dates import today
 from tests.helpers import record
 
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from app.auth import create_key
-from app.catalogue.history import today
 from app.config import Settings
+from app.core.dates import today
 from app.main import create_app
 from app.simulation.engine import add_months
 from tests.helpers import problem

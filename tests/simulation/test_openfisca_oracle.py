@@ -48,7 +48,7 @@ from openfisca_france import CountryTaxBenefitSystem
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.money import round_cents
+from app.core.money import round_cents
 from app.simulation.contributions import NetPay, gross_to_net
 from app.simulation.parameters import ParameterSet
 from app.simulation.repository import load_parameters

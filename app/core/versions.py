@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import text, update
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from app.models import CatalogueVersion
+# In SQL rather than through the table model: app.core imports no other package of the app (app.models uses it).
+_BUMP = text("UPDATE catalogue_version SET version = version + 1, changed_at = :now WHERE id = 1")
 
 
 def bump(session: Session) -> None:
     """Mark the catalogue as changed; call inside the transaction that changes it."""
-    session.execute(
-        update(CatalogueVersion)
-        .where(col(CatalogueVersion.id) == 1)
-        .values(version=CatalogueVersion.version + 1, changed_at=dt.datetime.now(dt.UTC))
-    )
+    session.execute(_BUMP, {"now": dt.datetime.now(dt.UTC)})
 
 
 def current(connection: Connection) -> int:

@@ -1,0 +1,51 @@
+"""Imports point one way (issue 11): no two packages of `app` import each other, and `app.core` imports none."""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[1] / "app"
+# Still to untangle: the record store spans app.records and app.seed (seed.loader writes rows, records calls it,
+# seed's command calls records' import). Listed so that no other pair joins it.
+STILL_MUTUAL = {("records", "seed")}
+
+
+def _package(path: Path) -> str:
+    parts = path.relative_to(APP).parts
+    return parts[0] if len(parts) > 1 else path.stem
+
+
+def _imports() -> dict[str, set[str]]:
+    """Which top-level parts of app each top-level part imports (`app.x.y` counts as `x`)."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for path in APP.rglob("*.py"):
+        here = _package(path)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module == "app":
+                    names = [alias.name for alias in node.names]
+                elif node.module.startswith("app."):
+                    names = [node.module.split(".")[1]]
+            elif isinstance(node, ast.Import):
+                names = [alias.name.split(".")[1] for alias in node.names if alias.name.startswith("app.")]
+            found[here].update(name for name in names if name != here)
+    return found
+
+
+def test_no_two_packages_import_each_other() -> None:
+    imports = _imports()
+    mutual = {tuple(sorted((a, b))) for a, targets in imports.items() for b in targets if a in imports.get(b, set())}
+    assert mutual == STILL_MUTUAL, f"packages importing each other: {sorted(mutual - STILL_MUTUAL)}"
+
+
+def test_core_imports_no_other_part_of_the_app() -> None:
+    assert _imports()["core"] == set()
+
+
+def test_the_checker_sees_imports() -> None:
+    # The walk must find what is there, or the two tests above would pass on nothing.
+    imports = _imports()
+    assert {"core", "models"} <= imports["catalogue"] and "core" in imports["models"]
