@@ -142,7 +142,7 @@ def test_kept_answers_are_never_replayed_in_another_format(kept: tuple[TestClien
     expected = [CSV, JSON, CSV, JSON]
     for round_ in range(2):  # the second round is served from memory
         hits = snapshot.hits
-        for accept, wanted in zip(asks, expected):
+        for accept, wanted in zip(asks, expected, strict=True):
             got = [api.get(SIMULATE, headers={"Accept": accept}), api.get(CALENDAR + "&format=json", headers={"Accept": accept}),
                    api.post("/simulate", json=BODY, headers={"Accept": accept})]
             assert [media_type(a) for a in got] == [wanted, JSON, wanted], (round_, accept)

@@ -83,7 +83,7 @@ def test_each_request_thread_can_have_a_connection() -> None:
     app = create_app(settings)
     try:
         pool = app.state.engine.pool
-        capacity = pool.size() + pool._max_overflow  # noqa: SLF001 - no public accessor
+        capacity = pool.size() + pool._max_overflow  # private: no public accessor
         assert capacity >= anyio.run(threads)
     finally:
         app.state.engine.dispose()

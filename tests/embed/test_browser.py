@@ -168,7 +168,7 @@ def host_url(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:  # `format`: the base class's name
         pass
 
 

@@ -38,7 +38,7 @@ calls: dict[str, int] = {}
 
 
 @pytest.fixture(scope="session")
-def api_schema(engine: Engine):  # noqa: ANN201 - schemathesis' lazy schema type
+def api_schema(engine: Engine):  # no annotation: schemathesis' lazy schema type
     app = create_app(Settings(database_url="sqlite://"), engine=engine)
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -48,7 +48,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_every_operation_conforms_and_never_fails(case) -> None:  # noqa: ANN001
+def test_every_operation_conforms_and_never_fails(case) -> None:
     calls[case.operation.label] = calls.get(case.operation.label, 0) + 1
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
 
@@ -71,7 +71,7 @@ maintenance_calls: Counter[tuple[str, int]] = Counter()
 
 
 @pytest.fixture(scope="session")
-def maintenance_app(seeded_database):  # noqa: ANN001, ANN201
+def maintenance_app(seeded_database):
     """Generated changes really reach the writing code (not only the 401 of an anonymous call): a throwaway
     catalogue, migrated and seeded, a `write` key for the changes and a `read` key for the audit log."""
     from app.auth import create_key
@@ -89,7 +89,7 @@ def maintenance_app(seeded_database):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def maintenance_schema(maintenance_app):  # noqa: ANN001, ANN201
+def maintenance_schema(maintenance_app):
     return schemathesis.openapi.from_asgi("/openapi.json", maintenance_app)
 
 
@@ -110,7 +110,7 @@ def _overlay(base: dict, generated: object) -> dict:
     return {**base, **plain}
 
 
-def aim(case, app) -> None:  # noqa: ANN001
+def aim(case, app) -> None:
     """Two valid generated cases in three are pointed at what exists: a record of the seed and its current ETag, the
     body made of that record with the generated plain fields (a creation: another record's, under the generated id).
     They then pass the 404/412/428 and the reference checks and reach the catalogue-wide checks and the database.
@@ -142,7 +142,7 @@ def aim(case, app) -> None:  # noqa: ANN001
             ids_in_body |= {KEY_FIELDS.get(entity, "id"): case.body.get(KEY_FIELDS.get(entity, "id"))}
             case.body = _overlay(record, case.body) | {k: v for k, v in ids_in_body.items() if v is not None}
         return
-    case.path_parameters = dict(zip(("scheme", "region"), key.split("/"))) if entity == "availability" else {"key": key}
+    case.path_parameters = dict(zip(("scheme", "region"), key.split("/"), strict=True)) if entity == "availability" else {"key": key}
     if case.method == "GET":
         return
     case.headers = {**(case.headers or {}), "If-Match": latest.headers["etag"]}
@@ -154,7 +154,7 @@ def aim(case, app) -> None:  # noqa: ANN001
 
 @maintenance.parametrize()
 @settings(max_examples=WRITE_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_maintenance_operations_with_keys_never_fail(case, maintenance_app) -> None:  # noqa: ANN001
+def test_maintenance_operations_with_keys_never_fail(case, maintenance_app) -> None:
     aim(case, maintenance_app)
     # The audit log with the `read` key it needs; everything else with the `write` key — except when the headers
     # were generated invalid on purpose (a missing or malformed Authorization must stay so, and get its 401).

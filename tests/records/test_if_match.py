@@ -53,7 +53,7 @@ def test_weak_etags_never_match(api: TestClient, keys: dict[str, dict[str, str]]
 
 
 def test_a_stale_etag_still_fails_and_changes_nothing(api: TestClient, keys: dict[str, dict[str, str]]) -> None:
-    etag, versions = record(api, f"contacts/{CONTACT}")
+    etag, _ = record(api, f"contacts/{CONTACT}")
     retired = api.post(f"{PATH}/retire", json={}, headers={**keys["writer"], "If-Match": f'"0000", {etag}'})
     assert retired.status_code == 200, retired.text
     again = api.post(f"{PATH}/retire", json={}, headers={**keys["writer"], "If-Match": f'"0000", {etag}'})

@@ -82,15 +82,15 @@ class TestTheOfficialNetByDefault:
 
     def test_derived_values_are_never_published(self, client: TestClient) -> None:
         mg400 = client.get("/simulate?scheme=mg-400&region=32&start=2027-11-01&months=24&method=published").json()
-        hospital = [c for c in mg400["months"][0]["components"] if c["code"] == "mg-400-remuneration-hospitaliere"][0]
+        hospital = next(c for c in mg400["months"][0]["components"] if c["code"] == "mg-400-remuneration-hospitaliere")
         assert hospital["origin"] == "derived" and hospital["unconfirmed"] is True and hospital["derivation"]
         # Nothing a document publishes for the salary: the check says so instead of agreeing with itself.
         assert mg400["method_check"]["agree"] is None
         ccu_ah = client.get(DONE_WHEN).json()["months"][0]["components"]
-        hospital = [c for c in ccu_ah if c["code"] == "hospitalier"][0]
+        hospital = next(c for c in ccu_ah if c["code"] == "hospitalier")
         assert hospital["origin"] == "derived" and "1,035" in hospital["derivation"] and hospital["unconfirmed"]
         scheme = client.get("/schemes/mg-400").json()
-        component = [c for c in scheme["pay_components"] if c["code"] == "mg-400-remuneration-hospitaliere"][0]
+        component = next(c for c in scheme["pay_components"] if c["code"] == "mg-400-remuneration-hospitaliere")
         assert component["origin"] == "derived" and component["unconfirmed"] is True
 
 
@@ -135,7 +135,7 @@ class TestValuesCurrentTo2026:
 
     def test_ircantec_on_the_university_part(self, client: TestClient) -> None:
         ccu_mg = client.get("/simulate?scheme=ccu-mg&region=32&start=2027-05-01&months=1&acts_per_week=20").json()
-        ircantec = [c for c in ccu_mg["months"][0]["contributions"] if c["code"] == "ircantec_a"][0]
+        ircantec = next(c for c in ccu_mg["months"][0]["contributions"] if c["code"] == "ircantec_a")
         assert ircantec["unconfirmed"] is True
         assert any("non confirmé" in n and "plus élevé de" in n for n in ccu_mg["notes"])
         # CCU-AH/AHU: an official page settles it (no IRCANTEC on astreintes, all the rest included).

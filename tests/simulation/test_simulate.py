@@ -355,7 +355,7 @@ class TestErrors:
         assert any("la dernière valeur connue est reprise" in n for n in french["notes"])
         assert any("carried forward" in n for n in english["notes"])
         assert english["months"] == french["months"] or all(
-            e["net"] == f["net"] for e, f in zip(english["months"], french["months"]))
+            e["net"] == f["net"] for e, f in zip(english["months"], french["months"], strict=True))
 
     def test_request_validation_errors_in_french_by_default(self, client: TestClient) -> None:
         payload = {"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 0}
