@@ -142,7 +142,10 @@ def aim(case, app) -> None:
             ids_in_body |= {KEY_FIELDS.get(entity, "id"): case.body.get(KEY_FIELDS.get(entity, "id"))}
             case.body = _overlay(record, case.body) | {k: v for k, v in ids_in_body.items() if v is not None}
         return
-    case.path_parameters = dict(zip(("scheme", "region"), key.split("/"), strict=True)) if entity == "availability" else {"key": key}
+    if entity == "availability":
+        case.path_parameters = dict(zip(("scheme", "region"), key.split("/"), strict=True))
+    else:
+        case.path_parameters = {"key": key}
     if case.method == "GET":
         return
     case.headers = {**(case.headers or {}), "If-Match": latest.headers["etag"]}

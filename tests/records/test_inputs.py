@@ -146,7 +146,8 @@ SIMULATE = "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24"
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=24&tax_rate=5", "tax_rate"),  # an option, flattened
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=abc", "months"),  # the schema
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=24&extra=1", "extra"),
-        ("scheme=ccu-mg&region=32&start=2027-11-01&months=24&acts_per_week=\uff11\uff12", "acts_per_week"),  # full-width
+        # full-width digits
+        ("scheme=ccu-mg&region=32&start=2027-11-01&months=24&acts_per_week=\uff11\uff12", "acts_per_week"),
     ],
 )
 def test_simulate_query_errors_are_in_the_query(api: TestClient, query: str, field: str) -> None:

@@ -23,7 +23,9 @@ def parameter(client: TestClient, result: dict, code: str, valid_from: str) -> d
 
 
 class TestStartsToTheEndOf2028:
-    @pytest.mark.parametrize("start", ["2024-01-01", "2026-11-01", "2027-05-01", "2027-11-01", "2028-05-01", "2028-12-01"])
+    @pytest.mark.parametrize(
+        "start", ["2024-01-01", "2026-11-01", "2027-05-01", "2027-11-01", "2028-05-01", "2028-12-01"]
+    )
     def test_every_start_of_the_window_is_simulated(self, client: TestClient, start: str) -> None:
         for path in ("/simulate?scheme=ccu-ah&region=32&months=24&start=" + start,):
             assert client.get(path).status_code == 200
@@ -148,7 +150,8 @@ class TestValuesCurrentTo2026:
 
 class TestFaultsOfTheData:
     def test_chef_de_clinique_en_region_has_its_hospital_half(self, client: TestClient) -> None:
-        month = client.get("/simulate?scheme=chef-clinique-region&region=32&start=2027-11-01&months=24").json()["months"][0]
+        simulated = client.get("/simulate?scheme=chef-clinique-region&region=32&start=2027-11-01&months=24").json()
+        month = simulated["months"][0]
         lines = {c["code"]: c for c in month["components"]}
         assert lines["hospitalier"]["payer"] == "Centre hospitalier (CH)" and lines["hospitalier"]["amount"] > 0
         assert month["net"] > 2000  # the CH's half is no longer missing
@@ -184,7 +187,8 @@ class TestDocteurJunior:
     def test_in_the_catalogue_as_the_last_year_of_the_des(self, client: TestClient) -> None:
         scheme = client.get("/schemes/docteur-junior-mg").json()
         assert scheme["category"] == "des" and scheme["audience"] == "mg" and scheme["scope"] == "national"
-        assert "pas un poste de post-internat" in scheme["description"] or "non un poste de post-internat" in scheme["description"]
+        assert ("pas un poste de post-internat" in scheme["description"]
+                or "non un poste de post-internat" in scheme["description"])
         assert "novembre 2027" in scheme["description"]
 
     def test_its_pay_as_the_texts_set_it(self, client: TestClient) -> None:
