@@ -24,9 +24,9 @@ test: install-test $(if $(NPM),$(EMBED_NODE)) ## Run the whole test suite (TEST_
 test-quick: install-test ## Run every test but the slow ones (fuzzing, browser, load, faults, subprocesses): under 2 minutes
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-# ruff check only (never `ruff format`): tests/ is not linted yet.
-check: install-test ## Lint app/, migrations/ and bench/ with ruff, type-check app/ with mypy (strict)
-	$(BIN)/ruff check app migrations bench
+# ruff check only (never `ruff format`).
+check: install-test ## Lint app/, migrations/, bench/ and tests/ with ruff, type-check app/ with mypy (strict)
+	$(BIN)/ruff check app migrations bench tests
 	$(BIN)/mypy
 
 $(EMBED_NODE): tests/embed/package.json tests/embed/package-lock.json

@@ -71,7 +71,8 @@ def free_port() -> int:
 
 
 class Server:
-    """uvicorn serving app.main:app in a subprocess (`command(port)` to start it otherwise), stdout and stderr in `log`."""
+    """uvicorn serving app.main:app in a subprocess (`command(port)` to start it otherwise), stdout and stderr in
+    `log`."""
 
     def __init__(self, database_url: str, workers: int, log: Path, *, env: dict[str, str] | None = None,
                  command: Callable[[int], list[str]] | None = None) -> None:

@@ -59,8 +59,8 @@ class TestDeclaredLength:
         assert streamed.pulled == 0
 
     def test_in_the_language_asked(self, app: Any) -> None:
-        response = send_streamed(app, "POST", "/simulate/compare", total=LIMIT + CHUNK,
-                                 headers={**JSON, "Content-Length": str(LIMIT + CHUNK), "Accept-Language": "en"}).response
+        headers = {**JSON, "Content-Length": str(LIMIT + CHUNK), "Accept-Language": "en"}
+        response = send_streamed(app, "POST", "/simulate/compare", total=LIMIT + CHUNK, headers=headers).response
         assert response.status_code == 413 and response.headers["content-language"] == "en"
         assert response.json()["detail"] == "The request body is over the limit of 1 MiB for POST /simulate/compare."
 
@@ -95,14 +95,17 @@ class TestChunked:
         ("/simulate/compare", False),
         ("/records/pay-components", True),  # read by FastAPI, once the key is checked
     ])
-    def test_cut_at_the_limit_while_the_app_reads(self, app: Any, writer: dict[str, str], path: str, keyed: bool) -> None:
+    def test_cut_at_the_limit_while_the_app_reads(
+        self, app: Any, writer: dict[str, str], path: str, keyed: bool
+    ) -> None:
         streamed = send_streamed(app, "POST", path, total=4 * LIMIT, headers={**JSON, **(writer if keyed else {})})
         assert_too_large(streamed.response, f"POST {path}")
         assert streamed.pulled <= LIMIT + CHUNK  # the chunk that passed the limit was refused, nothing after it
 
     def test_an_import_is_cut_at_its_own_limit(self, engine: Engine, writer: dict[str, str]) -> None:
         small = create_app(Settings(database_url="sqlite://", import_max_bytes=256 << 10), engine=engine)
-        streamed = send_streamed(small, "POST", "/import", total=4 * LIMIT, headers={**writer, "Content-Type": "application/yaml"})
+        streamed = send_streamed(small, "POST", "/import", total=4 * LIMIT,
+                                 headers={**writer, "Content-Type": "application/yaml"})
         assert_too_large(streamed.response, "POST /import", "256 Kio")
         assert streamed.pulled <= (256 << 10) + CHUNK
 

@@ -57,7 +57,8 @@ def _walk(value: Any, record: dict[str, Any] | None = None) -> Iterator[tuple[di
 @pytest.fixture(scope="module")
 def catalogue(client: TestClient) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Every cited record the API serves: schemes in full, regions, specialties, contacts, calendar."""
-    responses = [client.get(f"/schemes/{item['slug']}").json() for item in client.get("/schemes?limit=200").json()["items"]]
+    listed = client.get("/schemes?limit=200").json()["items"]
+    responses = [client.get(f"/schemes/{item['slug']}").json() for item in listed]
     responses += [client.get(path).json() for path in ("/regions", "/specialties", "/contacts", "/calendar")]
     return [pair for response in responses for pair in _walk(response)]
 
@@ -100,8 +101,9 @@ AMOUNT = r"(?P<int>\d{1,3}(?: \d{3})+|\d+)(?:,(?P<dec>\d{2}))? ?(?:€|euros)"
 DURATION = rf"\b{NUMBER_WORDS} (?:ans?|années?|mois)\b"
 RANGE = r"\b\d+ et \d+ ans\b"
 PERCENT = r"\b\d+(?:/\d+)? ?%|\b\d{2}/\d{2}\b"
-FULL_DATE = r"\b(?P<day>\d{1,2})(?:er)? (?P<month>janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) (?P<year>\d{4})\b"
-MONTH_YEAR = r"\b(?P<month>janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|nov\.) (?P<year>\d{4})\b"
+MONTH_NAMES = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+FULL_DATE = r"\b(?P<day>\d{1,2})(?:er)? (?P<month>" + MONTH_NAMES + r") (?P<year>\d{4})\b"
+MONTH_YEAR = r"\b(?P<month>" + MONTH_NAMES + r"|nov\.) (?P<year>\d{4})\b"
 YEAR = r"\b(?:19|20)\d{2}\b"
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 PHONE = r"\b0\d(?:[ .]\d{2}){4}\b"
@@ -109,7 +111,9 @@ PHONE = r"\b0\d(?:[ .]\d{2}){4}\b"
 
 def _dates_in(record: dict[str, Any], sources: dict[str, dict[str, Any]]) -> set[str]:
     """Dates a record carries, including those of the official texts it cites (an arrêté's date)."""
-    dates = {str(v) for k, v in record.items() if k in {"date", "since", "published_on", "valid_from", "next_date"} and v}
+    dates = {
+        str(v) for k, v in record.items() if k in {"date", "since", "published_on", "valid_from", "next_date"} and v
+    }
     for citation in record.get("sources", []):
         if isinstance(citation, dict) and sources.get(citation.get("doc"), {}).get("published_on"):
             dates.add(sources[citation["doc"]]["published_on"])

@@ -33,7 +33,8 @@ def get_paths() -> list[str]:
         paths = []
         for route in _routes(app.router.routes):
             if "GET" in route.methods:
-                path = re.sub(r"\{(\w+)\}", lambda m: KEYS.get(route.path) or EXAMPLES[m.group(1)], route.path)
+                path = re.sub(r"\{(\w+)\}", lambda m, route=route: KEYS.get(route.path) or EXAMPLES[m.group(1)],
+                              route.path)
                 paths.append(path + QUERIES.get(route.path, ""))
         return paths
     finally:

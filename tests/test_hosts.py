@@ -26,7 +26,7 @@ def public(engine: Engine) -> Iterator[TestClient]:
         yield client
 
 
-# --- settings ----------------------------------------------------------------------------------------------------------
+# --- settings ---------------------------------------------------------------------------------------------------------
 
 
 def test_public_url_defaults_to_host_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,7 +53,8 @@ def test_a_public_url_that_is_not_an_http_origin_is_refused(bad: str) -> None:
 
 
 def test_allowed_hosts_is_a_comma_list_or_json_and_star_allows_any() -> None:
-    assert Settings(_env_file=None, allowed_hosts="API.example.fr, *.chu.fr").allowed_hosts == ["api.example.fr", "*.chu.fr"]
+    listed = Settings(_env_file=None, allowed_hosts="API.example.fr, *.chu.fr")
+    assert listed.allowed_hosts == ["api.example.fr", "*.chu.fr"]
     assert Settings(_env_file=None, allowed_hosts='["a.fr", "[::1]"]').allowed_hosts == ["a.fr", "[::1]"]
     assert Settings(_env_file=None, allowed_hosts="*").allowed_hosts == ["*"]
 
@@ -64,7 +65,7 @@ def test_an_allowed_host_that_is_not_a_host_name_is_refused(bad: str) -> None:
         Settings(_env_file=None, allowed_hosts=[bad])
 
 
-# --- absolute URLs from PUBLIC_URL ---------------------------------------------------------------------------------------
+# --- absolute URLs from PUBLIC_URL ------------------------------------------------------------------------------------
 
 
 def test_the_guide_writes_public_url_whatever_host_it_is_asked_on(public: TestClient) -> None:
@@ -85,10 +86,12 @@ def test_the_issues_example_is_refused(client: TestClient) -> None:
     assert "etag" not in response.headers and "<script" not in response.text
 
 
-# --- unknown hosts ---------------------------------------------------------------------------------------------------------
+# --- unknown hosts ----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/schemes", "/embed/schemes", "/embed.js", "/static/embed/embed.css", "/docs", "/nope"])
+@pytest.mark.parametrize(
+    "path", ["/schemes", "/embed/schemes", "/embed.js", "/static/embed/embed.css", "/docs", "/nope"]
+)
 def test_an_unknown_host_is_a_bilingual_400_problem_naming_the_header(client: TestClient, path: str) -> None:
     french = client.get(path, headers={"Host": "evil.example"})
     assert french.status_code == 400 and french.headers["content-type"] == "application/problem+json"
@@ -98,7 +101,9 @@ def test_an_unknown_host_is_a_bilingual_400_problem_naming_the_header(client: Te
     assert body["detail"] == "Ce service ne répond pas à l'hôte « evil.example » (en-tête Host) ; voir ALLOWED_HOSTS."
     assert french.headers["content-language"] == "fr"
     english = client.get(path, headers={"Host": "evil.example:8000", "Accept-Language": "en"})
-    assert english.json()["detail"] == "This service does not answer for host 'evil.example:8000' (Host header); see ALLOWED_HOSTS."
+    assert english.json()["detail"] == (
+        "This service does not answer for host 'evil.example:8000' (Host header); see ALLOWED_HOSTS."
+    )
     assert english.headers["content-language"] == "en"
 
 
@@ -144,7 +149,7 @@ def test_the_snapshot_no_longer_keeps_one_copy_per_host(public: TestClient) -> N
     assert second.content == first.content and snapshot.hits == hits + 1
 
 
-# --- redirects -------------------------------------------------------------------------------------------------------------
+# --- redirects --------------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("path", "location"), [("/schemes/", "/schemes"), ("/regions/?x=1", "/regions?x=1"),

@@ -124,7 +124,8 @@ def test_downgrading_0007_loses_only_the_criteria(new_database: Callable[[], Eng
 
 
 def test_downgrading_0006_loses_only_its_own_facts(new_database: Callable[[], Engine]) -> None:
-    """Down to 0005 and back: unconfirmed specialties are deleted (never left as plain eligible ones), the rest stays."""
+    """Down to 0005 and back: unconfirmed specialties are deleted (never left as plain eligible ones), the rest
+    stays."""
     engine, before = _seeded(new_database)
     (ahu,) = [s for s in before["schemes"] if s["slug"] == "ahu"]
     assert any(isinstance(e, dict) and e.get("confirmed") is False for e in ahu["eligible_specialties"])

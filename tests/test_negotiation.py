@@ -63,7 +63,8 @@ def test_calendar_answers_406_when_nothing_offered_is_acceptable(client: TestCli
     assert media_type(answer) == PROBLEM
     (error,) = answer.json()["errors"]
     assert (error["field"], error["in"], error["allowed"]) == ("Accept", "header", [JSON, ICS])
-    assert "Formats disponibles : application/json, text/calendar (ou le paramètre de requête format=json|ics)." in answer.json()["detail"]
+    assert ("Formats disponibles : application/json, text/calendar "
+            "(ou le paramètre de requête format=json|ics).") in answer.json()["detail"]
     assert varies_on_accept(answer)
     english = client.get(CALENDAR, headers={"Accept": accept, "Accept-Language": "en"}).json()["detail"]
     assert english.startswith("None of the formats available here matches the Accept header sent. Available: "
@@ -142,8 +143,9 @@ def test_kept_answers_are_never_replayed_in_another_format(kept: tuple[TestClien
     expected = [CSV, JSON, CSV, JSON]
     for round_ in range(2):  # the second round is served from memory
         hits = snapshot.hits
-        for accept, wanted in zip(asks, expected):
-            got = [api.get(SIMULATE, headers={"Accept": accept}), api.get(CALENDAR + "&format=json", headers={"Accept": accept}),
+        for accept, wanted in zip(asks, expected, strict=True):
+            got = [api.get(SIMULATE, headers={"Accept": accept}),
+                   api.get(CALENDAR + "&format=json", headers={"Accept": accept}),
                    api.post("/simulate", json=BODY, headers={"Accept": accept})]
             assert [media_type(a) for a in got] == [wanted, JSON, wanted], (round_, accept)
             assert all(varies_on_accept(a) for a in got), (round_, accept)

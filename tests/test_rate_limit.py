@@ -28,7 +28,9 @@ from tests.helpers import free_port
 HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset")
 
 
-def limited_settings(storage: str, *, per_minute: int = 3, burst: int | None = None, prefix: str | None = None) -> Settings:
+def limited_settings(
+    storage: str, *, per_minute: int = 3, burst: int | None = None, prefix: str | None = None
+) -> Settings:
     return Settings(database_url="sqlite://", rate_limit_per_minute=per_minute, rate_limit_burst=burst,
                     rate_limit_storage=storage, rate_limit_key_prefix=prefix or f"test-{uuid.uuid4().hex}")
 
@@ -66,8 +68,9 @@ class TestHeadersAnd429:
         assert refused.headers["retry-after"] == refused.headers["ratelimit-reset"]
         assert refused.headers["content-type"] == "application/problem+json"
         problem = refused.json()
-        assert problem["status"] == 429 and problem["title"] == "Too Many Requests" and problem["instance"] == "/regions"
-        assert problem["detail"] == f"Trop de requêtes depuis cette adresse : réessayez dans {refused.headers['retry-after']} s."
+        assert (problem["status"], problem["title"], problem["instance"]) == (429, "Too Many Requests", "/regions")
+        assert problem["detail"] == ("Trop de requêtes depuis cette adresse : "
+                                     f"réessayez dans {refused.headers['retry-after']} s.")
         assert refused.headers["content-language"] == "fr" and "Accept-Language" in refused.headers["vary"]
 
     def test_the_429_speaks_the_clients_language(self, limited) -> None:
@@ -159,7 +162,8 @@ def redis_port() -> Iterator[tuple[int, Callable[[], None]]]:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ))
         deadline = time.monotonic() + 10
-        while subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True).stdout.strip() != "PONG":
+        ping = ["redis-cli", "-p", str(port), "ping"]
+        while subprocess.run(ping, capture_output=True, text=True).stdout.strip() != "PONG":
             assert time.monotonic() < deadline, "redis-server did not start"
             time.sleep(0.1)
 
@@ -184,7 +188,8 @@ def test_redis_unreachable_fails_open_logs_once_and_limits_again_when_it_is_back
         assert {a.status_code for a in answers} == {200}  # public reads go on, without limits
         assert not set(HEADERS) & set(answers[0].headers)
         warnings = [r for r in caplog.records if r.name == "app.rate_limit"]
-        assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING and "unreachable" in warnings[0].getMessage()
+        assert len(warnings) == 1
+        assert warnings[0].levelno == logging.WARNING and "unreachable" in warnings[0].getMessage()
         line = json.loads(observability.JsonFormatter().format(warnings[0]))
         assert line["level"] == "warning" and line["logger"] == "app.rate_limit"
         ready = app.get("/ready")

@@ -25,7 +25,8 @@ class TestRequestIds:
         assert second.headers["x-request-id"] not in ("", first.headers["x-request-id"])
 
     def test_the_callers_id_is_echoed_when_sane(self, client: TestClient) -> None:
-        assert client.get("/regions", headers={"X-Request-ID": "faculte-42.a_b"}).headers["x-request-id"] == "faculte-42.a_b"
+        echoed = client.get("/regions", headers={"X-Request-ID": "faculte-42.a_b"}).headers["x-request-id"]
+        assert echoed == "faculte-42.a_b"
         replaced = client.get("/regions", headers={"X-Request-ID": "bad id!" * 10}).headers["x-request-id"]
         assert replaced != "bad id" and len(replaced) == 32
 
@@ -52,7 +53,8 @@ class TestReadiness:
                 assert response.status_code == 503, path
                 assert response.headers["retry-after"] == "5"
                 assert response.headers["content-type"].startswith("application/problem+json")
-            simulated = down.post("/simulate", json={"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 1})
+            simulated = down.post("/simulate",
+                                  json={"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 1})
             assert simulated.status_code == 503
             assert down.get("/health").status_code == 200  # the process itself is alive
         engine.dispose()
@@ -83,7 +85,7 @@ def test_each_request_thread_can_have_a_connection() -> None:
     app = create_app(settings)
     try:
         pool = app.state.engine.pool
-        capacity = pool.size() + pool._max_overflow
+        capacity = pool.size() + pool._max_overflow  # private: no public accessor
         assert capacity >= anyio.run(threads)
     finally:
         app.state.engine.dispose()

@@ -53,13 +53,15 @@ def test_simulation_bodies(client: TestClient, value: object) -> None:
         assert_clean(client.post("/simulate", json=base | {name: value}))
     for option in ("periphery_share", "gardes_per_month", "tax", "tax_rate", "seniority_years", "region_bonus"):
         assert_clean(client.post("/simulate", json=base | {"options": {option: value}}))
-    assert_clean(client.post("/simulate/compare", json={"start": "2024-11-01", "months": 12, "items": [{"scheme": value, "region": "32"}]}))
+    compare = {"start": "2024-11-01", "months": 12, "items": [{"scheme": value, "region": "32"}]}
+    assert_clean(client.post("/simulate/compare", json=compare))
 
 
 @pytest.mark.parametrize("number", ["1e309", "-1e309", "NaN", "Infinity", "1e-400", "24.5", "9" * 400])
 def test_simulation_numbers_json_cannot_hold(client: TestClient, number: str) -> None:
     for field in ('"months": ' + number, '"options": {"gardes_per_month": ' + number + "}"):
-        body = '{"scheme": "asr", "region": "28", "start": "2024-11-01", ' + field + (', "months": 12' if "options" in field else "") + "}"
+        months = ', "months": 12' if "options" in field else ""
+        body = '{"scheme": "asr", "region": "28", "start": "2024-11-01", ' + field + months + "}"
         assert_clean(client.post("/simulate", content=body.encode(), headers={"Content-Type": "application/json"}))
 
 

@@ -54,7 +54,9 @@ class TestAhuDisciplines:
         assert decree["url"].startswith("https://juriblio.fr/decrets/decret-no-2021-1645-du-13-decembre-2021/")
         rule = next(r for r in scheme["rules"] if r["kind"] == "eligibility")
         quotes = {c["quote"] for c in rule["sources"] if c["doc"] == "decret-2021-1645"}
-        assert any("disciplines médicales biologiques et mixtes et dans les disciplines pharmaceutiques" in q for q in quotes)
+        assert any(
+            "disciplines médicales biologiques et mixtes et dans les disciplines pharmaceutiques" in q for q in quotes
+        )
 
     def test_audience_text_no_longer_claims_an_unsourced_restriction(self, client: TestClient) -> None:
         text = _get(client, "/schemes/ahu")["audience_text"]
@@ -103,13 +105,18 @@ class TestDouleurSoinsPalliatifs:
     def test_no_normandie_ranking_or_selection_rule(self, client: TestClient) -> None:
         rules = _get(client, f"/schemes/{DOULEUR}")["rules"]
         assert not [r for r in rules if r["kind"] in {"selection", "recruitment"}]
-        assert not [r for r in rules if "classées par ordre de priorité" in " ".join(c.get("quote") or "" for c in r["sources"])]
+        assert not [
+            r for r in rules if "classées par ordre de priorité" in " ".join(c.get("quote") or "" for c in r["sources"])
+        ]
 
     def test_a_sourced_note_says_applications_also_go_to_the_ars(self, client: TestClient) -> None:
         rules = _get(client, f"/schemes/{DOULEUR}")["rules"]
         notes = [r for r in rules if r["kind"] == "note" and "ARS" in r["text"] and "visibilité" in r["text"]]
         assert len(notes) == 1
-        assert any(c["doc"] == "normandie-2024" and "destinataires de ces candidatures" in c["quote"] for c in notes[0]["sources"])
+        assert any(
+            c["doc"] == "normandie-2024" and "destinataires de ces candidatures" in c["quote"]
+            for c in notes[0]["sources"]
+        )
 
     def test_no_commission_or_decision_event_for_this_scheme(self, client: TestClient) -> None:
         kinds = {e["kind"] for e in client.get(f"/calendar?scheme={DOULEUR}").json()}

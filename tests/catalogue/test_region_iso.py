@@ -36,7 +36,7 @@ def test_every_region_has_the_iso_code_of_its_name() -> None:
 def test_the_migration_fills_the_same_codes_as_the_seed() -> None:
     path = SEED_DIR.parent / "migrations" / "versions" / "20261203_0008_region_iso_code.py"
     namespace: dict = {}
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # our own file
     regions = yaml.safe_load((SEED_DIR / "regions.yaml").read_text(encoding="utf-8"))
     assert namespace["ISO_CODES"] == {r["code"]: r["iso_code"] for r in regions}
 

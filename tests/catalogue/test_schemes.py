@@ -12,7 +12,10 @@ ALL_SLUGS = {
     "assistant-ambulatoire", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital",
     "assistant-douleur-soins-palliatifs", "docteur-junior-mg",
 }
-OPEN_TO_ALL = {"chef-clinique-region", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital", "assistant-douleur-soins-palliatifs"}
+OPEN_TO_ALL = {
+    "chef-clinique-region", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital",
+    "assistant-douleur-soins-palliatifs",
+}
 # The docteur junior year is the last year of the general-practice DES, listed nationally (not a post-internat post).
 DES_YEAR = {"docteur-junior-mg"}
 MG_ONLY = {"ccu-mg", "aumg", "mg-400"} | DES_YEAR
@@ -61,7 +64,8 @@ class TestListSchemes:
 
     def test_region_without_known_scheme_is_empty_not_an_error(self, client: TestClient) -> None:
         body = client.get("/schemes?region=94&category=hospitalier").json()
-        assert {k: v for k, v in body.items() if k not in ("as_of", "facets")} == {"items": [], "total": 0, "limit": 50, "offset": 0}
+        page = {k: v for k, v in body.items() if k not in ("as_of", "facets")}
+        assert page == {"items": [], "total": 0, "limit": 50, "offset": 0}
 
     def test_national_des_year_is_listed_in_every_region_as_national_text(self, client: TestClient) -> None:
         assert slugs(client, "region=94") == DES_YEAR
@@ -121,7 +125,8 @@ class TestListSchemes:
         assert item["headline_pay"]["method"] == "published_total"
 
     def test_headline_pay_sum_of_components(self, client: TestClient) -> None:
-        item = next(i for i in client.get("/schemes?region=32&limit=200").json()["items"] if i["slug"] == "atp-regional")
+        items = client.get("/schemes?region=32&limit=200").json()["items"]
+        item = next(i for i in items if i["slug"] == "atp-regional")
         headline = item["headline_pay"]
         assert (headline["amount"], headline["basis"], headline["method"]) == (3518, "net", "sum_of_components")
         assert headline["components"] == ["atp-regional-traitement-base", "atp-regional-iespe"]
@@ -208,7 +213,9 @@ class TestGetScheme:
     def test_ccu_mg_cpam_amounts(self, client: TestClient) -> None:
         pay = {c["code"]: c for c in client.get("/schemes/ccu-mg").json()["pay_components"]}
         fee = pay["ccu-mg-redevance-cpam"]
-        assert (fee["amount"], fee["frequency"], fee["payment_frequency"], fee["payer"]) == (4900, "yearly", "quarterly", "CPAM")
+        assert (fee["amount"], fee["frequency"], fee["payment_frequency"], fee["payer"]) == (
+            4900, "yearly", "quarterly", "CPAM"
+        )
         top_up = pay["ccu-mg-complement-cpam"]
         assert (top_up["amount"], top_up["basis"], top_up["calculation"]) == (10200, "gross", "top_up_to")
         assert any("38" in condition for condition in top_up["conditions"])

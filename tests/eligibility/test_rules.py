@@ -170,7 +170,9 @@ def test_a_criterion_is_checked_when_a_record_is_read() -> None:
     import pytest
     from pydantic import ValidationError
 
-    source = [{"doc": "hdf-mg-2023", "quote": "Pour être recrutés, les CCU-MG doivent également avoir soutenu leur thèse."}]
+    source = [
+        {"doc": "hdf-mg-2023", "quote": "Pour être recrutés, les CCU-MG doivent également avoir soutenu leur thèse."}
+    ]
     ok = I.RuleIn.model_validate({"kind": "eligibility", "text": "Avoir soutenu sa thèse.",
                                   "criterion": {"test": "thesis"}, "sources": source})
     assert isinstance(ok.criterion, I.ThesisCriterion)

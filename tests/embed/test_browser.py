@@ -168,7 +168,7 @@ def host_url(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: Any) -> None:  # `format`: the base class's name
         pass
 
 
@@ -178,8 +178,9 @@ def seen(app_url: str, host_url: str) -> dict[str, Any]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("*.png"):
         old.unlink()
+    eligibility = {"des": LAST_MONTH.isoformat(), "fiveYearsBefore": add_months(LAST_MONTH, -60).isoformat()}
     config = {"chromium": CHROMIUM, "app": app_url, "host": host_url, "artifacts": str(ARTIFACTS),
-              "eligibility": {"des": LAST_MONTH.isoformat(), "fiveYearsBefore": add_months(LAST_MONTH, -60).isoformat()}}
+              "eligibility": eligibility}
     run = subprocess.run(["node", str(HERE / "browser.mjs"), json.dumps(config)], capture_output=True, text=True,
                          timeout=300, cwd=HERE)
     assert run.returncode == 0, f"browser.mjs failed:\n{run.stderr[-4000:]}"
@@ -286,7 +287,9 @@ def test_no_serious_accessibility_violation(seen: dict[str, Any]) -> None:
     assert set(seen["axe"]) == {"schemes", "scheme", "simulator", "simulator-error", "guide", "eligibility"}
     for page, rules in seen["axeRules"].items():
         assert rules["passes"] >= 15, f"axe checked too little on {page}: {rules}"
-    serious = {page: [v for v in found if v["impact"] in ("serious", "critical")] for page, found in seen["axe"].items()}
+    serious = {
+        page: [v for v in found if v["impact"] in ("serious", "critical")] for page, found in seen["axe"].items()
+    }
     assert not any(serious.values()), json.dumps(serious, indent=1, ensure_ascii=False)
 
 

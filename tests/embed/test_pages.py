@@ -134,8 +134,8 @@ def test_stylesheet_and_scripts_fetch_nothing_from_elsewhere() -> None:
     [("#005ea5", "#005ea5"), ("#ABC", "#aabbcc"), ("#FFCC00", "#ffcc00"), (None, colors.DEFAULT_COLOR),
      ("red", colors.DEFAULT_COLOR), ("#12345", colors.DEFAULT_COLOR), ("#1234567", colors.DEFAULT_COLOR),
      ("#fff;}body{display:none", colors.DEFAULT_COLOR), ('#fff"><script>', colors.DEFAULT_COLOR),
-     ("javascript:alert(1)", colors.DEFAULT_COLOR), ("rgb(0,0,0)", colors.DEFAULT_COLOR), ("#ggg", colors.DEFAULT_COLOR),
-     ("#fff\n", colors.DEFAULT_COLOR), (" #fff", colors.DEFAULT_COLOR)],
+     ("javascript:alert(1)", colors.DEFAULT_COLOR), ("rgb(0,0,0)", colors.DEFAULT_COLOR),
+     ("#ggg", colors.DEFAULT_COLOR), ("#fff\n", colors.DEFAULT_COLOR), (" #fff", colors.DEFAULT_COLOR)],
 )
 def test_color_is_accepted_only_as_rgb_or_rrggbb(client: TestClient, given: str | None, accent: str) -> None:
     url = "/embed/schemes" + (f"?color={quote(given, safe='')}" if given is not None else "")
@@ -151,7 +151,7 @@ def test_color_is_accepted_only_as_rgb_or_rrggbb(client: TestClient, given: str 
 def test_text_on_any_host_colour_reaches_aa() -> None:
     rng = random.Random(7)
     samples = ["#ffffff", "#000000", "#ffff00", "#777777", "#00ff00", "#0000ff", "#ff0000", "#808080", "#767676"]
-    samples += ["#%06x" % rng.randrange(0x1000000) for _ in range(500)]
+    samples += [f"#{rng.randrange(0x1000000):06x}" for _ in range(500)]
     for color in samples:
         theme = colors.theme(color)
         assert colors.contrast(theme.on_accent, theme.accent) >= 4.5, color
@@ -190,7 +190,8 @@ def test_embed_pages_send_frame_ancestors_and_a_strict_policy(client: TestClient
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
 
 
-@pytest.mark.parametrize("path", ["/schemes", "/schemes/ccu-ah", "/simulate?scheme=ccu-ah&region=32&start=2024-11-01&months=24",
+@pytest.mark.parametrize("path", ["/schemes", "/schemes/ccu-ah",
+                                  "/simulate?scheme=ccu-ah&region=32&start=2024-11-01&months=24",
                                   "/regions", "/health"])
 def test_the_json_api_sends_no_frame_policy(client: TestClient, path: str) -> None:
     response = client.get(path)
@@ -236,13 +237,14 @@ def test_embed_js_is_small_and_served_as_javascript(client: TestClient) -> None:
     assert response.headers["cross-origin-resource-policy"] == "cross-origin"
     source = response.text
     # What the script must do: check who talks to it, title its iframe, build the URL from its own src.
-    for needed in ("event.origin !== origin", "event.source !== frame.contentWindow", "frame.title", "document.currentScript"):
+    for needed in ("event.origin !== origin", "event.source !== frame.contentWindow", "frame.title",
+                   "document.currentScript"):
         assert needed in source
     for forbidden in ("eval(", "innerHTML", "document.write", "http://", "https://"):
         assert forbidden not in source.replace("https://HOST/embed.js", "")
 
 
-# --- one scheme ---------------------------------------------------------------------------------------------------------
+# --- one scheme -------------------------------------------------------------------------------------------------------
 
 
 def test_scheme_page_shows_pay_duration_eligibility_contacts_and_dates(client: TestClient) -> None:
@@ -276,7 +278,7 @@ def test_unknown_scheme_is_an_html_404(client: TestClient) -> None:
     assert "No scheme “nope”." in html and 'role="alert"' in html
 
 
-# --- the simulator --------------------------------------------------------------------------------------------------------
+# --- the simulator ----------------------------------------------------------------------------------------------------
 
 
 def net_cells(html: str) -> dict[str, str]:
@@ -353,7 +355,7 @@ def test_options_of_another_scheme_are_ignored(client: TestClient) -> None:
     assert net_cells(html)
 
 
-# --- the guide -----------------------------------------------------------------------------------------------------------
+# --- the guide --------------------------------------------------------------------------------------------------------
 
 
 def test_guide_gives_the_snippet_a_preview_and_csp_advice(client: TestClient) -> None:
@@ -366,19 +368,20 @@ def test_guide_gives_the_snippet_a_preview_and_csp_advice(client: TestClient) ->
             'data-lang="en" data-color="#005ea5"></script>') in html
     assert "frame-src http://testserver" in html and "frame-ancestors *" in html
     first = get_html(client, "/embed")
-    assert "data-audience=&#34;mg&#34; data-region=&#34;32&#34;" in first  # the first visit shows the MG schemes of a region
+    # The first visit shows the MG schemes of a region.
+    assert "data-audience=&#34;mg&#34; data-region=&#34;32&#34;" in first
 
 
-# --- hostile input -------------------------------------------------------------------------------------------------------
+# --- hostile input ----------------------------------------------------------------------------------------------------
 
 HOSTILE = ["", " ", "x" * 5000, "<script>alert(1)</script>", "\"'><svg onload=alert(1)>", "../../etc/passwd", "%00",
-           "１２", "-1", "1e309", "1e9999999", "1e-9999999", "9" * 4000, "²", "٣", "NaN", "Infinity", "0x10", "99999999999999999999", "2024-02-30",
-           "🙂", "\u202e", "ccu-ah'--"]
+           "\uff11\uff12", "-1", "1e309", "1e9999999", "1e-9999999", "9" * 4000, "²", "٣", "NaN", "Infinity", "0x10",
+           "99999999999999999999", "2024-02-30", "🙂", "\u202e", "ccu-ah'--"]
 PARAMS = {
     "/embed/schemes": ["audience", "specialty", "region", "category", "q", "lang", "color"],
     "/embed/schemes/ccu-ah": ["region", "audience", "q", "lang", "color"],
-    "/embed/simulator": ["scheme", "region", "start", "months", "method", "audience", "periphery_share", "hospital_share",
-                         "acts_per_week", "liberal_fees_monthly", "cpam_contract", "gardes_per_month",
+    "/embed/simulator": ["scheme", "region", "start", "months", "method", "audience", "periphery_share",
+                         "hospital_share", "acts_per_week", "liberal_fees_monthly", "cpam_contract", "gardes_per_month",
                          "astreintes_per_month", "seniority_years", "region_bonus", "tax", "tax_rate", "lang", "color"],
     "/embed": ["view", "scheme", "audience", "region", "lang", "color"],
 }
@@ -405,7 +408,7 @@ def test_control_characters_are_refused_not_a_500(client: TestClient) -> None:
     assert response.status_code == 422 and response.headers["content-type"].startswith("text/html")
 
 
-# --- errors are HTML pages too -----------------------------------------------------------------------------------------
+# --- errors are HTML pages too ----------------------------------------------------------------------------------------
 
 
 def assert_error_page(response, status: int, lang: str) -> Page:
@@ -459,7 +462,8 @@ def test_a_wrong_method_is_an_html_405(client: TestClient) -> None:
 def test_the_json_api_keeps_its_problems(client: TestClient) -> None:
     for url in ("/schemes/nope", "/schemes?q=a%00b", "/embedded", "/embed.jsx"):
         response = client.get(url)
-        assert response.status_code in (404, 422) and response.headers["content-type"] == "application/problem+json", url
+        assert response.status_code in (404, 422), url
+        assert response.headers["content-type"] == "application/problem+json", url
 
 
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/test"  # as tests/test_service.py: a real driver, no server
@@ -491,7 +495,8 @@ def test_a_failure_of_ours_is_an_html_500(engine: Engine, monkeypatch: pytest.Mo
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(pages, "schemes_page", broken)
-    with TestClient(create_app(Settings(database_url="sqlite://"), engine=engine), raise_server_exceptions=False) as app:
+    broken_app = create_app(Settings(database_url="sqlite://"), engine=engine)
+    with TestClient(broken_app, raise_server_exceptions=False) as app:
         page = assert_error_page(app.get("/embed/schemes?lang=en"), 500, "en")
         assert "The server could not answer this request; the error was logged." in page.plain
         assert "a bug" not in page.plain

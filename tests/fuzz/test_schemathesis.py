@@ -38,7 +38,7 @@ calls: dict[str, int] = {}
 
 
 @pytest.fixture(scope="session")
-def api_schema(engine: Engine):
+def api_schema(engine: Engine):  # no annotation: schemathesis' lazy schema type
     app = create_app(Settings(database_url="sqlite://"), engine=engine)
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -142,7 +142,10 @@ def aim(case, app) -> None:
             ids_in_body |= {KEY_FIELDS.get(entity, "id"): case.body.get(KEY_FIELDS.get(entity, "id"))}
             case.body = _overlay(record, case.body) | {k: v for k, v in ids_in_body.items() if v is not None}
         return
-    case.path_parameters = dict(zip(("scheme", "region"), key.split("/"))) if entity == "availability" else {"key": key}
+    if entity == "availability":
+        case.path_parameters = dict(zip(("scheme", "region"), key.split("/"), strict=True))
+    else:
+        case.path_parameters = {"key": key}
     if case.method == "GET":
         return
     case.headers = {**(case.headers or {}), "If-Match": latest.headers["etag"]}

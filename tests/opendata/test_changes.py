@@ -22,7 +22,8 @@ RAISED = "ccu-mg-salaire-universitaire"
 # The official gross figure of the arrêté du 21 octobre 2010 (art. 1), as in tests/records/test_maintenance.py.
 OFFICIAL = {
     "amount": "1480.90", "basis": "gross", "valid_from": "2025-07-01",
-    "sources": [{"doc": "arrete-2010-10-21-ccu-mg", "quote": "from 1 Jul 2023, 17 770,78 (before 2 years; 1 480,90/month)",
+    "sources": [{"doc": "arrete-2010-10-21-ccu-mg",
+                 "quote": "from 1 Jul 2023, 17 770,78 (before 2 years; 1 480,90/month)",
                  "note": "Article 1."}],
 }
 NNBSP, NBSP = "\u202f", "\u00a0"
@@ -130,9 +131,14 @@ def test_the_feed_is_cacheable_and_revalidated(api: tuple[TestClient, dict[str, 
     assert again.status_code == 200 and again.json()["total"] == 1
 
 
-@pytest.mark.parametrize(("query", "field"), [("region=xx", "region"), ("region=99", "region"), ("scheme=nope", "scheme"),
-                                              ("limit=0", "limit"), ("offset=-1", "offset")])
-def test_bad_filters_are_problems_naming_the_field(api: tuple[TestClient, dict[str, str]], query: str, field: str) -> None:
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("region=xx", "region"), ("region=99", "region"), ("scheme=nope", "scheme"), ("limit=0", "limit"),
+     ("offset=-1", "offset")],
+)
+def test_bad_filters_are_problems_naming_the_field(
+    api: tuple[TestClient, dict[str, str]], query: str, field: str
+) -> None:
     client, _ = api
     for path in ("/changes", "/changes.atom"):
         answer = client.get(f"{path}?{query}")
@@ -167,10 +173,11 @@ def test_verifications_new_values_and_creations_are_told(api: tuple[TestClient, 
     assert verification["summary"] == "Dispositif « ccu-mg » vérifié sur ses sources le 22 novembre 2026 (hdf-mg-2023)."
     assert KEY_NAME not in str(verification)  # the scheme records the key's name as `verified.by`: not told here
     assert parameter["kind"] == "new_version" and parameter["effective"] == "2026-07-01"
-    assert parameter["summary"] == f"Paramètre de paie « pmss » : nouvelle valeur {last['value']} à partir du 1er juillet 2026."
+    assert parameter["summary"] == (f"Paramètre de paie « pmss » : nouvelle valeur {last['value']} "
+                                    "à partir du 1er juillet 2026.")
     assert parameter["links"] == {"record": "/records/pay-parameters/pmss", "catalogue": None}
     assert created["kind"] == "created" and created["regions"] == ["32"]
     starts = dt.date.fromisoformat(created["effective"])
-    assert created["summary"] == ("Événement du calendrier « hdf-lille-prise-de-fonction-novembre-2027 » ajouté à partir "
-                                  f"du {french_date(starts)}.")
+    assert created["summary"] == ("Événement du calendrier « hdf-lille-prise-de-fonction-novembre-2027 » "
+                                  f"ajouté à partir du {french_date(starts)}.")
     assert created["links"]["catalogue"] == "/calendar?region=32"

@@ -1,4 +1,5 @@
-"""The data package: valid for the `frictionless` library, CSV as data.gouv.fr asks, the JSON API's figures, keys join."""
+"""The data package: valid for the `frictionless` library, CSV as data.gouv.fr asks, the JSON API's figures, keys
+join."""
 
 from __future__ import annotations
 
@@ -125,7 +126,8 @@ def test_csv_figures_are_the_json_apis(client: TestClient, query: str) -> None:
                     for r in _rows(client, table, query)}
         assert from_csv == from_json and from_csv, table
     regions = {r["code"]: (r["iso_code"], r["name"], int(r["scheme_count"])) for r in _rows(client, "regions", query)}
-    assert regions == {r["code"]: (r["iso_code"], r["name"], r["scheme_count"]) for r in client.get(f"/regions{query}").json()}
+    served = client.get(f"/regions{query}").json()
+    assert regions == {r["code"]: (r["iso_code"], r["name"], r["scheme_count"]) for r in served}
     events = {r["id"]: (r["date"], r["next_date"], r["status"]) for r in _rows(client, "calendar", query)}
     assert events == {e["id"]: (e["date"], e["next_date"], e["status"]) for e in client.get(f"/calendar{query}").json()}
     contacts = {r["id"]: r["email"] or None for r in _rows(client, "contacts", query)}

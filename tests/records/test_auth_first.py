@@ -46,7 +46,8 @@ def keys(engine: Engine) -> dict[str, dict[str, str]]:
     def key(scopes: list[str]) -> dict[str, str]:
         return {"Authorization": f"Bearer {create_key(engine, f'first-{uuid.uuid4().hex[:8]}', scopes)}"}
 
-    return {"writer": key(["write"]), "reader": key(["read"]), "unknown": {"Authorization": "Bearer nonsense"}, "none": {}}
+    return {"writer": key(["write"]), "reader": key(["read"]), "unknown": {"Authorization": "Bearer nonsense"},
+            "none": {}}
 
 
 def without_instance(response: Any) -> tuple[int, dict[str, Any], str, str]:
@@ -74,7 +75,9 @@ def test_the_problems_are_those_of_the_key_check(app: Any, keys: dict[str, dict[
         {"field": "Authorization", "in": "header", "message": body["detail"]}]
     forbidden = send_streamed(app, "POST", "/records/schemes", total=BODY, headers={**JSON, **keys["reader"]}).response
     assert forbidden.json()["detail"] == "Cette clé d'API n'a pas la portée « write »."
-    assert forbidden.headers["www-authenticate"] == 'Bearer realm="post-internat", error="insufficient_scope", scope="write"'
+    assert forbidden.headers["www-authenticate"] == (
+        'Bearer realm="post-internat", error="insufficient_scope", scope="write"'
+    )
 
 
 def test_a_write_key_gets_its_body_read(app: Any, keys: dict[str, dict[str, str]]) -> None:

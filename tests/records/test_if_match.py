@@ -53,7 +53,7 @@ def test_weak_etags_never_match(api: TestClient, keys: dict[str, dict[str, str]]
 
 
 def test_a_stale_etag_still_fails_and_changes_nothing(api: TestClient, keys: dict[str, dict[str, str]]) -> None:
-    etag, versions = record(api, f"contacts/{CONTACT}")
+    etag, _ = record(api, f"contacts/{CONTACT}")
     retired = api.post(f"{PATH}/retire", json={}, headers={**keys["writer"], "If-Match": f'"0000", {etag}'})
     assert retired.status_code == 200, retired.text
     again = api.post(f"{PATH}/retire", json={}, headers={**keys["writer"], "If-Match": f'"0000", {etag}'})
@@ -89,11 +89,12 @@ def test_star_on_a_record_that_does_not_exist_fails(api: TestClient, keys: dict[
     _, versions = record(api, f"contacts/{CONTACT}")
     body = {**versions[-1], "id": "contact-inexistant"}
     for if_match in ("*", '"0000"'):
-        answer = api.put("/records/contacts/contact-inexistant", json=body, headers={**keys["writer"], "If-Match": if_match})
+        headers = {**keys["writer"], "If-Match": if_match}
+        answer = api.put("/records/contacts/contact-inexistant", json=body, headers=headers)
         assert answer.status_code == 412, answer.text
         assert answer.json()["errors"][0]["field"] == "If-Match"
         assert "POST /records/contacts" in answer.json()["detail"]
-        retire = api.post("/records/contacts/contact-inexistant/retire", json={}, headers={**keys["writer"], "If-Match": if_match})
+        retire = api.post("/records/contacts/contact-inexistant/retire", json={}, headers=headers)
         assert retire.status_code == 412, retire.text
     # Without If-Match there is nothing to compare: the record is simply not there.
     assert api.put("/records/contacts/contact-inexistant", json=body, headers=keys["writer"]).status_code == 404

@@ -67,7 +67,9 @@ class TestNestedThousandsDeep:
         assert detail.startswith("Le corps imbrique des listes ou des objets sur plus de 32 niveaux (ligne "), detail
 
     def test_in_english(self, api: TestClient) -> None:
-        assert refused(api, "[" * 5000 + "]" * 5000, JSON, "en") == "The body nests lists or objects more than 32 levels deep."
+        assert refused(api, "[" * 5000 + "]" * 5000, JSON, "en") == (
+            "The body nests lists or objects more than 32 levels deep."
+        )
 
 
 def test_a_value_yaml_cannot_build(api: TestClient) -> None:

@@ -122,7 +122,7 @@ def test_texts_are_stored_in_nfc_and_visible_spaces_stay(api: TestClient, writer
     assert stored == unicodedata.normalize("NFC", typed) and "médicales\u202f: secrétariat" in stored
 
 
-@pytest.mark.parametrize("amount", ["１２", "١٢", "1e3", " 12", "1_000", "12,50"])
+@pytest.mark.parametrize("amount", ["\uff11\uff12", "١٢", "1e3", " 12", "1_000", "12,50"])
 def test_numbers_in_strings_are_ascii_digits(
     api: TestClient, catalogue: Engine, writer: dict[str, str], amount: str
 ) -> None:
@@ -146,7 +146,8 @@ SIMULATE = "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24"
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=24&tax_rate=5", "tax_rate"),  # an option, flattened
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=abc", "months"),  # the schema
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=24&extra=1", "extra"),
-        ("scheme=ccu-mg&region=32&start=2027-11-01&months=24&acts_per_week=１２", "acts_per_week"),  # full-width
+        # full-width digits
+        ("scheme=ccu-mg&region=32&start=2027-11-01&months=24&acts_per_week=\uff11\uff12", "acts_per_week"),
     ],
 )
 def test_simulate_query_errors_are_in_the_query(api: TestClient, query: str, field: str) -> None:

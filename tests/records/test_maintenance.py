@@ -30,7 +30,8 @@ CONTACT = "chu-amiens-dam"
 # a month before 2 years, in place of the document's 1 392 € net; the date it is recorded from is the scenario's.
 OFFICIAL = {
     "amount": "1480.90", "basis": "gross",
-    "sources": [{"doc": "arrete-2010-10-21-ccu-mg", "quote": "from 1 Jul 2023, 17 770,78 (before 2 years; 1 480,90/month)",
+    "sources": [{"doc": "arrete-2010-10-21-ccu-mg",
+                 "quote": "from 1 Jul 2023, 17 770,78 (before 2 years; 1 480,90/month)",
                  "note": "Article 1."}],
 }
 # Next year's start of post at Lille: the documents give it every November (« prise de fonction en novembre »).
@@ -174,7 +175,8 @@ def test_retiring_hides_a_scheme_from_that_day_and_as_of_brings_it_back(
     late = api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2025-01-01", "months": 12})
     assert late.status_code == 410 and late.json()["errors"][0]["field"] == "start"
     assert "n'est plus proposé depuis le 01/01/2025 (date demandée par start : 01/01/2025)" in late.json()["detail"]
-    assert api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2024-01-01", "months": 12}).status_code == 200
+    earlier = {"scheme": "ccu-mg", "region": "32", "start": "2024-01-01", "months": 12}
+    assert api.post("/simulate", json=earlier).status_code == 200
 
 
 def test_changes_are_validated_like_the_seed(api: TestClient, keys: dict[str, dict[str, str]]) -> None:
@@ -234,7 +236,8 @@ def test_export_then_import_reproduces_the_catalogue(
     # Some history first, so that versions travel too.
     etag, versions = record(api, f"pay-components/{RAISED}")
     body = {**versions[-1], **OFFICIAL, "valid_from": "2025-07-01"}
-    assert api.put(f"/records/pay-components/{RAISED}", json=body, headers={**keys["writer"], "If-Match": etag}).status_code == 200
+    raised = api.put(f"/records/pay-components/{RAISED}", json=body, headers={**keys["writer"], "If-Match": etag})
+    assert raised.status_code == 200
     exported = api.get("/export")
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("application/yaml")
 
@@ -246,7 +249,8 @@ def test_export_then_import_reproduces_the_catalogue(
         dry = second.post("/import?dry_run=true", content=exported.content, headers=writer)
         assert dry.status_code == 200 and dry.json()["total_changes"] > 0 and dry.json()["audit_id"] is None
         assert second.get("/schemes").json()["total"] == 0
-        loaded = second.post("/import", content=exported.content, headers={**writer, "Content-Type": "application/yaml"})
+        loaded = second.post("/import", content=exported.content,
+                             headers={**writer, "Content-Type": "application/yaml"})
         assert loaded.status_code == 200, loaded.text
         assert second.get("/export").text == exported.text
         for path in ("/schemes", "/schemes/ccu-mg", "/schemes/ccu-mg?as_of=2025-06-30", "/contacts", "/calendar",
@@ -323,7 +327,8 @@ def test_restarts_keep_api_changes_and_a_deliberate_reload_is_audited(
 
     etag, versions = record(api, f"contacts/{CONTACT}")
     fixed = {**versions[-1], "email": "dam.secretariat@chu-amiens.fr"}
-    assert api.put(f"/records/contacts/{CONTACT}", json=fixed, headers={**keys["writer"], "If-Match": etag}).status_code == 200
+    put = api.put(f"/records/contacts/{CONTACT}", json=fixed, headers={**keys["writer"], "If-Match": etag})
+    assert put.status_code == 200
     changed = dump(catalogue)
     env = {**os.environ, "DATABASE_URL": url_of(catalogue), "PYTHONPATH": str(PROJECT_ROOT)}
 
@@ -358,7 +363,8 @@ def test_a_change_that_changes_nothing_writes_nothing(api: TestClient, keys: dic
     assert api.get("/audit", headers=keys["writer"]).json()["total"] == 0
     # A scheme changed without a new verification keeps the last one.
     etag, versions = record(api, "schemes/aumg")
-    body = {k: v for k, v in versions[-1].items() if k != "verified"} | {"description": versions[-1]["description"] + " (précisé)"}
+    body = {k: v for k, v in versions[-1].items() if k != "verified"}
+    body |= {"description": versions[-1]["description"] + " (précisé)"}
     changed = api.put("/records/schemes/aumg", json=body, headers={**keys["writer"], "If-Match": etag})
     assert changed.status_code == 200, changed.text
     assert api.get("/schemes/aumg").json()["last_verified"]["date"] == "2026-11-22"

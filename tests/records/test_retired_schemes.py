@@ -49,7 +49,8 @@ def test_one_message_on_every_route_that_names_the_scheme(api: TestClient, ahu_r
     assert gone(api.get("/calendar?scheme=ahu&format=ics"), "scheme", "query") == expected
     assert gone(api.get("/calendar?scheme=ahu&region=32"), "scheme", "query") == expected
     english = api.get("/schemes/ahu", headers={"Accept-Language": "en"}).json()["detail"]
-    assert english == f"Scheme 'ahu' is no longer offered since {since}. As it was: /schemes/ahu?as_of={ahu_retired.isoformat()}."
+    assert english == (f"Scheme 'ahu' is no longer offered since {since}. "
+                       f"As it was: /schemes/ahu?as_of={ahu_retired.isoformat()}.")
     assert api.get("/contacts?scheme=ahu&lang=en").json()["detail"] == english
     # The way back it points to works.
     then = api.get(f"/schemes/ahu?as_of={ahu_retired.isoformat()}")
@@ -60,7 +61,8 @@ def test_one_message_on_every_route_that_names_the_scheme(api: TestClient, ahu_r
 def test_as_of_is_named_only_when_it_was_sent(api: TestClient, ahu_retired: dt.date) -> None:
     assert "as_of :" not in api.get("/schemes/ahu").json()["detail"]
     later = (today() + dt.timedelta(days=30))
-    for path in (f"/schemes/ahu?as_of={later}", f"/contacts?scheme=ahu&as_of={later}", f"/calendar?scheme=ahu&as_of={later}"):
+    for path in (f"/schemes/ahu?as_of={later}", f"/contacts?scheme=ahu&as_of={later}",
+                 f"/calendar?scheme=ahu&as_of={later}"):
         detail = gone(api.get(path), "as_of", "query")
         assert detail == (f"Le dispositif « ahu » n'est plus proposé depuis le {today():%d/%m/%Y} (date demandée par "
                           f"as_of : {later:%d/%m/%Y}). Tel qu'il était : /schemes/ahu?as_of={ahu_retired.isoformat()}.")

@@ -56,7 +56,8 @@ def grown_seed(target: Path) -> Path:
     calendar = yaml.safe_load((target / "calendar.yaml").read_text(encoding="utf-8"))
     template = calendar[0]
     calendar += [template | {"id": f"synthetic-{i}", "label": f"Événement {i}"} for i in range(600)]
-    (target / "calendar.yaml").write_text(yaml.safe_dump(calendar, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (target / "calendar.yaml").write_text(yaml.safe_dump(calendar, allow_unicode=True, sort_keys=False),
+                                          encoding="utf-8")
     return target
 
 
@@ -70,14 +71,16 @@ def test_a_seed_import_killed_at_any_moment_is_all_or_nothing(seeded_database, t
     # How long a full import takes, on a scratch database, to spread the kills over it.
     scratch = seeded_database()
     started = time.monotonic()
-    subprocess.run(command, env={**env, "DATABASE_URL": url_of(scratch)}, cwd=PROJECT_ROOT, check=True, capture_output=True)
+    subprocess.run(command, env={**env, "DATABASE_URL": url_of(scratch)}, cwd=PROJECT_ROOT, check=True,
+                   capture_output=True)
     full = time.monotonic() - started
     after = dump(scratch)
     assert after != before
 
     outcomes = Counter()
     for attempt in range(8):
-        process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
         time.sleep(full * (0.3 + 0.1 * attempt))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
@@ -150,7 +153,8 @@ def test_64_clients_for_30_seconds_on_two_workers_get_no_error(engine: Engine, s
     results = asyncio.run(hammer(server.base, LOAD_SECONDS, LOAD_CLIENTS))
     total = sum(results.values())
     print(f"{total} requests in {LOAD_SECONDS:.0f} s from {LOAD_CLIENTS} clients: {dict(results)}")
-    warnings = [line for line in server.log_path.read_text(encoding="utf-8").splitlines() if '"level": "info"' not in line]
+    log = server.log_path.read_text(encoding="utf-8").splitlines()
+    warnings = [line for line in log if '"level": "info"' not in line]
     assert set(results) == {200}, (dict(results), f"connections held before: {held}", warnings[:20])
     assert total >= LOAD_CLIENTS * 5
     assert server.stop() == 0  # and it shuts down cleanly
@@ -229,7 +233,9 @@ def test_two_workers_behind_one_redis_enforce_one_limit(engine: Engine, server_f
         # A connection of its own for each request: the kernel hands the connections to either worker.
         limits = httpx.Limits(max_connections=20, max_keepalive_connections=0)
         async with httpx.AsyncClient(base_url=server.base, timeout=10, limits=limits) as http:
-            answers = await asyncio.gather(*(http.get("/regions", headers={"Connection": "close"}) for _ in range(count)))
+            answers = await asyncio.gather(
+                *(http.get("/regions", headers={"Connection": "close"}) for _ in range(count))
+            )
         return Counter(answer.status_code for answer in answers)
 
     # The server answers /ready as soon as one worker does: wait for the other (slow to start on a busy machine).
@@ -273,7 +279,8 @@ def make_run_command(port: int) -> list[str]:
 
 @pytest.mark.parametrize("log_format", ["json", "text"])
 def test_make_run_writes_every_line_in_log_format(engine: Engine, server_factory, log_format: str) -> None:
-    server = server_factory(url_of(engine), env={"LOG_FORMAT": log_format, "LOG_LEVEL": "info"}, command=make_run_command)
+    server = server_factory(url_of(engine), env={"LOG_FORMAT": log_format, "LOG_LEVEL": "info"},
+                            command=make_run_command)
     paths = ["/regions", "/schemes/nope", "/simulate?scheme=nope"]
     for path in paths:
         httpx.get(server.base + path, timeout=10)

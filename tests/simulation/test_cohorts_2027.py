@@ -23,7 +23,9 @@ def parameter(client: TestClient, result: dict, code: str, valid_from: str) -> d
 
 
 class TestStartsToTheEndOf2028:
-    @pytest.mark.parametrize("start", ["2024-01-01", "2026-11-01", "2027-05-01", "2027-11-01", "2028-05-01", "2028-12-01"])
+    @pytest.mark.parametrize(
+        "start", ["2024-01-01", "2026-11-01", "2027-05-01", "2027-11-01", "2028-05-01", "2028-12-01"]
+    )
     def test_every_start_of_the_window_is_simulated(self, client: TestClient, start: str) -> None:
         for path in ("/simulate?scheme=ccu-ah&region=32&months=24&start=" + start,):
             assert client.get(path).status_code == 200
@@ -82,15 +84,15 @@ class TestTheOfficialNetByDefault:
 
     def test_derived_values_are_never_published(self, client: TestClient) -> None:
         mg400 = client.get("/simulate?scheme=mg-400&region=32&start=2027-11-01&months=24&method=published").json()
-        hospital = [c for c in mg400["months"][0]["components"] if c["code"] == "mg-400-remuneration-hospitaliere"][0]
+        hospital = next(c for c in mg400["months"][0]["components"] if c["code"] == "mg-400-remuneration-hospitaliere")
         assert hospital["origin"] == "derived" and hospital["unconfirmed"] is True and hospital["derivation"]
         # Nothing a document publishes for the salary: the check says so instead of agreeing with itself.
         assert mg400["method_check"]["agree"] is None
         ccu_ah = client.get(DONE_WHEN).json()["months"][0]["components"]
-        hospital = [c for c in ccu_ah if c["code"] == "hospitalier"][0]
+        hospital = next(c for c in ccu_ah if c["code"] == "hospitalier")
         assert hospital["origin"] == "derived" and "1,035" in hospital["derivation"] and hospital["unconfirmed"]
         scheme = client.get("/schemes/mg-400").json()
-        component = [c for c in scheme["pay_components"] if c["code"] == "mg-400-remuneration-hospitaliere"][0]
+        component = next(c for c in scheme["pay_components"] if c["code"] == "mg-400-remuneration-hospitaliere")
         assert component["origin"] == "derived" and component["unconfirmed"] is True
 
 
@@ -135,7 +137,7 @@ class TestValuesCurrentTo2026:
 
     def test_ircantec_on_the_university_part(self, client: TestClient) -> None:
         ccu_mg = client.get("/simulate?scheme=ccu-mg&region=32&start=2027-05-01&months=1&acts_per_week=20").json()
-        ircantec = [c for c in ccu_mg["months"][0]["contributions"] if c["code"] == "ircantec_a"][0]
+        ircantec = next(c for c in ccu_mg["months"][0]["contributions"] if c["code"] == "ircantec_a")
         assert ircantec["unconfirmed"] is True
         assert any("non confirmé" in n and "plus élevé de" in n for n in ccu_mg["notes"])
         # CCU-AH/AHU: an official page settles it (no IRCANTEC on astreintes, all the rest included).
@@ -148,7 +150,8 @@ class TestValuesCurrentTo2026:
 
 class TestFaultsOfTheData:
     def test_chef_de_clinique_en_region_has_its_hospital_half(self, client: TestClient) -> None:
-        month = client.get("/simulate?scheme=chef-clinique-region&region=32&start=2027-11-01&months=24").json()["months"][0]
+        simulated = client.get("/simulate?scheme=chef-clinique-region&region=32&start=2027-11-01&months=24").json()
+        month = simulated["months"][0]
         lines = {c["code"]: c for c in month["components"]}
         assert lines["hospitalier"]["payer"] == "Centre hospitalier (CH)" and lines["hospitalier"]["amount"] > 0
         assert month["net"] > 2000  # the CH's half is no longer missing
@@ -184,7 +187,8 @@ class TestDocteurJunior:
     def test_in_the_catalogue_as_the_last_year_of_the_des(self, client: TestClient) -> None:
         scheme = client.get("/schemes/docteur-junior-mg").json()
         assert scheme["category"] == "des" and scheme["audience"] == "mg" and scheme["scope"] == "national"
-        assert "pas un poste de post-internat" in scheme["description"] or "non un poste de post-internat" in scheme["description"]
+        assert ("pas un poste de post-internat" in scheme["description"]
+                or "non un poste de post-internat" in scheme["description"])
         assert "novembre 2027" in scheme["description"]
 
     def test_its_pay_as_the_texts_set_it(self, client: TestClient) -> None:

@@ -7,7 +7,9 @@ import sys
 
 from app.config import PROJECT_ROOT
 
-PURE = ["app.simulation.engine", "app.simulation.contributions", "app.simulation.parameters", "app.simulation.pay_models"]
+PURE = [
+    "app.simulation.engine", "app.simulation.contributions", "app.simulation.parameters", "app.simulation.pay_models"
+]
 FORBIDDEN = ("fastapi", "starlette", "sqlmodel", "sqlalchemy", "psycopg", "sqlite3", "httpx")
 
 

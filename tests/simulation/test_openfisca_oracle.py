@@ -1,10 +1,10 @@
 """OpenFisca-France as an oracle for our gross → net computation (contractual public employee).
 
-For every month of 2024, 2025 and 2026 (the years our seeded contribution parameters give values for; OpenFisca-France 176.1.8 carries 2026 too) and a set of gross
-monthly salaries (hand-picked amounts around the PMSS, 4 PMSS and 8 PMSS ceilings, plus a deterministic
-pseudo-random sweep), our engine (`app.simulation.contributions.gross_to_net`, fed with the parameters the seed
-loaded into the test database) must give, to the cent, OpenFisca-France 176.1.8's `salaire_net` as `net` and its
-`salaire_imposable` as `taxable`, for `categorie_salarie = public_non_titulaire`.
+For every month of 2024, 2025 and 2026 (the years our seeded contribution parameters give values for; OpenFisca-France
+176.1.8 carries 2026 too) and a set of gross monthly salaries (hand-picked amounts around the PMSS, 4 PMSS and 8 PMSS
+ceilings, plus a deterministic pseudo-random sweep), our engine (`app.simulation.contributions.gross_to_net`, fed with
+the parameters the seed loaded into the test database) must give, to the cent, OpenFisca-France 176.1.8's `salaire_net`
+as `net` and its `salaire_imposable` as `taxable`, for `categorie_salarie = public_non_titulaire`.
 
 OpenFisca inputs:
 - `indemnite_residence` is set to 0: OpenFisca adds a 1 % residence allowance by default for public
@@ -234,7 +234,8 @@ def test_net_and_taxable_match_openfisca_to_the_cent(cases: list[Case]) -> None:
             theirs = openfisca_cents(raw)
             if ours == theirs:
                 continue
-            where = f"gross {c.gross} € {month_key(c.month)} {field}: ours {ours}, OpenFisca {theirs} (raw {float(raw)!r})"
+            where = (f"gross {c.gross} € {month_key(c.month)} {field}: "
+                     f"ours {ours}, OpenFisca {theirs} (raw {float(raw)!r})")
             explained = _ties(c, field)
             if explained and abs(ours - theirs) == Decimal("0.01"):
                 ties.append(f"{where}; tie at {', '.join(explained)}")

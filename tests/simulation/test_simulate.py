@@ -83,7 +83,9 @@ class TestDocumentedFigures:
         # The hospital half (CH) is paid by the chefs de clinique's hospital grid, gross, beside the 500 € gross bonus:
         # both go through contributions; the 1 392 € are already net.
         hospital = lines["hospitalier"]
-        assert (hospital["amount"], hospital["basis"], hospital["payer"]) == (1554.9, "gross", "Centre hospitalier (CH)")
+        assert (hospital["amount"], hospital["basis"], hospital["payer"]) == (
+            1554.9, "gross", "Centre hospitalier (CH)"
+        )
         assert hospital["origin"] == "derived" and hospital["unconfirmed"] is True
         assert month["contributions_total"] > 0
         assert month["net"] == pytest.approx(1392 + 500 + 1554.9 - month["contributions_total"], abs=0.01)
@@ -135,7 +137,9 @@ class TestPayChanges:
         assert (threshold["value"], threshold["confirmed"], threshold["valid_from"]) == (38, False, "2023-11-01")
         assert any("moins de 38 actes par semaine" in source for source in threshold["sources"])
         line = codes(result["months"][2])["ccu-mg-complement-cpam"]
-        assert line["parameters"] == [{"code": "ccu-mg-complement-cpam-seuil-actes-semaine", "valid_from": "2023-11-01"}]
+        assert line["parameters"] == [
+            {"code": "ccu-mg-complement-cpam-seuil-actes-semaine", "valid_from": "2023-11-01"}
+        ]
         assert any("non confirmée" in note and "actes par semaine" in note for note in result["notes"])
         under = simulate(client, scheme="ccu-mg", start="2024-01-01", months=3,
                          options={"cpam_contract": True, "acts_per_week": 37})
@@ -239,7 +243,8 @@ class TestTax:
     def test_personal_rate(self, client: TestClient) -> None:
         result = simulate(client, scheme="asr", region="28", months=3, options={"tax": "personal", "tax_rate": 7.5})
         assert all(m["tax"] == pytest.approx(round(m["tax_base"] * 0.075, 2)) for m in result["months"])
-        assert result["totals"]["net_after_tax"] == pytest.approx(result["totals"]["net"] - result["totals"]["tax"], abs=0.01)
+        totals = result["totals"]
+        assert totals["net_after_tax"] == pytest.approx(totals["net"] - totals["tax"], abs=0.01)
 
     def test_every_month_has_its_tax_the_last_grid_carried_forward(self, client: TestClient) -> None:
         # 2024 grid to 30 April 2025, the 1 May 2025 grid to 30 April 2026, then carried forward (2026 grid not found).
@@ -254,8 +259,10 @@ class TestTax:
 
 class TestLinksAndExports:
     def test_get_gives_the_same_result_as_post(self, client: TestClient) -> None:
-        body = simulate(client, scheme="atp-regional", method="statutory", options={"periphery_share": 50, "gardes_per_month": 2})
-        response = client.get("/simulate?scheme=atp-regional&region=32&start=2024-11-01&months=24&periphery_share=50&gardes_per_month=2")
+        body = simulate(client, scheme="atp-regional", method="statutory",
+                        options={"periphery_share": 50, "gardes_per_month": 2})
+        response = client.get("/simulate?scheme=atp-regional&region=32&start=2024-11-01&months=24"
+                              "&periphery_share=50&gardes_per_month=2")
         assert response.status_code == 200 and response.json() == body
 
     def test_csv_export(self, client: TestClient) -> None:
@@ -268,7 +275,9 @@ class TestLinksAndExports:
             rows = response.text.strip().split("\r\n")
             assert rows[0].startswith("month,contract_year,projected,gross,contributions,net_salary,other_income,net")
             assert len(rows) == 25 and rows[1].startswith("2024-11,1,false,,,3882.00,0.00,3882.00")
-        statutory = client.get("/simulate?scheme=ccu-ah&region=32&start=2026-11-01&months=3&format=csv").text.split("\r\n")
+        statutory = client.get(
+            "/simulate?scheme=ccu-ah&region=32&start=2026-11-01&months=3&format=csv"
+        ).text.split("\r\n")
         assert [row[:14] for row in statutory[1:4]] == ["2026-11,1,fals", "2026-12,1,fals", "2027-01,1,true"]
 
     def test_compare_side_by_side(self, client: TestClient) -> None:
@@ -315,15 +324,18 @@ class TestErrors:
         [
             ({"scheme": "chef-clinique-region", "months": 25}, "months", "24 months at most"),
             ({"scheme": "ccu-mg", "months": 97}, "months", "96 months at most"),
-            ({"scheme": "assistant-douleur-soins-palliatifs", "region": "28", "months": 13}, "months", "12 months at most"),
+            ({"scheme": "assistant-douleur-soins-palliatifs", "region": "28", "months": 13}, "months",
+             "12 months at most"),
             ({"scheme": "asr", "region": "32"}, "region", "documented in: 28"),
             ({"scheme": "ccu-ah", "start": "2022-11-01"}, "start", "from 2024-01-01 to 2029-01-01"),
             ({"scheme": "ccu-ah", "start": "2029-02-01"}, "start", "from 2024-01-01 to 2029-01-01"),
             ({"scheme": "ccu-ah", "start": "2024-11-15"}, "start", "first day of a month"),
             ({"scheme": "ccu-ah", "options": {"acts_per_week": 10}}, "options.acts_per_week", "does not apply"),
-            ({"scheme": "mg-400", "region": "32", "options": {"hospital_share": 70}}, "options.hospital_share", "between 40 and 60"),
+            ({"scheme": "mg-400", "region": "32", "options": {"hospital_share": 70}}, "options.hospital_share",
+             "between 40 and 60"),
             ({"scheme": "ccu-mg", "options": {"tax": "personal"}}, "options.tax_rate", "needs tax_rate"),
-            ({"scheme": "ccu-mg", "options": {"acts_per_week": 10, "liberal_fees_monthly": 100}}, "options.liberal_fees_monthly", "not both"),
+            ({"scheme": "ccu-mg", "options": {"acts_per_week": 10, "liberal_fees_monthly": 100}},
+             "options.liberal_fees_monthly", "not both"),
             ({"scheme": "chef-de-gare"}, "scheme", "Unknown scheme"),
         ],
     )
@@ -341,7 +353,8 @@ class TestErrors:
         payload = {"scheme": "ccu-ah", "region": "32", "start": "2024-11-15", "months": 24}
         prefers_french = client.post("/simulate", json=payload, headers={"Accept-Language": "en;q=0.3, fr;q=0.9"})
         assert "premier jour d'un mois" in prefers_french.json()["detail"]
-        assert prefers_french.headers["content-language"] == "fr" and "Accept-Language" in prefers_french.headers["vary"]
+        assert prefers_french.headers["content-language"] == "fr"
+        assert "Accept-Language" in prefers_french.headers["vary"]
         prefers_english = client.post("/simulate", json=payload, headers={"Accept-Language": "de, en-GB;q=0.8"})
         assert "first day of a month" in prefers_english.json()["detail"]
 
@@ -355,7 +368,7 @@ class TestErrors:
         assert any("la dernière valeur connue est reprise" in n for n in french["notes"])
         assert any("carried forward" in n for n in english["notes"])
         assert english["months"] == french["months"] or all(
-            e["net"] == f["net"] for e, f in zip(english["months"], french["months"]))
+            e["net"] == f["net"] for e, f in zip(english["months"], french["months"], strict=True))
 
     def test_request_validation_errors_in_french_by_default(self, client: TestClient) -> None:
         payload = {"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 0}
@@ -365,11 +378,13 @@ class TestErrors:
         assert english["errors"][0]["message"] == "Input should be greater than or equal to 1"
 
     def test_maximum_length_cites_its_source(self, client: TestClient) -> None:
-        found = problem(client.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": "2024-11-01", "months": 100}), 422, "months")
+        body = {"scheme": "ccu-mg", "region": "32", "start": "2024-11-01", "months": 100}
+        found = problem(client.post("/simulate", json=body), 422, "months")
         assert "CNU" in found["detail"] and "000_1d8328fa8c568d58.txt" in found["detail"]
 
     def test_region_error_lists_where_offered(self, client: TestClient) -> None:
-        found = problem(client.post("/simulate", json={"scheme": "aumg", "region": "53", "start": "2024-11-01", "months": 24}), 422, "region")
+        body = {"scheme": "aumg", "region": "53", "start": "2024-11-01", "months": 24}
+        found = problem(client.post("/simulate", json=body), 422, "region")
         assert found["errors"][0]["allowed"] == ["11", "28", "32", "44", "76", "93"]
 
     @pytest.mark.parametrize(
@@ -378,7 +393,8 @@ class TestErrors:
             ({"region": "32", "start": "2024-11-01", "months": 24}, "scheme"),
             ({"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 0}, "months"),
             ({"scheme": "ccu-ah", "region": "32", "start": "demain", "months": 24}, "start"),
-            ({"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 24, "options": {"colour": 1}}, "options.colour"),
+            ({"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 24, "options": {"colour": 1}},
+             "options.colour"),
             ({"scheme": "ccu-ah", "region": "32", "start": "2024-11-01", "months": 24, "method": "magic"}, "method"),
         ],
     )
@@ -398,7 +414,8 @@ class TestFuzzFindings:
         problem(client.get(f"/simulate?scheme=ccu-ah&region=32&months=1&start={start}"), 422, "start")
 
     def test_unparseable_json_is_a_documented_problem(self, client: TestClient) -> None:
-        response = client.post("/simulate/compare", content=b"\xff\x00garbage", headers={"Content-Type": "application/json"})
+        response = client.post("/simulate/compare", content=b"\xff\x00garbage",
+                               headers={"Content-Type": "application/json"})
         assert response.status_code in (400, 422) and response.json()["status"] == response.status_code
         documented = client.get("/openapi.json").json()["paths"]["/simulate/compare"]["post"]["responses"]
         assert str(response.status_code) in documented
