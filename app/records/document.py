@@ -20,7 +20,7 @@ import yaml
 from app.errors import ApiError
 from app.messages import Message as M
 from app.records import service
-from app.seed.loader import Seed, SeedInvalid, parse_seed
+from app.records.store import Seed, SeedInvalid, parse_seed
 
 MAX_DEPTH = 32
 

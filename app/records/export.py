@@ -1,6 +1,6 @@
 """The catalogue back in the seed's format: database rows -> the record schemas of `seed/*.yaml`.
 
-`export_seed` is the inverse of `app.seed.loader.apply_seed`: loading its result into an empty database gives
+`export_seed` is the inverse of `app.records.store.apply_seed`: loading its result into an empty database gives
 the same catalogue, and exporting that again gives the same document (tested). Every version of every record
 is exported, in the order of the files, a record's versions together and in date order.
 """
@@ -32,7 +32,7 @@ from app.models import (
     SourceDocument,
     Specialty,
 )
-from app.seed.loader import FILES, Seed
+from app.records.store import FILES, Seed
 
 
 def _grouped(rows: list[Any], key: Any, order: Any = lambda r: r.id) -> list[Any]:

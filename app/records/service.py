@@ -33,7 +33,7 @@ from app.messages import Message, render
 from app.messages import Message as M
 from app.models import AuditAction, AuditEntry
 from app.records.export import export_seed, record_data, seed_data
-from app.seed.loader import Seed, SeedError, SeedInvalid, SyncReport, _check_references, apply_seed, version_overlaps
+from app.records.store import Seed, SeedError, SeedInvalid, SyncReport, apply_seed, check_references, version_overlaps
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def _no_record(entity: Entity, key: str, condition: ETags | None) -> ApiError:
 def _check_whole(seed: Seed) -> None:
     """The whole catalogue, with the change, must pass every check the seed loader makes."""
     errors: list[SeedError] = []
-    _check_references(seed, errors)
+    check_references(seed, errors)
     if errors:
         raise SeedInvalid(errors)
 

@@ -29,7 +29,8 @@ from app.messages import Message as M
 from app.migrate import pending_migrations
 from app.models import Scheme
 from app.records.service import import_seed
-from app.seed.loader import Seed, SeedError, SeedInvalid, parse_seed, read_seed
+from app.records.store import Seed, SeedError, SeedInvalid, parse_seed
+from app.seed.loader import read_seed
 
 
 def _read(args: argparse.Namespace) -> Seed:

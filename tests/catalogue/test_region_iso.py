@@ -11,7 +11,8 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from app.seed.loader import SeedInvalid, read_seed
+from app.records.store import SeedInvalid
+from app.seed.loader import read_seed
 from tests.conftest import SEED_DIR
 
 

@@ -13,10 +13,10 @@ import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-import app.seed.loader
 from app.auth import create_key
 from app.config import Settings
 from app.main import create_app
+from app.records import store
 
 JSON = {"Content-Type": "application/json"}
 YAML = {"Content-Type": "application/yaml"}
@@ -93,7 +93,7 @@ def test_the_document_is_read_off_the_event_loop(api: TestClient, monkeypatch: p
         return call
 
     monkeypatch.setattr(yaml, "load", watched("yaml.load", yaml.load))
-    monkeypatch.setattr(app.seed.loader, "_check_references", watched("validation", app.seed.loader._check_references))
+    monkeypatch.setattr(store, "check_references", watched("validation", store.check_references))
     exported = api.get("/export")
     assert api.post("/import?dry_run=true", content=exported.content, headers=YAML).status_code == 200
     assert on_loop == [("yaml.load", False), ("validation", False)]

@@ -12,9 +12,10 @@ from sqlalchemy.engine import Engine
 
 from app.migrate import upgrade
 from app.models import metadata
+from app.records import store
+from app.records.store import SeedInvalid
 from app.seed import __main__ as cli
-from app.seed import loader
-from app.seed.loader import SeedInvalid, load_seed, read_seed
+from app.seed.loader import load_seed, read_seed
 from tests.conftest import SEED_DIR
 
 
@@ -114,10 +115,10 @@ def test_failure_while_writing_rolls_everything_back(
     before = snapshot(engine)
     edit(seed_copy, "schemes", lambda rows: rows[0].update(name="Nom changé"))
 
-    def fail(self: loader._Sync) -> None:
+    def fail(self: store._Sync) -> None:
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(loader._Sync, "delete_stale", fail)
+    monkeypatch.setattr(store._Sync, "delete_stale", fail)
     with pytest.raises(RuntimeError):
         load_seed(engine, seed_copy)
     assert snapshot(engine) == before

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
-from app.seed.loader import Seed, read_seed
+from app.records.store import Seed
+from app.seed.loader import read_seed
 from app.simulation import engine
 from app.simulation.parameters import Bracket, DatedValue, Parameter, ParameterSet
 from app.simulation.pay_models import PAY_MODELS
