@@ -186,7 +186,7 @@ _FRENCH = {
     "decimal_max_places": "Au plus {decimal_places} décimales.",
     "decimal_max_digits": "Au plus {max_digits} chiffres.",
     "decimal_whole_digits": "Au plus {whole_digits} chiffres avant la virgule.",
-    # Our own rules (app/text.py, app/catalogue/inputs.py).
+    # Our own rules (app/core/text.py, app/core/values.py, app/records/schemas.py).
     "text_character": "Le texte ne doit pas contenir {character} ({name}) : les caractères de contrôle et de mise en "
                       "forme invisibles (forçages du sens d'écriture, caractères de largeur nulle…) sont refusés.",
     "float_number": "Écrivez les nombres en chaînes ('1392.50', '0.069') ou en entiers, jamais en nombres à virgule "

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from app.catalogue import ical, service
 from app.catalogue import schemas as S
-from app.catalogue.inputs import IsoDate
+from app.core.values import IsoDate
 from app.core.vocabulary import Category
 from app.db import SessionDep
 from app.errors import Problem

@@ -1,5 +1,5 @@
 """The closed value lists of the catalogue's columns, shared by the tables (stored as plain strings, typed with
-these Literals), the record schemas that validate every value on the way in (app/catalogue/inputs.py), the response
+these Literals), the record schemas that validate every value on the way in (app/records/schemas.py), the response
 schemas, the engine and the open-data schemas."""
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.catalogue import inputs as I
 from app.messages import Message as M
+from app.records import schemas as I
 
 Verdict = Literal["eligible", "unknown", "not_eligible"]
 VERDICT_ORDER: dict[Verdict, int] = {"eligible": 0, "unknown": 1, "not_eligible": 2}

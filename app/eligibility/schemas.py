@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from app.catalogue import schemas as CS
-from app.catalogue.inputs import IsoDate
 from app.catalogue.schemas import Money
+from app.core.values import IsoDate
 from app.eligibility.rules import Verdict
 
 

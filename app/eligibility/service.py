@@ -12,7 +12,6 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlmodel import Session, col, select
 
-from app.catalogue import inputs as I
 from app.catalogue import service as catalogue
 from app.core.dates import in_force, today
 from app.core.money import round_cents
@@ -23,6 +22,7 @@ from app.errors import ApiError
 from app.messages import Message as M
 from app.messages import render
 from app.models import Region, Scheme, SchemeRegion, SchemeRule, SchemeSpecialty, SourceDocument, Specialty
+from app.records import schemas as I
 from app.simulation import service as simulation
 from app.simulation.engine import PROJECTION_MONTHS, Result, add_months
 from app.simulation.repository import catalogue_data

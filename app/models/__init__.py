@@ -36,7 +36,7 @@ from app.core.vocabulary import (
 )
 
 # Columns whose values are a closed list are typed with it (the Literals of app/core/vocabulary.py, which
-# app/catalogue/inputs.py validates on the way in) but stored as plain strings: `sa_type=AutoString(n)` is what a
+# app/records/schemas.py validates on the way in) but stored as plain strings: `sa_type=AutoString(n)` is what a
 # `str` with `max_length=n` gets, so the database schema stays the same (no enum type).
 AuditAction = Literal["create", "update", "retire", "verify", "import"]
 
@@ -142,7 +142,7 @@ class Scheme(SQLModel, table=True):
     duration_sources: list[dict[str, Any]] = json_column()
     work_split: dict[str, Any] | None = json_column(nullable=True)
     sources: list[dict[str, Any]] = json_column()
-    # Folded (lower-case, accent-free) copies, see app/text.py: `sort_name` orders the same way on every
+    # Folded (lower-case, accent-free) copies, see app/core/text.py: `sort_name` orders the same way on every
     # database (collations differ on accents), `search_text` serves case- and accent-insensitive `q` searches.
     sort_name: str = Field(default="", max_length=300, index=True)
     search_text: str = Field(default="", sa_type=Text)
@@ -165,7 +165,7 @@ class SchemeRule(SQLModel, table=True):
     kind: RuleKind = Field(sa_type=AutoString(20))
     text: str = Field(sa_type=Text)
     data: dict[str, Any] | None = json_column(nullable=True)
-    # What an eligibility rule tests (app/catalogue/inputs.py Criterion); null: stated only in words.
+    # What an eligibility rule tests (app/records/schemas.py Criterion); null: stated only in words.
     criterion: dict[str, Any] | None = json_column(nullable=True)
     sources: list[dict[str, Any]] = json_column()
 

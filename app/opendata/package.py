@@ -65,7 +65,7 @@ class Column:
 
 
 def enum(literal: Any) -> tuple[str, ...]:
-    """The allowed values of a Literal type of the records (declared once, in app/catalogue/inputs.py)."""
+    """The allowed values of a Literal type of the records (declared once, in app/records/schemas.py)."""
     return tuple(get_args(literal))
 
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import select
 
-from app.catalogue.inputs import IsoDate
 from app.core.dates import today
+from app.core.values import IsoDate
 from app.db import SessionDep
 from app.errors import Problem, not_found
 from app.models import CatalogueVersion

@@ -15,7 +15,6 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
-from app.catalogue import inputs as I
 from app.models import (
     CalendarEvent,
     CalendarEventScheme,
@@ -32,6 +31,7 @@ from app.models import (
     SourceDocument,
     Specialty,
 )
+from app.records import schemas as I
 from app.records.store import FILES, Seed
 
 

@@ -19,12 +19,13 @@ from starlette.concurrency import run_in_threadpool
 from app import negotiation
 from app.auth import AUTH_RESPONSES, ReadActor, WriteActor
 from app.auth_first import AuthFirstRoute
-from app.catalogue import inputs as I
+from app.core import values as V
 from app.core.dates import today
 from app.db import SessionDep
 from app.errors import ApiError, Problem, validation_text
 from app.messages import Message as M
 from app.models import AuditAction, AuditEntry
+from app.records import schemas as I
 from app.records import service
 from app.records.document import read_document
 from app.records.export import export_seed, seed_data, to_yaml
@@ -71,7 +72,7 @@ class RecordDocument(BaseModel):
 class RetireIn(BaseModel):
     model_config = {"extra": "forbid"}
 
-    valid_to: I.IsoDate | None = Field(
+    valid_to: V.IsoDate | None = Field(
         default=None, description="Last day the record is in force (default: today). It disappears from reads after it."
     )
     reason: str | None = Field(default=None, max_length=500, description="Why, for the audit log.")
@@ -83,8 +84,8 @@ NO_RETIRE_BODY = RetireIn()  # the default when a retire request has no body: to
 class VerifyIn(BaseModel):
     model_config = {"extra": "forbid"}
 
-    date: I.IsoDate | None = Field(default=None, description="Day of the check (default: today).")
-    sources: list[I.Slug] = Field(min_length=1, description="Ids of the sources the data was checked against.")
+    date: V.IsoDate | None = Field(default=None, description="Day of the check (default: today).")
+    sources: list[V.Slug] = Field(min_length=1, description="Ids of the sources the data was checked against.")
 
 
 def _answer(state: service.RecordState, *, status: int = 200, audit_id: int | None = None) -> JSONResponse:
@@ -293,7 +294,7 @@ def verify_scheme(request: Request, actor: WriteActor, key: Annotated[str, Depen
 # --- export and import -------------------------------------------------------------------------------------
 
 YAML = "application/yaml"
-# One list of rows per seed file; each row is that file's record schema (app/catalogue/inputs.py).
+# One list of rows per seed file; each row is that file's record schema (app/records/schemas.py).
 CATALOGUE_DOCUMENT = {
     "type": "object",
     "required": ["regions", "sources", "pay_parameters", "specialties", "schemes", "availability", "pay_components",
@@ -415,7 +416,7 @@ def list_audit(
     entity: Annotated[str | None, Query(max_length=30,
                                         description="`schemes`, `pay-components`, … or `catalogue`.")] = None,
     key: Annotated[str | None, Query(max_length=200, description="A record's id.")] = None,
-    since: Annotated[I.IsoDate | None, Query(description="Changes on or after this day (UTC).")] = None,
+    since: Annotated[V.IsoDate | None, Query(description="Changes on or after this day (UTC).")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Number of entries to skip.")] = 0,
 ) -> JSONResponse:

@@ -24,7 +24,6 @@ from werkzeug.datastructures import ETags
 from werkzeug.http import parse_etags, unquote_etag
 
 from app.auth import Actor
-from app.catalogue import inputs as I
 from app.core import versions as version
 from app.core.dates import today
 from app.errors import WHOLE_BODY, ApiError, FieldProblem, field_path, validation_text
@@ -32,6 +31,7 @@ from app.http_cache import etag_of as http_etag
 from app.messages import Message, render
 from app.messages import Message as M
 from app.models import AuditAction, AuditEntry
+from app.records import schemas as I
 from app.records.export import export_seed, record_data, seed_data
 from app.records.store import Seed, SeedError, SeedInvalid, SyncReport, apply_seed, check_references, version_overlaps
 

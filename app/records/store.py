@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, SQLModel, select
 
-from app.catalogue import inputs as I
 from app.core import versions as version
 from app.core.text import fold
 from app.errors import WHOLE_BODY, field_path, validation_text
@@ -41,6 +40,7 @@ from app.models import (
     SourceDocument,
     Specialty,
 )
+from app.records import schemas as I
 from app.simulation.pay_models import unknown_codes
 
 # French for the kinds of record a reference names.

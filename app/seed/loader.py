@@ -13,8 +13,8 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.catalogue import inputs as I
 from app.messages import Message as M
+from app.records import schemas as I
 from app.records.store import (
     FILES,
     Seed,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from app.catalogue.inputs import AsciiDecimal
+from app.core.values import AsciiDecimal
 
 Lang = Literal["fr", "en"]
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from app.catalogue.inputs import IsoDate
 from app.catalogue.schemas import Money
+from app.core.values import IsoDate
 from app.simulation.options import OPTIONS
 
 Method = Literal["published", "statutory"]

@@ -1,6 +1,6 @@
 """What an eligibility rule tests, as data: scheme_rule.criterion.
 
-- scheme_rule.criterion: a JSON object (app/catalogue/inputs.py Criterion: thesis, years_after, specialty,
+- scheme_rule.criterion: a JSON object (app/records/schemas.py Criterion: thesis, years_after, specialty,
   ordre_registration, research_master, trained_in_region, not_a_condition) evaluated by app/eligibility/rules.py;
   null for every other rule and for an eligibility rule stated only in words (its verdict is then `unknown`).
 

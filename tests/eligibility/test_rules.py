@@ -9,10 +9,10 @@ from functools import cache
 
 import yaml
 
-from app.catalogue import inputs as I
 from app.config import PROJECT_ROOT
 from app.eligibility import rules as R
 from app.messages import render
+from app.records import schemas as I
 
 SEED = PROJECT_ROOT / "seed"
 GP = {"specialty": "medecine-generale", "specialty_name": "Médecine générale", "specialty_is_mg": True}
