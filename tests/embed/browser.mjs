@@ -29,9 +29,16 @@ async function frameOf(page, path) {
 }
 
 // The iframe's height on the host, and the height of the document inside it, once they have settled.
+// Up to 15 s: a cold Chromium on a busy CI machine once took more than 4 s to give the cross-site frame its new
+// viewport after the iframe grew (clientHeight still 400 beside an outer height of 2834); settled answers return at
+// once, so the wait costs nothing when rendering is quick.
 async function heights(handle, frame) {
   let last = null;
-  for (let i = 0; i < 40; i++) {
+  const owner = await handle.ownerFrame();  // the host page's frame holding the iframe
+  const page = owner ? owner.page() : null;
+  for (let i = 0; i < 150; i++) {
+    // Let the host page render a frame: the child frame's viewport follows the iframe's size on the host's next paint.
+    if (page) await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve())));
     const outer = await handle.evaluate((el) => el.getBoundingClientRect().height);
     const inner = await frame.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
     const scroll = await frame.evaluate(() => ({
