@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.money import format_euros, format_number, from_cents, round_cents, round_half_up
+from app.core.money import format_euros, format_number, from_cents, round_cents, round_half_up, short_euros
 from app.embed.i18n import money
 
 APP = Path(__file__).resolve().parents[1] / "app"
@@ -60,3 +60,14 @@ def test_one_formatter_for_both_languages() -> None:
     assert format_number(Decimal("0.069"), "en", places=None) == "0.069"
     # The embedded pages use the same function.
     assert money(Decimal("3882"), "fr") == format_euros(Decimal("3882"), "fr")
+
+
+@pytest.mark.parametrize(("amount", "expected"), [
+    # The ahu/ccu-ah brochures' « de l'ordre de 3 883 € », and the arrêté du 21 octobre 2010's 1 480,90 € a month.
+    ("3883", "3\u202f883\u00a0€"),
+    ("3883.00", "3\u202f883\u00a0€"),
+    ("1480.90", "1\u202f480,90\u00a0€"),
+])
+def test_short_euros_write_cents_only_when_there_are(amount: str, expected: str) -> None:
+    assert short_euros(Decimal(amount)) == expected
+    assert format_euros(Decimal(amount), "fr", cents="if_any") == expected

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from app.catalogue import age
 from app.catalogue import schemas as S
 from app.core.dates import covers, in_force, today
-from app.core.money import format_euros
+from app.core.money import short_euros
 from app.core.text import REGION_CODE, is_public_id, terms
 from app.errors import ApiError, not_found, unknown_filter
 from app.messages import Message as M
@@ -68,11 +68,6 @@ def region_ref(region: Region) -> S.RegionRef:
     return S.RegionRef(code=region.code, name=region.name)
 
 
-def _euros(amount: Decimal) -> str:
-    """A headline's amount by the one euro formatter: « 3 883 € », « 58 082,42 € » (cents only when there are)."""
-    return format_euros(amount, "fr", cents=amount != amount.to_integral_value())
-
-
 _BASIS_FR = {"net": " net", "gross": " brut", "unspecified": ""}
 
 
@@ -88,7 +83,7 @@ def headline_pay(components: Sequence[PayComponent], region: str | None = None) 
         prefix = "de l'ordre de " if t.approximate else ""
         return S.HeadlinePay(
             amount=t.amount, basis=t.basis, approximate=t.approximate, method="published_total",
-            components=[t.code], text=f"{prefix}{_euros(t.amount)}{_BASIS_FR[t.basis]} par mois",
+            components=[t.code], text=f"{prefix}{short_euros(t.amount)}{_BASIS_FR[t.basis]} par mois",
         )
     base = [
         c for c in relevant
@@ -100,13 +95,13 @@ def headline_pay(components: Sequence[PayComponent], region: str | None = None) 
     if len(bases) == 1:
         basis = bases.pop()
         amount = sum((c.amount for c in base), Decimal("0"))
-        detail = " + ".join(f"{c.label} {_euros(c.amount)}" for c in base) if len(base) > 1 else base[0].label
-        text = f"{_euros(amount)}{_BASIS_FR[basis]} par mois ({detail})"
+        detail = " + ".join(f"{c.label} {short_euros(c.amount)}" for c in base) if len(base) > 1 else base[0].label
+        text = f"{short_euros(amount)}{_BASIS_FR[basis]} par mois ({detail})"
         return S.HeadlinePay(
             amount=amount, basis=basis, approximate=any(c.approximate for c in base), method="sum_of_components",
             components=[c.code for c in base], text=text,
         )
-    text = " + ".join(f"{_euros(c.amount)}{_BASIS_FR[c.basis]} ({c.label})" for c in base) + " par mois"
+    text = " + ".join(f"{short_euros(c.amount)}{_BASIS_FR[c.basis]} ({c.label})" for c in base) + " par mois"
     return S.HeadlinePay(
         amount=None, basis=None, approximate=any(c.approximate for c in base), method="sum_of_components",
         components=[c.code for c in base], text=text,

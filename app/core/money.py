@@ -48,10 +48,20 @@ def format_number(value: Decimal | int, lang: Literal["fr", "en"], *, places: in
     return ("−" if value < 0 else "") + text
 
 
-def format_euros(amount: Decimal | int | None, lang: Literal["fr", "en"], *, cents: bool = True) -> str:
-    """French « 3 882,00 € »; English “€3,882.00”; None → an en dash. The one euro formatter, for pages and texts."""
+def format_euros(amount: Decimal | int | None, lang: Literal["fr", "en"], *,
+                 cents: bool | Literal["if_any"] = True) -> str:
+    """French « 3 882,00 € »; English “€3,882.00”; None → an en dash. The one euro formatter, for pages and texts.
+
+    `cents="if_any"` writes them only when there are (« 3 883 € », « 58 082,42 € »), as headlines and feeds do."""
     if amount is None:
         return "–"
+    if cents == "if_any":
+        cents = Decimal(amount) != Decimal(amount).to_integral_value()
     text = format_number(abs(Decimal(amount)), lang, places=2 if cents else 0)
     text = text + f"{NBSP}€" if lang == "fr" else "€" + text
     return ("−" if amount < 0 else "") + text
+
+
+def short_euros(amount: Decimal) -> str:
+    """French, cents only when there are (« 3 883 € », « 58 082,42 € »): the headlines and the change feed."""
+    return format_euros(amount, "fr", cents="if_any")

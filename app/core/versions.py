@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 # In SQL rather than through the table model: app.core imports no other package of the app (app.models uses it).
-_BUMP = text("UPDATE catalogue_version SET version = version + 1, changed_at = :now WHERE id = 1")
+# The bound type stores `changed_at` as the table's DateTime(timezone=True) column does (same text on SQLite).
+_BUMP = text("UPDATE catalogue_version SET version = version + 1, changed_at = :now WHERE id = 1").bindparams(
+    bindparam("now", type_=DateTime(timezone=True))
+)
 
 
 def bump(session: Session) -> None:

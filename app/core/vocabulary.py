@@ -52,3 +52,5 @@ Evidence = Literal["documented", "mentioned", "national_text"]
 
 ParameterUnit = Literal["rate", "eur_per_month", "eur_per_year", "eur_per_unit", "count"]
 ParameterKind = Literal["value", "scale"]
+# What an audit entry records.
+AuditAction = Literal["create", "update", "retire", "verify", "import"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.types import TypeDecorator
@@ -18,6 +18,7 @@ from sqlmodel import AutoString, Field, SQLModel
 from app.core.money import from_cents, to_cents
 from app.core.vocabulary import (
     Audience,
+    AuditAction,
     Basis,
     Calculation,
     Category,
@@ -38,7 +39,6 @@ from app.core.vocabulary import (
 # Columns whose values are a closed list are typed with it (the Literals of app/core/vocabulary.py, which
 # app/records/schemas.py validates on the way in) but stored as plain strings: `sa_type=AutoString(n)` is what a
 # `str` with `max_length=n` gets, so the database schema stays the same (no enum type).
-AuditAction = Literal["create", "update", "retire", "verify", "import"]
 
 
 class Cents(TypeDecorator[Decimal]):

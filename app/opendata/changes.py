@@ -17,7 +17,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.catalogue.service import check_region_filter
-from app.core.money import format_euros
+from app.core.money import short_euros
 from app.errors import unknown_filter
 from app.models import AuditEntry, Scheme, SchemeRegion, SourceDocument
 from app.opendata.schemas import Change, ChangeLinks, ChangePage, ChangeSource
@@ -39,11 +39,6 @@ MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "ao�
 def french_date(day: dt.date) -> str:
     """« 1er juillet 2025 », « 16 février 2024 »."""
     return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def _euros(amount: str) -> str:
-    value = Decimal(amount)
-    return format_euros(value, "fr", cents=value != value.to_integral_value())
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -99,7 +94,7 @@ def summary(entry: AuditEntry, before: list[dict[str, Any]]) -> tuple[str, dict[
         starts = _date(latest.get("valid_from"))
         text = f"{what} « {key} » ajouté" + (f" à partir du {french_date(starts)}" if starts else "")
         if entry.entity == "pay-components":
-            text = (f"{latest['label']} ({latest['scheme'].upper()}) : {_euros(latest['amount'])}"
+            text = (f"{latest['label']} ({latest['scheme'].upper()}) : {short_euros(Decimal(latest['amount']))}"
                     f"{BASIS.get(latest.get('basis', ''), '')}, nouveau montant"
                     + (f" à partir du {french_date(starts)}" if starts else ""))
         return text + ".", latest, starts
@@ -120,7 +115,7 @@ def summary(entry: AuditEntry, before: list[dict[str, Any]]) -> tuple[str, dict[
     since = f" à partir du {french_date(starts)}" if starts else ""
     if entry.entity == "pay-components" and before:
         old = before[-1]
-        was, now = (f"{_euros(v['amount'])}{BASIS.get(v.get('basis', ''), '')}" for v in (old, added))
+        was, now = (f"{short_euros(Decimal(v['amount']))}{BASIS.get(v.get('basis', ''), '')}" for v in (old, added))
         return f"{added['label']} ({added['scheme'].upper()}) : {was} → {now}{since}.", added, starts
     if entry.entity == "pay-parameters":
         values = added.get("values", [])

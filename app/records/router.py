@@ -21,10 +21,11 @@ from app.auth import AUTH_RESPONSES, ReadActor, WriteActor
 from app.auth_first import AuthFirstRoute
 from app.core import values as V
 from app.core.dates import today
+from app.core.vocabulary import AuditAction
 from app.db import SessionDep
 from app.errors import ApiError, Problem, validation_text
 from app.messages import Message as M
-from app.models import AuditAction, AuditEntry
+from app.models import AuditEntry
 from app.records import schemas as I
 from app.records import service
 from app.records.document import read_document

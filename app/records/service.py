@@ -26,11 +26,12 @@ from werkzeug.http import parse_etags, unquote_etag
 from app.auth import Actor
 from app.core import versions as version
 from app.core.dates import today
+from app.core.vocabulary import AuditAction
 from app.errors import WHOLE_BODY, ApiError, FieldProblem, field_path, validation_text
 from app.http_cache import etag_of as http_etag
 from app.messages import Message, render
 from app.messages import Message as M
-from app.models import AuditAction, AuditEntry
+from app.models import AuditEntry
 from app.records import schemas as I
 from app.records.export import export_seed, record_data, seed_data
 from app.records.store import Seed, SeedError, SeedInvalid, SyncReport, apply_seed, check_references, version_overlaps
