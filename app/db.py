@@ -1,9 +1,16 @@
-"""Engine and the per-request session."""
+"""Engine, the per-request sessions, and the one place where transactions end.
+
+Reads take `SessionDep`. Writes take `WriteSessionDep` (or, outside a request, `transaction(engine)`): the service
+does its work in the session and calls `changed(session)` when there is something to keep; the transaction then
+commits when the endpoint returns normally, before its answer is sent, and rolls back otherwise (an error, or a
+change that changed nothing). No service commits or rolls back itself.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,6 +75,49 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         _quietly(session.close)
 
 
+_CHANGED = "changed"
+
+
+def changed(session: Session) -> None:
+    """Mark a write session as holding a change to keep: it commits when its unit of work ends without error."""
+    session.info[_CHANGED] = True
+
+
+def _end(session: Session) -> None:
+    """End a unit of work that ran without error: commit what was marked changed, roll back anything else."""
+    if session.info.pop(_CHANGED, False):
+        session.commit()
+    else:
+        session.rollback()
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A unit of work outside a request (the seed command): the same rule as `WriteSessionDep`."""
+    with Session(engine) as session:
+        try:
+            yield session
+            _end(session)
+        except BaseException:
+            _quietly(session.rollback)
+            raise
+
+
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
+    """A request's write session. Ended when the endpoint returns (`scope="function"`), so that a failed commit
+    is the answer (503), never a success already sent; on the event loop for the reason `get_session` gives (a
+    writer holds the database's write lock from its first statement: the commit itself never waits for another)."""
+    session = Session(request.app.state.engine)
+    try:
+        yield session
+        _end(session)
+    except Exception:
+        _quietly(session.rollback)
+        raise
+    finally:
+        _quietly(session.close)
+
+
 def _quietly(end: Callable[[], None]) -> None:
     """End a transaction or session; a connection already lost has nothing left to release."""
     try:
@@ -77,3 +127,4 @@ def _quietly(end: Callable[[], None]) -> None:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]

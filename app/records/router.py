@@ -22,7 +22,7 @@ from app.auth_first import AuthFirstRoute
 from app.core import values as V
 from app.core.dates import today
 from app.core.vocabulary import AuditAction
-from app.db import SessionDep
+from app.db import SessionDep, WriteSessionDep
 from app.errors import ApiError, Problem, validation_text
 from app.messages import Message as M
 from app.models import AuditEntry
@@ -138,7 +138,7 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
                  responses={**WRITE_ERRORS, 409: {"model": Problem, "description": "The record already exists."}},
                  operation_id=f"create_{entity.file}_record", summary=f"Create a {entity.label}")
     def create(
-        request: Request, actor: WriteActor, record: Annotated[Schema, Body()]  # type: ignore[valid-type]
+        session: WriteSessionDep, actor: WriteActor, record: Annotated[Schema, Body()]  # type: ignore[valid-type]
     ) -> JSONResponse:
         """Add a new record (the seed's schema), in force from `valid_from` (default today: `as_of` an earlier
         day does not show it; give an earlier `valid_from` to record something that was already true)."""
@@ -147,14 +147,14 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
         starts = versioned.valid_from if "valid_from" in versioned.model_fields_set else today()
         added = service.with_validity(versioned, valid_from=starts, valid_to=versioned.valid_to)
         outcome = service.write(
-            request.app.state.engine, actor, action="create", entity=entity, key=key, if_match=None,
+            session, actor, action="create", entity=entity, key=key, if_match=None,
             change=lambda seed, before: [added], summary=f"created {entity.label} {key}", must_exist=False,
         )
         return _answer(outcome.state, status=201, audit_id=outcome.audit_id)
 
     @router.put(f"/records/{entity.name}{path}", response_model=RecordDocument, tags=[tag], responses=WRITE_ERRORS,
                 operation_id=f"change_{entity.file}_record", summary=f"Change a {entity.label} from a date")
-    def change(request: Request, actor: WriteActor, key: Key,
+    def change(session: WriteSessionDep, actor: WriteActor, key: Key,
                record: Annotated[Schema, Body()],  # type: ignore[valid-type]
                if_match: IfMatch = None) -> JSONResponse:
         """The record as it is from `valid_from` on (default today). The version in force before ends the day
@@ -173,7 +173,7 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
 
         starts = versioned.valid_from or today()
         outcome = service.write(
-            request.app.state.engine, actor, action="update", entity=entity, key=key, if_match=if_match,
+            session, actor, action="update", entity=entity, key=key, if_match=if_match,
             change=apply, summary=f"changed {entity.label} {key} from {starts}",
         )
         return _answer(outcome.state, audit_id=outcome.audit_id)
@@ -181,12 +181,12 @@ def _add_routes(entity: Entity, path: str, key_dep: Callable[..., str]) -> None:
     @router.post(f"/records/{entity.name}{path}/retire", response_model=RecordDocument, tags=[tag],
                  responses=WRITE_ERRORS, operation_id=f"retire_{entity.file}_record",
                  summary=f"Retire a {entity.label}")
-    def retire(request: Request, actor: WriteActor, key: Key, if_match: IfMatch = None,
+    def retire(session: WriteSessionDep, actor: WriteActor, key: Key, if_match: IfMatch = None,
                body: Annotated[RetireIn, Body()] = NO_RETIRE_BODY) -> JSONResponse:
         """End the record's validity on `valid_to` (default today). Its history stays readable with `as_of`."""
         last_day = body.valid_to or today()
         outcome = service.write(
-            request.app.state.engine, actor, action="retire", entity=entity, key=key, if_match=if_match,
+            session, actor, action="retire", entity=entity, key=key, if_match=if_match,
             change=lambda seed, before: service.retired(before, last_day=last_day),
             summary=f"retired {entity.label} {key} after {last_day}" + (f": {body.reason}" if body.reason else ""),
         )
@@ -204,10 +204,12 @@ ParameterCode = Annotated[str, Depends(single_key)]
 @router.post("/records/pay-parameters", response_model=RecordDocument, status_code=201, tags=["maintenance"],
              responses={**WRITE_ERRORS, 409: {"model": Problem, "description": "The parameter already exists."}},
              summary="Create a pay parameter")
-def create_pay_parameter(request: Request, actor: WriteActor, record: Annotated[I.ParameterIn, Body()]) -> JSONResponse:
+def create_pay_parameter(
+    session: WriteSessionDep, actor: WriteActor, record: Annotated[I.ParameterIn, Body()]
+) -> JSONResponse:
     """A new dated parameter (rate, ceiling, grid value, scale) with its values and their sources."""
     outcome = service.write(
-        request.app.state.engine, actor, action="create", entity=PARAMETERS, key=record.code, if_match=None,
+        session, actor, action="create", entity=PARAMETERS, key=record.code, if_match=None,
         change=lambda seed, before: [record], summary=f"created pay parameter {record.code}", must_exist=False,
     )
     return _answer(outcome.state, status=201, audit_id=outcome.audit_id)
@@ -215,7 +217,7 @@ def create_pay_parameter(request: Request, actor: WriteActor, record: Annotated[
 
 @router.post("/records/pay-parameters/{key}/values", response_model=RecordDocument, tags=["maintenance"],
              responses=WRITE_ERRORS, summary="Add a dated value to a pay parameter")
-def add_pay_parameter_value(request: Request, actor: WriteActor, key: ParameterCode,
+def add_pay_parameter_value(session: WriteSessionDep, actor: WriteActor, key: ParameterCode,
                             value: Annotated[I.ParameterValueIn, Body()], if_match: IfMatch = None) -> JSONResponse:
     """A new value from `valid_from` (a July revaluation…): the value in force before ends the day before."""
     new_value = f"values[{10**9}]."  # the body's place in the record, known once the record is read
@@ -235,7 +237,7 @@ def add_pay_parameter_value(request: Request, actor: WriteActor, key: ParameterC
         return [_revalidated_parameter(parameter, [*values, value], field="valid_from")]
 
     outcome = service.write(
-        request.app.state.engine, actor, action="update", entity=PARAMETERS, key=key, if_match=if_match, change=apply,
+        session, actor, action="update", entity=PARAMETERS, key=key, if_match=if_match, change=apply,
         summary=f"added a value of pay parameter {key} from {value.valid_from}",
         body_field=lambda path: path.removeprefix(new_value),
     )
@@ -244,7 +246,7 @@ def add_pay_parameter_value(request: Request, actor: WriteActor, key: ParameterC
 
 @router.post("/records/pay-parameters/{key}/retire", response_model=RecordDocument, tags=["maintenance"],
              responses=WRITE_ERRORS, summary="End a pay parameter's latest value")
-def retire_pay_parameter(request: Request, actor: WriteActor, key: ParameterCode, if_match: IfMatch = None,
+def retire_pay_parameter(session: WriteSessionDep, actor: WriteActor, key: ParameterCode, if_match: IfMatch = None,
                          body: Annotated[RetireIn, Body()] = NO_RETIRE_BODY) -> JSONResponse:
     """The latest value stops on `valid_to` (default today); simulations after it carry it forward with a note."""
     last_day = body.valid_to or today()
@@ -260,7 +262,7 @@ def retire_pay_parameter(request: Request, actor: WriteActor, key: ParameterCode
         return [_revalidated_parameter(parameter, values, field="valid_to")]
 
     outcome = service.write(
-        request.app.state.engine, actor, action="retire", entity=PARAMETERS, key=key, if_match=if_match, change=apply,
+        session, actor, action="retire", entity=PARAMETERS, key=key, if_match=if_match, change=apply,
         summary=f"ended pay parameter {key} after {last_day}" + (f": {body.reason}" if body.reason else ""),
     )
     return _answer(outcome.state, audit_id=outcome.audit_id)
@@ -278,13 +280,13 @@ def _revalidated_parameter(parameter: I.ParameterIn, values: list[I.ParameterVal
 
 @router.post("/records/schemes/{key}/verify", response_model=RecordDocument, tags=["maintenance"],
              responses=WRITE_ERRORS, summary="Record that a scheme was checked against its sources")
-def verify_scheme(request: Request, actor: WriteActor, key: Annotated[str, Depends(single_key)],
+def verify_scheme(session: WriteSessionDep, actor: WriteActor, key: Annotated[str, Depends(single_key)],
                   body: Annotated[VerifyIn, Body()], if_match: IfMatch = None) -> JSONResponse:
     """Sets `last_verified` (day, key name, sources) on the scheme's latest version; nothing else changes."""
     on = body.date or today()
     verified = I.VerifiedIn(date=on, by=actor.name, sources=body.sources)
     outcome = service.write(
-        request.app.state.engine, actor, action="verify", entity=ENTITIES["schemes"], key=key, if_match=if_match,
+        session, actor, action="verify", entity=ENTITIES["schemes"], key=key, if_match=if_match,
         change=lambda seed, before: [*before[:-1], before[-1].model_copy(update={"verified": verified})],
         summary=f"verified scheme {key} on {on} against {', '.join(body.sources)}",
         body_field=lambda path: path.removeprefix("verified."),
@@ -356,6 +358,7 @@ class ImportReport(BaseModel):
 )
 async def import_catalogue(
     request: Request,
+    session: WriteSessionDep,
     actor: WriteActor,
     dry_run: Annotated[bool, Query(description="Validate and count the changes, write nothing.")] = False,
 ) -> JSONResponse:
@@ -365,8 +368,7 @@ async def import_catalogue(
     body = await request.body()  # at most IMPORT_MAX_BYTES: app/body_limit.py answers 413 past it
     # Reading a document is CPU work (about a second per 0.3 MB of YAML): in a worker thread, off the event loop.
     seed = await run_in_threadpool(read_document, body, request.headers.get("content-type", ""))
-    report, audit_id = await run_in_threadpool(service.import_seed, request.app.state.engine, actor.name, seed,
-                                               dry_run=dry_run)
+    report, audit_id = await run_in_threadpool(service.import_seed, session, actor.name, seed, dry_run=dry_run)
     changes = {
         table: {"inserted": report.inserted[table], "updated": report.updated[table], "deleted": report.deleted[table]}
         for table in sorted(set(report.inserted) | set(report.updated) | set(report.deleted))

@@ -2,10 +2,11 @@
 
 Every change goes the same way as a seed import, so the API can never write what the seed would refuse:
 the catalogue is exported to the seed's records, the change is made to those records, the whole result is
-validated (schemas and every cross-reference), then `apply_seed` writes the difference, in one transaction with
-the audit entry. The transaction starts by bumping the catalogue version: that row lock (PostgreSQL) or write
-lock (SQLite) makes concurrent writers queue, so each one checks its `If-Match` against the state left by the
-previous one and no update is ever lost.
+validated (schemas and every cross-reference), then `apply_seed` writes the difference with the audit entry, in
+the caller's write session, which commits once (`app.db.WriteSessionDep`, `app.db.transaction`). The work
+starts by bumping the catalogue version: that row lock (PostgreSQL) or write lock (SQLite) makes concurrent
+writers queue, so each one checks its `If-Match` against the state left by the previous one and no update is
+ever lost.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from werkzeug.datastructures import ETags
 from werkzeug.http import parse_etags, unquote_etag
 
+from app import db
 from app.auth import Actor
 from app.core import versions as version
 from app.core.dates import today
@@ -210,7 +211,7 @@ def _same(path: str) -> str:
 
 
 def write(
-    engine: Engine,
+    session: Session,
     actor: Actor,
     *,
     action: AuditAction,
@@ -222,53 +223,47 @@ def write(
     must_exist: bool = True,
     body_field: Callable[[str], str] = _same,
 ) -> Outcome:
-    """Run one change in its own transaction: lock, check If-Match, change the records, validate, write, audit.
+    """One change in the write session: lock, check If-Match, change the records, validate, write, audit.
+    The session's owner commits (`app.db.WriteSessionDep`); any error here leaves nothing written.
 
     `body_field` turns a field path of the record into the request body's, when the body is not the record."""
     place: Placement = in_catalogue_body
     condition = parse_if_match(if_match) if must_exist else None
-    with Session(engine) as session:
-        try:
-            version.bump(session)  # first statement: queue behind any other writer
-            seed = export_seed(session)
-            before = _versions(seed, entity, key)
-            if must_exist:
-                if not before:
-                    raise _no_record(entity, key, condition)
-                _check_precondition(etag_of(entity, key, before), condition)
-            elif before:
-                raise ApiError(
-                    409, M(f"« {key} » ({entity.label}) existe déjà : modifiez-le avec PUT (et If-Match).",
-                           f"A {entity.label} '{key}' already exists: change it with PUT (and If-Match)."),
-                    field=key_field(entity), location="body",
-                )
-            after = change(seed, before)
-            if after == before:
-                session.rollback()
-                return Outcome(RecordState(entity, key, before), None)
-            rows = getattr(seed, entity.file)
-            kept = [r for r in rows if entity.key_of(r) != key]
-            insert_at = next((i for i, r in enumerate(rows) if entity.key_of(r) == key), len(kept))
-            setattr(seed, entity.file, kept[:insert_at] + after + kept[insert_at:])
-            place = in_record_body(entity, range(insert_at, insert_at + len(after)), body_field)
-            _check_whole(seed)
-            apply_seed(session, seed)
-            entry = AuditEntry(
-                at=dt.datetime.now(dt.UTC), actor=actor.name, action=action, entity=entity.name, record_key=key,
-                summary=summary, before=[record_data(v) for v in before] or None,
-                after=[record_data(v) for v in after] or None,
-            )
-            session.add(entry)
-            session.flush()
-            audit_id = entry.id
-            session.commit()
-        except SeedInvalid as exc:
-            session.rollback()
-            raise invalid_seed_problem(exc, place) from None
-        except BaseException:
-            session.rollback()
-            raise
-    return Outcome(RecordState(entity, key, after), audit_id)
+    version.bump(session)  # first statement: queue behind any other writer
+    seed = export_seed(session)
+    before = _versions(seed, entity, key)
+    if must_exist:
+        if not before:
+            raise _no_record(entity, key, condition)
+        _check_precondition(etag_of(entity, key, before), condition)
+    elif before:
+        raise ApiError(
+            409, M(f"« {key} » ({entity.label}) existe déjà : modifiez-le avec PUT (et If-Match).",
+                   f"A {entity.label} '{key}' already exists: change it with PUT (and If-Match)."),
+            field=key_field(entity), location="body",
+        )
+    try:
+        after = change(seed, before)
+        if after == before:
+            return Outcome(RecordState(entity, key, before), None)  # nothing to keep: the version bump is undone
+        rows = getattr(seed, entity.file)
+        kept = [r for r in rows if entity.key_of(r) != key]
+        insert_at = next((i for i, r in enumerate(rows) if entity.key_of(r) == key), len(kept))
+        setattr(seed, entity.file, kept[:insert_at] + after + kept[insert_at:])
+        place = in_record_body(entity, range(insert_at, insert_at + len(after)), body_field)
+        _check_whole(seed)
+        apply_seed(session, seed)
+    except SeedInvalid as exc:
+        raise invalid_seed_problem(exc, place) from None
+    entry = AuditEntry(
+        at=dt.datetime.now(dt.UTC), actor=actor.name, action=action, entity=entity.name, record_key=key,
+        summary=summary, before=[record_data(v) for v in before] or None,
+        after=[record_data(v) for v in after] or None,
+    )
+    session.add(entry)
+    session.flush()
+    db.changed(session)
+    return Outcome(RecordState(entity, key, after), entry.id)
 
 
 def key_field(entity: Entity) -> str:
@@ -337,27 +332,21 @@ def check_versions(entity: Entity, versions: list[Any]) -> None:
         raise ApiError(422, message, field="valid_from", location="body")
 
 
-def import_seed(engine: Engine, actor: str, seed: Seed, *, dry_run: bool = False) -> tuple[SyncReport, int | None]:
-    """Replace the catalogue with a validated seed, in one transaction, audited with the catalogue it replaced."""
-    with Session(engine) as session:
-        try:
-            version.bump(session)
-            before = seed_data(export_seed(session))
-            report = apply_seed(session, seed)
-            if dry_run or not report.changes:
-                session.rollback()
-                return report, None
-            entry = AuditEntry(
-                at=dt.datetime.now(dt.UTC), actor=actor, action="import", entity="catalogue", record_key=None,
-                summary=f"imported the catalogue: {report.changes} rows changed", before=before,
-                after={"changes": {t: [report.inserted[t], report.updated[t], report.deleted[t]]
-                                   for t in sorted(set(report.inserted) | set(report.updated) | set(report.deleted))}},
-            )
-            session.add(entry)
-            session.flush()
-            audit_id = entry.id
-            session.commit()
-            return report, audit_id
-        except BaseException:
-            session.rollback()
-            raise
+def import_seed(session: Session, actor: str, seed: Seed, *, dry_run: bool = False) -> tuple[SyncReport, int | None]:
+    """Replace the catalogue with a validated seed in the write session, audited with the catalogue it replaced.
+    The session's owner commits (`WriteSessionDep`, `app.db.transaction`); a dry run marks nothing to keep."""
+    version.bump(session)
+    before = seed_data(export_seed(session))
+    report = apply_seed(session, seed)
+    if dry_run or not report.changes:
+        return report, None
+    entry = AuditEntry(
+        at=dt.datetime.now(dt.UTC), actor=actor, action="import", entity="catalogue", record_key=None,
+        summary=f"imported the catalogue: {report.changes} rows changed", before=before,
+        after={"changes": {t: [report.inserted[t], report.updated[t], report.deleted[t]]
+                           for t in sorted(set(report.inserted) | set(report.updated) | set(report.deleted))}},
+    )
+    session.add(entry)
+    session.flush()
+    db.changed(session)
+    return report, entry.id

@@ -24,22 +24,7 @@ from app.core.text import fold
 from app.errors import WHOLE_BODY, field_path, validation_text
 from app.messages import Message, render
 from app.messages import Message as M
-from app.models import (
-    CalendarEvent,
-    CalendarEventScheme,
-    Contact,
-    ContactScheme,
-    PayComponent,
-    PayParameter,
-    PayParameterValue,
-    Region,
-    Scheme,
-    SchemeRegion,
-    SchemeRule,
-    SchemeSpecialty,
-    SourceDocument,
-    Specialty,
-)
+from app.records import mapping as T
 from app.records import schemas as I
 from app.simulation.pay_models import unknown_codes
 
@@ -330,10 +315,6 @@ class SyncReport:
         )
 
 
-def _dump(refs: list[I.SourceRef]) -> list[dict[str, Any]]:
-    return [r.model_dump(exclude_none=True) for r in refs]
-
-
 Row = TypeVar("Row", bound=SQLModel)
 
 
@@ -345,7 +326,10 @@ class _Sync:
         self.report = report
         self.stale: list[tuple[str, list[SQLModel]]] = []
 
-    def table(self, model: type[Row], keys: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], Row]:
+    def table(self, table: T.Table[Row], rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], Row]:
+        return self.links(table.model, table.key, rows)
+
+    def links(self, model: type[Row], keys: tuple[str, ...], rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], Row]:
         name = model.__tablename__
         assert isinstance(name, str)  # every table sets it (SQLModel's type also allows a function)
         existing = {tuple(getattr(o, k) for k in keys): o for o in self.session.exec(select(model)).all()}
@@ -400,180 +384,41 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
     sync = _Sync(session, report)
     region_names = {r.code: r.name for r in seed.regions}
 
-    sync.table(Region, ("code",), [
-        {"code": r.code, "name": r.name, "iso_code": r.iso_code, "sources": _dump(r.sources)} for r in seed.regions
+    sync.table(T.REGIONS, [T.REGIONS.row(r) for r in seed.regions])
+    sync.table(T.SOURCE_DOCUMENTS, [T.SOURCE_DOCUMENTS.row(s) for s in seed.sources])
+    parameters = sync.table(T.PAY_PARAMETERS, [T.PAY_PARAMETERS.row(p) for p in seed.pay_parameters])
+    sync.table(T.PARAMETER_VALUES, [
+        T.PARAMETER_VALUES.row(v, parameter_id=parameters[(p.code,)].id) for p in seed.pay_parameters for v in p.values
     ])
-    sync.table(
-        SourceDocument,
-        ("key",),
-        [
-            {
-                "key": s.id, "kind": s.kind, "title": s.title, "file": s.file, "publisher": s.publisher,
-                "region_code": s.region, "published_on": s.published_on, "published_text": s.published_text,
-                "url": s.url, "signed_by": list(s.signed_by), "note": s.note, "read_on": s.read_on,
-            }
-            for s in seed.sources
-        ],
-    )
-    parameters = sync.table(
-        PayParameter,
-        ("code",),
-        [{"code": p.code, "label": p.label, "unit": p.unit, "kind": p.kind, "note": p.note}
-         for p in seed.pay_parameters],
-    )
-    sync.table(
-        PayParameterValue,
-        ("parameter_id", "valid_from"),
-        [
-            {
-                "parameter_id": parameters[(p.code,)].id, "valid_from": v.valid_from, "valid_to": v.valid_to,
-                "value": v.value,
-                "brackets": [b.model_dump(mode="json", by_alias=True, exclude_none=True) for b in v.brackets]
-                if v.brackets is not None else None,
-                "confirmed": v.confirmed, "sources": _dump(v.sources), "derivation": v.derivation,
-            }
-            for p in seed.pay_parameters
-            for v in p.values
-        ],
-    )
-    sync.table(
-        Specialty,
-        ("code",),
-        [
-            {"code": s.code, "name": s.name, "is_mg": s.is_mg, "discipline": s.discipline, "sources": _dump(s.sources)}
-            for s in seed.specialties
-        ],
-    )
-    schemes = sync.table(
-        Scheme,
-        ("slug", "valid_from"),
-        [
-            {
-                "slug": s.slug, "name": s.name, "short_name": s.short_name, "category": s.category, "scope": s.scope,
-                "audience": s.audience, "audience_text": s.audience_text, "description": s.description,
-                "duration_initial_months": s.duration.initial_months, "duration_renewals": s.duration.renewals,
-                "duration_renewal_months": s.duration.renewal_months,
-                "duration_standard_max_months": s.duration.standard_max_months,
-                "duration_max_months": s.duration.max_months, "duration_max_condition": s.duration.max_condition,
-                "duration_extendable": s.duration.extendable, "duration_text": s.duration.text,
-                "duration_sources": _dump(s.duration.sources),
-                "work_split": s.work_split.model_dump(mode="json", exclude_none=True) if s.work_split else None,
-                "sources": _dump(s.sources), "sort_name": fold(s.name),
-                "search_text": search_text(s, seed, region_names),
-                "verified_on": s.verified.date if s.verified else None,
-                "verified_by": s.verified.by if s.verified else None,
-                "verified_sources": list(s.verified.sources) if s.verified else [],
-                "valid_from": s.valid_from, "valid_to": s.valid_to,
-            }
-            for s in seed.schemes
-        ],
-    )
+    sync.table(T.SPECIALTIES, [T.SPECIALTIES.row(s) for s in seed.specialties])
+    schemes = sync.table(T.SCHEMES, [
+        T.SCHEMES.row(s, sort_name=fold(s.name), search_text=search_text(s, seed, region_names))
+        for s in seed.schemes
+    ])
     version_id = {key: obj.id for key, obj in schemes.items()}
-
-    sync.table(
-        SchemeRule,
-        ("scheme_id", "position"),
-        [
-            {
-                "scheme_id": version_id[(s.slug, s.valid_from)], "position": position, "kind": rule.kind,
-                "text": rule.text, "data": rule.data,
-                "criterion": rule.criterion.model_dump(mode="json", exclude_none=True) if rule.criterion else None,
-                "sources": _dump(rule.sources),
-            }
-            for s in seed.schemes
-            for position, rule in enumerate(s.rules, start=1)
-        ],
-    )
-    sync.table(
-        SchemeSpecialty,
-        ("scheme_id", "specialty_code"),
-        [
-            {"scheme_id": version_id[(s.slug, s.valid_from)], "specialty_code": c}
-            | ({"confirmed": True, "note": None, "sources": None} if isinstance(e, str)
-               else {"confirmed": e.confirmed, "note": e.note, "sources": _dump(e.sources)})
-            for s in seed.schemes
-            for e in s.eligible_specialties
-            for c in [I.specialty_code(e)]
-        ],
-    )
-    sync.table(
-        SchemeRegion,
-        ("scheme_slug", "region_code", "valid_from"),
-        [
-            {
-                "scheme_slug": a.scheme, "region_code": a.region, "local_name": a.local_name,
-                "since": a.since, "since_text": a.since_text, "funders": list(a.funders),
-                "faculties": list(a.faculties), "notes": list(a.notes), "sources": _dump(a.sources),
-                "valid_from": a.valid_from, "valid_to": a.valid_to, "evidence": a.evidence,
-            }
-            for a in seed.availability
-        ],
-    )
+    sync.table(T.RULES, [
+        T.RULES.row(rule, scheme_id=version_id[(s.slug, s.valid_from)], position=position)
+        for s in seed.schemes
+        for position, rule in enumerate(s.rules, start=1)
+    ])
+    sync.links(*T.SPECIALTY_LINKS, [
+        {"scheme_id": version_id[(s.slug, s.valid_from)]} | T.specialty_link(e)
+        for s in seed.schemes
+        for e in s.eligible_specialties
+    ])
+    sync.table(T.AVAILABILITY, [T.AVAILABILITY.row(a) for a in seed.availability])
     # Versions of one record share its place in the file (where it first appears).
     pay_position = _first_positions(p.code for p in seed.pay_components)
+    sync.table(T.PAY_COMPONENTS, [T.PAY_COMPONENTS.row(p, position=pay_position[p.code]) for p in seed.pay_components])
     contact_position = _first_positions(c.id for c in seed.contacts)
-    sync.table(
-        PayComponent,
-        ("code", "valid_from"),
-        [
-            {
-                "code": p.code, "position": position, "scheme_slug": p.scheme, "region_code": p.region,
-                "kind": p.kind, "label": p.label, "amount": p.amount, "approximate": p.approximate,
-                "basis": p.basis, "frequency": p.frequency, "payment_frequency": p.payment_frequency,
-                "calculation": p.calculation, "year_from": p.year_from, "year_to": p.year_to,
-                "periphery_share_pct": p.periphery_share_pct, "conditions": list(p.conditions), "payer": p.payer,
-                "recipient": p.recipient, "valid_from": p.valid_from, "valid_to": p.valid_to,
-                "headline": p.headline, "note": p.note, "sources": _dump(p.sources),
-                "derivation": p.derivation, "confirmed": p.confirmed,
-            }
-            for p in seed.pay_components
-            for position in [pay_position[p.code]]
-        ],
-    )
-    contacts = sync.table(
-        Contact,
-        ("key", "valid_from"),
-        [
-            {
-                "key": c.id, "position": position, "organisation": c.organisation, "service": c.service,
-                "person_name": c.person_name, "email": c.email, "phone": c.phone, "website": c.website,
-                "region_code": c.region, "faculty": c.faculty, "sources": _dump(c.sources),
-                "valid_from": c.valid_from, "valid_to": c.valid_to,
-            }
-            for c in seed.contacts
-            for position in [contact_position[c.id]]
-        ],
-    )
-    sync.table(
-        ContactScheme,
-        ("contact_id", "scheme_slug"),
-        [
-            {"contact_id": contacts[(c.id, c.valid_from)].id, "scheme_slug": s}
-            for c in seed.contacts
-            for s in c.schemes
-        ],
-    )
-    events = sync.table(
-        CalendarEvent,
-        ("key", "valid_from"),
-        [
-            {
-                "key": e.id, "region_code": e.region, "kind": e.kind, "label": e.label, "date": e.date,
-                "precision": e.precision, "when_text": e.when_text, "recurrence": e.recurrence,
-                "sources": _dump(e.sources), "valid_from": e.valid_from, "valid_to": e.valid_to,
-            }
-            for e in seed.calendar
-        ],
-    )
-    sync.table(
-        CalendarEventScheme,
-        ("event_id", "scheme_slug"),
-        [
-            {"event_id": events[(e.id, e.valid_from)].id, "scheme_slug": s}
-            for e in seed.calendar
-            for s in e.schemes
-        ],
-    )
+    contacts = sync.table(T.CONTACTS, [T.CONTACTS.row(c, position=contact_position[c.id]) for c in seed.contacts])
+    sync.links(*T.CONTACT_SCHEMES, [
+        {"contact_id": contacts[(c.id, c.valid_from)].id, "scheme_slug": s} for c in seed.contacts for s in c.schemes
+    ])
+    events = sync.table(T.CALENDAR, [T.CALENDAR.row(e) for e in seed.calendar])
+    sync.links(*T.EVENT_SCHEMES, [
+        {"event_id": events[(e.id, e.valid_from)].id, "scheme_slug": s} for e in seed.calendar for s in e.schemes
+    ])
     sync.delete_stale()
     if report.changes:
         version.bump(session)

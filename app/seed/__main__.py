@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.config import get_settings
-from app.db import make_engine
+from app.db import make_engine, transaction
 from app.messages import Message as M
 from app.migrate import pending_migrations
 from app.models import Scheme
@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"catalogue already holds {count} scheme versions: left as it is "
                       "(run `python -m app.seed` without --if-empty to replace it with the seed files)")
                 return 0
-            report, audit_id = import_seed(engine, f"cli:{getpass.getuser()}", seed)
+            with transaction(engine) as session:
+                report, audit_id = import_seed(session, f"cli:{getpass.getuser()}", seed)
             if audit_id is not None:
                 print(f"recorded in the audit log as entry {audit_id}")
         finally:

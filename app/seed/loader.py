@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
+from app.db import changed, transaction
 from app.messages import Message as M
 from app.records import schemas as I
 from app.records.store import (
@@ -60,11 +60,7 @@ def read_seed(seed_dir: Path) -> Seed:
 def load_seed(engine: Engine, seed_dir: Path) -> SyncReport:
     """Validate the whole seed, then write it in one transaction (all or nothing)."""
     seed = read_seed(seed_dir)
-    with Session(engine) as session:
-        try:
-            report = apply_seed(session, seed)
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise
+    with transaction(engine) as session:
+        report = apply_seed(session, seed)
+        changed(session)
     return report

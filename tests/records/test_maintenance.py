@@ -15,7 +15,10 @@ import httpx
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from app.auth import create_key, revoke_key
 from app.config import Settings
@@ -368,6 +371,37 @@ def test_a_change_that_changes_nothing_writes_nothing(api: TestClient, keys: dic
     changed = api.put("/records/schemes/aumg", json=body, headers={**keys["writer"], "If-Match": etag})
     assert changed.status_code == 200, changed.text
     assert api.get("/schemes/aumg").json()["last_verified"]["date"] == "2026-11-22"
+
+
+def catalogue_version(engine: Engine) -> list[Any]:
+    with engine.connect() as conn:
+        return list(conn.execute(text("SELECT * FROM catalogue_version")).all())
+
+
+def test_a_write_whose_commit_fails_is_refused_and_keeps_nothing(
+    api: TestClient, catalogue: Engine, keys: dict[str, dict[str, str]]
+) -> None:
+    """The write session commits before the answer is sent: a commit that fails is the answer (503), never a 200
+    for a change that was lost; the catalogue, its version and the audit log stay as they were."""
+    etag, versions = record(api, f"contacts/{CONTACT}")
+    untouched = dump(catalogue)
+    version_before = catalogue_version(catalogue)
+
+    def refuse(session: Session) -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    event.listen(Session, "before_commit", refuse)
+    try:
+        changed = {**versions[-1], "email": "nouvelle.adresse@chu-amiens.fr"}
+        answer = api.put(f"/records/contacts/{CONTACT}", json=changed, headers={**keys["writer"], "If-Match": etag})
+    finally:
+        event.remove(Session, "before_commit", refuse)
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert dump(catalogue) == untouched
+    assert catalogue_version(catalogue) == version_before
+    assert api.get("/audit", headers=keys["writer"]).json()["total"] == 0
+    assert record(api, f"contacts/{CONTACT}")[0] == etag
 
 
 def test_a_maintenance_page_on_another_origin_can_write(catalogue: Engine) -> None:
