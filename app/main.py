@@ -52,6 +52,8 @@ TAGS = [
     {"name": "specialties", "description": "DES list, to filter schemes by specialty."},
     {"name": "contacts", "description": "Who to write to."},
     {"name": "calendar", "description": "When to apply: JSON or iCalendar."},
+    {"name": "sources", "description": "Every document, official text and web page the catalogue cites, and the facts "
+     "each backs."},
     {"name": "simulation", "description": "Net monthly income over a contract, month by month, explained."},
     {"name": "eligibility", "description": "Which schemes a doctor's profile may take, with reasons, deadlines and "
      "income."},

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
 from tests.conftest import SEED_DIR, SHARED_SEEDS
@@ -221,3 +222,87 @@ def test_every_figure_of_an_eligibility_criterion_is_in_the_sentence_it_cites(cl
             if criterion.get("test") == "trained_in_region":
                 assert ("Normandie" in quotes or "normands" in quotes) == (criterion["region"] == "28"), item["slug"]
     assert checked == 3
+
+
+# --- the quoted sentences of every other source (official texts, web pages, datasets) ---------------------------
+
+SEED_FILES = sorted(p.stem for p in SEED_DIR.glob("*.yaml"))
+QUOTED_AMOUNT = r"(?P<int>\d{1,3}(?: \d{3})+|\d+)(?:,(?P<dec>\d{1,2}))? ?(?:€|euros)"
+QUOTED_PERCENT = r"(?P<int>\d+)(?:,(?P<dec>\d+))? ?%"
+OWN_NUMBER = r"\d{1,3}(?: \d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+
+
+def _seed_records() -> Iterator[tuple[str, dict[str, Any]]]:
+    for name in SEED_FILES:
+        for row in yaml.safe_load((SEED_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or []:
+            yield name, row
+
+
+def _citations_in(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        if "doc" in value and isinstance(value.get("doc"), str):
+            yield value
+        for item in value.values():
+            yield from _citations_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _citations_in(item)
+
+
+def _own_numbers(value: Any) -> set[Decimal]:
+    """Every number a record states itself (amounts, rates, notes, labels), its citations left out."""
+    texts: list[str] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            for key, item in v.items():
+                if key != "sources":
+                    walk(item)
+        elif isinstance(v, list):
+            for item in v:
+                walk(item)
+        elif v is not None:
+            texts.append(str(v))
+
+    walk(value)
+    numbers = set()
+    for match in re.finditer(OWN_NUMBER, normalise(" | ".join(texts))):
+        numbers.add(Decimal(match.group(0).replace(" ", "").replace(",", ".")).normalize())
+    return numbers
+
+
+def _quoted_figures(quote: str) -> Iterator[tuple[str, set[Decimal]]]:
+    """Each euro amount and percentage of a sentence, with the values a record may hold it as (3 864 €; 6,95 % as
+    6.95 or 0.0695)."""
+    text = normalise(quote)
+    for match in re.finditer(QUOTED_AMOUNT, text):
+        yield match.group(0), {_amount(match).normalize()}
+    for match in re.finditer(QUOTED_PERCENT, text):
+        rate = Decimal(match.group("int") + "." + (match.group("dec") or "0"))
+        yield match.group(0), {rate.normalize(), (rate / 100).normalize()}
+
+
+def test_every_figure_a_source_sentence_quotes_is_in_a_record_citing_it() -> None:
+    """The walk above, for the sentences quoted from every other source (official texts, web pages, datasets): an
+    amount or a rate a quoted sentence states is a figure of a record citing that sentence — the value used, or a
+    note saying it is not used and why. A sentence cited by several records (a table row) may hold their figures
+    together."""
+    kinds = {s["id"]: s["kind"] for s in yaml.safe_load((SEED_DIR / "sources.yaml").read_text(encoding="utf-8"))}
+    held: dict[str, set[Decimal]] = {}  # a sentence -> the figures of the records citing it (from any source)
+    citing: list[tuple[str, str, str, str]] = []
+    for name, row in _seed_records():
+        numbers = _own_numbers(row)
+        key = str(row.get("code") or row.get("id") or row.get("slug") or f"{row.get('scheme')}/{row.get('region')}")
+        for citation in _citations_in(row):
+            if citation.get("quote") and kinds.get(citation["doc"]) != "document":
+                held.setdefault(citation["quote"], set()).update(numbers)
+                citing.append((name, key, citation["doc"], citation["quote"]))
+    missing = []
+    checked = 0
+    for name, key, doc, quote in citing:
+        for figure, values in _quoted_figures(quote):
+            checked += 1
+            if not values & held[quote]:
+                missing.append(f"{name}/{key} ({doc}): « {figure} » in « {quote[:80]} »")
+    assert not missing, "\n".join(missing)
+    assert checked > 50

@@ -16,7 +16,7 @@ from tests.helpers import layer
 
 # An example value for every path parameter of the app, from the seed.
 EXAMPLES = {"slug": "ccu-ah", "code": "28", "key": "ccu-ah", "scheme": "ccu-ah", "region": "32", "audit_id": "1",
-            "name": "regions"}
+            "name": "regions", "source_id": "hdf-mg-2023"}
 KEYS = {"/records/pay-components/{key}": "ccu-mg-salaire-universitaire", "/records/contacts/{key}": "chu-amiens-dam",
         "/records/calendar/{key}": "normandie-2024-courrier", "/records/pay-parameters/{key}": "pmss"}
 QUERIES = {"/simulate": "?scheme=ccu-ah&region=32&start=2027-11-01&months=24", "/calendar": "?region=28"}

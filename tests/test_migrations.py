@@ -70,7 +70,7 @@ def test_upgrading_to_versioned_records_carries_the_data_over(new_database: Call
     after = _exported(engine)
     for scheme in before["schemes"]:
         scheme.pop("verified", None)  # 0003 had no place for it
-    assert after == _without_0005(_without_0006(_without_0007(before)))
+    assert after == _without_0005(_without_0006(_without_0007(_without_0009(before))))
 
 
 def _without_0005(data: dict) -> dict:
@@ -111,6 +111,26 @@ def _without_0007(data: dict) -> dict:
     return out
 
 
+def _without_0009(data: dict) -> dict:
+    """The seed's data as a catalogue before 0009 holds it: no quotas of posts, no notes on regions."""
+    out = copy.deepcopy(data)
+    out["quotas"] = []
+    for region in out["regions"]:
+        region.pop("notes", None)
+    return out
+
+
+def test_downgrading_0009_loses_only_quotas_and_region_notes(new_database: Callable[[], Engine]) -> None:
+    engine, before = _seeded(new_database)
+    assert before["quotas"] and any(r.get("notes") for r in before["regions"])
+    downgrade(engine, "0008")
+    with engine.connect() as connection:
+        assert "post_quota" not in inspect(connection).get_table_names()
+        assert "notes" not in {c["name"] for c in inspect(connection).get_columns("region")}
+    upgrade(engine)
+    assert _exported(engine) == _without_0009(before)
+
+
 def test_downgrading_0007_loses_only_the_criteria(new_database: Callable[[], Engine]) -> None:
     """Down to 0006 and back: the rules' texts and sources stay; only what they test is gone (until the seed syncs)."""
     engine, before = _seeded(new_database)
@@ -120,7 +140,7 @@ def test_downgrading_0007_loses_only_the_criteria(new_database: Callable[[], Eng
         assert "criterion" not in {c["name"] for c in inspect(connection).get_columns("scheme_rule")}
     upgrade(engine)
     after = _exported(engine)
-    assert after == _without_0007(before)
+    assert after == _without_0007(_without_0009(before))
 
 
 def test_downgrading_0006_loses_only_its_own_facts(new_database: Callable[[], Engine]) -> None:
@@ -136,7 +156,7 @@ def test_downgrading_0006_loses_only_its_own_facts(new_database: Callable[[], En
     after = _exported(engine)
     (ahu_after,) = [s for s in after["schemes"] if s["slug"] == "ahu"]
     assert ahu_after["eligible_specialties"] == ["biologie-medicale"]
-    assert after == _without_0006(_without_0007(before))
+    assert after == _without_0006(_without_0007(_without_0009(before)))
 
 
 def test_downgrading_0005_loses_only_its_own_facts(new_database: Callable[[], Engine]) -> None:
@@ -146,4 +166,4 @@ def test_downgrading_0005_loses_only_its_own_facts(new_database: Callable[[], En
     downgrade(engine, "0004")
     upgrade(engine)
     after = _exported(engine)
-    assert after == _without_0005(_without_0006(_without_0007(before)))
+    assert after == _without_0005(_without_0006(_without_0007(_without_0009(before))))

@@ -28,8 +28,8 @@ def test_every_operation_is_described_with_a_stable_id(client: TestClient) -> No
                 assert parameter.get("description"), f"{method} {path}: parameter {parameter['name']} undocumented"
     assert sorted(ids) == sorted(
         ["list_schemes", "get_scheme", "list_regions", "get_region", "list_specialties", "list_contacts",
-         "list_calendar", "health", "ready", "simulate", "simulate_from_query", "compare_simulations",
-         "get_simulation_options",
+         "list_calendar", "list_sources", "get_source", "health", "ready", "simulate", "simulate_from_query",
+         "compare_simulations", "get_simulation_options",
          "eligibility", "eligibility_from_query",
          "embed_guide", "embed_script", "embed_schemes", "embed_scheme", "embed_simulator", "embed_eligibility",
          *(f"{verb}_{kind}_record" for verb in ("read", "change", "create", "retire")

@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.catalogue import ical, service
+from app.catalogue import ical, service, sources
 from app.catalogue import schemas as S
 from app.core.values import IsoDate
-from app.core.vocabulary import Category
+from app.core.vocabulary import Category, SourceKind
 from app.db import SessionDep
 from app.errors import Problem
 from app.negotiation import ICS, JSON, VARY, choose
@@ -131,6 +131,31 @@ def get_region(
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(f"/regions/{service.insee_code_of(session, code)}{query}", status_code=301)
     return service.get_region(session, code=code, as_of=as_of)
+
+
+@router.get("/sources", response_model=list[S.SourceSummary], responses={**INVALID, **GONE}, tags=["sources"])
+def list_sources(
+    session: SessionDep,
+    kind: Annotated[SourceKind | None, Query(description="Only sources of this kind.")] = None,
+    region: RegionCodeQuery = None,
+    scheme: SchemeSlugQuery = None,
+    as_of: AsOfQuery = None,
+) -> list[S.SourceSummary]:
+    """Every source the catalogue rests on (documents, official texts, web pages, datasets), with its address, its
+    own date, the day it was read and the records citing it. `region`: sources about the region or cited by its
+    records; `scheme`: sources cited by the scheme's records."""
+    return sources.list_sources(session, kind=kind, region=region, scheme=scheme, as_of=as_of)
+
+
+@router.get("/sources/{source_id}", response_model=S.SourceDetail, responses=NOT_FOUND, tags=["sources"])
+def get_source(
+    session: SessionDep,
+    source_id: Annotated[str, Path(description="Source id (see `GET /sources`).", examples=["hdf-mg-2023"])],
+    as_of: AsOfQuery = None,
+) -> S.SourceDetail:
+    """One source and every fact it backs: each citing record, the part of it citing the source, the sentence
+    quoted."""
+    return sources.get_source(session, source_id=source_id, as_of=as_of)
 
 
 @router.get("/specialties", response_model=list[S.SpecialtyOut], tags=["specialties"])

@@ -179,7 +179,14 @@ class SchemeSummary(Out):
         description="`mg`: general practice only; `specialist`: every specialty except general practice; "
         "`all`: the documents do not restrict the specialty; `disciplines`: only the listed specialties."
     )
-    regions: list[RegionRef] = Field(description="Regions where a source document describes the scheme.")
+    regions: list[RegionRef] = Field(description="Regions where the scheme is offered: described there by a regional "
+                                     "source, or set there by national texts (see `region_evidence`).")
+    region_evidence: Evidence | None = Field(
+        default=None,
+        description="With `region=` (and in `GET /regions/{code}`): how the offer in that region is known. "
+        "`documented` or `mentioned`: a regional source describes or names it there; `national_text`: only the "
+        "national texts set it there, no regional source read describes it. Null without a region.",
+        examples=["national_text"])
     duration: DurationSummary
     headline_pay: HeadlinePay | None
     url: str = Field(examples=["/schemes/ccu-ah"])
@@ -369,12 +376,84 @@ class SchemeDetail(SchemeSummary):
         description="Last day it is in force (None: open; set when the scheme is retired).")
 
 
+class PostQuotaOut(Out):
+    """Posts a national programme opens in the region over a period, as a national note distributes them."""
+
+    id: str
+    programme: str = Field(description="The programme as the note names it.")
+    scheme: str | None = Field(default=None, description="Slug of the catalogue's scheme for those posts, if any.")
+    period_start: int = Field(description="First year of the period the note covers.")
+    period_end: int = Field(description="Last year of the period the note covers.")
+    kind: str | None = Field(default=None, description="The note's category of posts.")
+    posts: int = Field(description="Number of posts the note gives the region for the period.")
+    note: str | None = None
+    sources: list[Citation]
+
+
 class RegionDetail(RegionRef):
     iso_code: str | None = Field(description="ISO 3166-2:FR code.", examples=["FR-NOR"])
     schemes: list[SchemeSummary]
     contacts: list[ContactOut]
     calendar: list[CalendarEventOut]
+    notes: list[str] = Field(default=[], description="What to know about the region (no CHU there, the subdivision "
+                             "it is attached to…), each stated by a source in `sources`.")
+    quotas: list[PostQuotaOut] = Field(
+        default=[], description="National quotas of posts for the region (DGOS notes), latest period first.")
     sources: list[Citation]
+
+
+CitingType = Literal["region", "specialty", "scheme", "rule", "availability", "pay_component", "pay_parameter",
+                     "contact", "calendar_event", "quota"]
+
+
+class CitingRecord(BaseModel):
+    """A record of the catalogue that cites a source."""
+
+    type: CitingType = Field(examples=["pay_component"])
+    id: str = Field(description="The record's id: a slug, a code, `scheme/region` for a regional offer, "
+                    "`scheme/position` for a rule.", examples=["ccu-mg-salaire-universitaire"])
+    label: str = Field(examples=["Salaire universitaire"])
+    path: str = Field(description="Where the API serves the record.", examples=["/schemes/ccu-mg"])
+
+
+class SourceFact(BaseModel):
+    """One citation: the record, the part of it that cites the source, and the sentence quoted."""
+
+    doc: str = Field(exclude=True)
+    record: CitingRecord
+    field: str = Field(description="The part of the record that cites it (`sources`, `duration`, `pay`, "
+                       "`rules[0]`…).", examples=["pay"])
+    quote: str | None = Field(examples=["Le salaire universitaire, versé par l'UFR de médecine, s'élève à 1 392 € "
+                                        "net mensuel en 1ère et 2e année."])
+    note: str | None = None
+
+
+class SourceBase(BaseModel):
+    id: str = Field(examples=["hdf-mg-2023"])
+    kind: SourceKind = Field(description="`document` (one of the seed documents), `official_text`, `web_page` or "
+                             "`dataset`.")
+    title: str = Field(examples=["Ce qu'il faut retenir — Les dispositifs de post-internat médecine générale"])
+    file: str | None = Field(description="For a document: the file it was read from.")
+    publisher: str = Field(examples=["ARS Hauts-de-France"])
+    region: RegionRef | None = Field(description="The region the source is about, if one.")
+    published_on: dt.date | None = Field(description="The source's own date.", examples=["2023-11-01"])
+    published_text: str | None = Field(description="Its date as it writes it.", examples=["Nov. 2023"])
+    url: str | None = Field(description="Its address, for a text or a page.")
+    signed_by: list[str] = []
+    read_on: dt.date | None = Field(description="The day a web page (or a text's copy on the web) was read.")
+    note: str | None = None
+
+
+class SourceSummary(SourceBase):
+    cited_by: list[CitingRecord] = Field(description="The records citing it, each once, as in force on the day.")
+    facts: int = Field(description="How many citations of it the catalogue holds (see `GET /sources/{id}`).",
+                       examples=[12])
+
+
+class SourceDetail(SourceBase):
+    cited_by: list[CitingRecord]
+    facts: list[SourceFact] = Field(description="Every citation of the source: the record, the part citing it, the "
+                                    "sentence quoted.")
 
 
 class Health(BaseModel):

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlmodel import Session, col, select
@@ -16,6 +16,7 @@ from app.catalogue import schemas as S
 from app.core.dates import covers, in_force, today
 from app.core.money import short_euros
 from app.core.text import REGION_CODE, is_public_id, terms
+from app.core.vocabulary import Evidence
 from app.errors import ApiError, not_found, unknown_filter
 from app.messages import Message as M
 from app.models import (
@@ -24,6 +25,7 @@ from app.models import (
     Contact,
     ContactScheme,
     PayComponent,
+    PostQuota,
     Region,
     Scheme,
     SchemeRegion,
@@ -182,14 +184,17 @@ def _summaries(
     # Staleness is about the reader's today, whatever day the catalogue is shown as of.
     now = today()
     regions_of: dict[str, list[S.RegionRef]] = defaultdict(list)
+    evidence_of: dict[str, Evidence] = {}
     rows = session.exec(
-        select(SchemeRegion.scheme_slug, Region)
+        select(SchemeRegion.scheme_slug, SchemeRegion.evidence, Region)
         .join(Region, col(Region.code) == col(SchemeRegion.region_code))
         .where(col(SchemeRegion.scheme_slug).in_(slugs), in_force(SchemeRegion, day))
         .order_by(col(Region.code))
     ).all()
-    for slug, reg in rows:
+    for slug, evidence, reg in rows:
         regions_of[slug].append(region_ref(reg))
+        if reg.code == region:
+            evidence_of[slug] = cast(Evidence, evidence)  # the column holds the Literal
     pay_of: dict[str, list[PayComponent]] = defaultdict(list)
     for component in session.exec(
         select(PayComponent)
@@ -203,7 +208,7 @@ def _summaries(
     return [
         S.SchemeSummary(
             slug=s.slug, name=s.name, short_name=s.short_name, category=s.category, scope=s.scope,
-            audience=s.audience, regions=regions_of[s.slug],
+            audience=s.audience, regions=regions_of[s.slug], region_evidence=evidence_of.get(s.slug),
             duration=S.DurationSummary(
                 initial_months=s.duration_initial_months, max_months=s.duration_max_months, text=s.duration_text
             ),
@@ -571,8 +576,21 @@ def get_region(session: Session, *, code: str, as_of: dt.date | None = None) -> 
         code=region.code, name=region.name, iso_code=region.iso_code, schemes=page.items,
         contacts=_contacts(session, docs, regions, day, region=code),
         calendar=calendar_events(session, docs, regions, day, region=code),
+        notes=list(region.notes), quotas=region_quotas(session, docs, code),
         sources=cite(region.sources, docs),
     )
+
+
+def region_quotas(session: Session, docs: dict[str, SourceDocument], code: str) -> list[S.PostQuotaOut]:
+    """The national notes' posts for a region, latest period first (a period is a note's, not a version in force)."""
+    rows = session.exec(select(PostQuota).where(PostQuota.region_code == code).order_by(
+        col(PostQuota.period_start).desc(), col(PostQuota.period_end).desc(), col(PostQuota.id))).all()
+    return [
+        S.PostQuotaOut(id=q.key, programme=q.programme, scheme=q.scheme_slug, period_start=q.period_start,
+                       period_end=q.period_end, kind=q.kind, posts=q.posts, note=q.note,
+                       sources=cite(q.sources, docs))
+        for q in rows
+    ]
 
 
 def list_specialties(session: Session, *, is_mg: bool | None = None) -> list[S.SpecialtyOut]:

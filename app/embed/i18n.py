@@ -142,6 +142,8 @@ TEXT: dict[str, dict[Lang, str]] = {
     "verified_on": {"fr": "Données vérifiées le {date} contre leurs sources.",
                     "en": "Data checked against its sources on {date}."},
     "sources_as_of": {"fr": "Source la plus récente : {when}.", "en": "Newest source: {when}."},
+    "national_only": {"fr": "Cadre national : aucune source régionale lue",
+                      "en": "National rules: no regional source read"},
     "stale": {"fr": "Sources datées de plus de 24 mois : la plus récente date de {when}.",
               "en": "Sources more than 24 months old: the newest dates from {when}."},
     "expected": {"fr": "date attendue, projetée depuis le calendrier {year} de la source",

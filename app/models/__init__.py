@@ -85,6 +85,7 @@ class Region(SQLModel, table=True):
     name: str = Field(sa_type=Text)
     # ISO 3166-2:FR (FR-HDF…), the identifier international datasets use beside the INSEE code.
     iso_code: str | None = Field(default=None, max_length=6)
+    notes: list[str] = json_column()
     sources: list[dict[str, Any]] = json_column()
 
 
@@ -300,6 +301,24 @@ class CalendarEventScheme(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("calendar_event.id", ondelete="CASCADE"), primary_key=True)
     )
     scheme_slug: str = Field(sa_column=Column(String(80), primary_key=True))
+
+
+class PostQuota(SQLModel, table=True):
+    """Posts a national programme opens in a region over a period (seed/quotas.yaml)."""
+
+    __tablename__ = "post_quota"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=80, unique=True)
+    programme: str = Field(sa_type=Text)
+    scheme_slug: str | None = Field(default=None, max_length=80, index=True)
+    region_code: str = Field(foreign_key="region.code", max_length=2, index=True)
+    period_start: int
+    period_end: int
+    kind: str | None = Field(default=None, sa_type=Text)
+    posts: int
+    note: str | None = Field(default=None, sa_type=Text)
+    sources: list[dict[str, Any]] = json_column()
 
 
 class PayParameter(SQLModel, table=True):

@@ -228,6 +228,15 @@ def _source_rows(c: Catalogue) -> Iterable[dict[str, Any]]:
                "url": d.url, "read_on": d.read_on, "note": d.note}
 
 
+def _quota_rows(c: Catalogue) -> Iterable[dict[str, Any]]:
+    # Quotas are a note's figures for its period, not dated versions: every one is listed.
+    for r in service.list_regions(c.session, as_of=c.day):
+        for q in service.region_quotas(c.session, service.source_documents(c.session), r.code):
+            yield {"id": q.id, "programme": q.programme, "scheme": q.scheme, "region": r.code,
+                   "period_start": q.period_start, "period_end": q.period_end, "kind": q.kind, "posts": q.posts,
+                   "sources": " ".join(dict.fromkeys(s.doc for s in q.sources))}
+
+
 def _parameter_rows(c: Catalogue) -> Iterable[dict[str, Any]]:
     # The values in force on the day and every earlier one: the simulation applies each over its own dates.
     rows = c.session.exec(
@@ -384,6 +393,18 @@ TABLES: tuple[Table, ...] = (
         Column("read_on", "date", "Jour où la page a été lue."),
         Column("note", "string", "Remarques sur la source."),
     ), ("id",), _source_rows, ((("region",), "regions", ("code",)),)),
+    Table("quotas", "Quotas nationaux de postes", "Postes qu'une note nationale (DGOS) répartit par région et par "
+          "période.", (
+        Column("id", "string", "Identifiant stable de la ligne.", required=True, unique=True),
+        Column("programme", "string", "Le programme, tel que la note le nomme.", required=True),
+        Column("scheme", "string", "Le dispositif du catalogue correspondant, s'il y en a un."),
+        _region(),
+        Column("period_start", "integer", "Première année de la période couverte.", required=True),
+        Column("period_end", "integer", "Dernière année de la période couverte.", required=True),
+        Column("kind", "string", "Catégorie de postes de la note."),
+        Column("posts", "integer", "Nombre de postes.", required=True),
+        Column("sources", "string", "Identifiants des sources citées, séparés par des espaces."),
+    ), ("id",), _quota_rows, ((("region",), "regions", ("code",)),)),
     Table("pay_parameters", "Paramètres de paie",
           "Taux, plafonds, grilles et barèmes datés qu'utilise la simulation.", (
         Column("code", "string", "Identifiant stable du paramètre.", required=True),

@@ -15,7 +15,16 @@ import yaml
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from app.models import PayParameter, PayParameterValue, Region, SchemeRule, SchemeSpecialty, SourceDocument, Specialty
+from app.models import (
+    PayParameter,
+    PayParameterValue,
+    PostQuota,
+    Region,
+    SchemeRule,
+    SchemeSpecialty,
+    SourceDocument,
+    Specialty,
+)
 from app.records import mapping as T
 from app.records import schemas as I
 from app.records.store import FILES, Seed
@@ -89,6 +98,8 @@ def export_seed(session: Session, *, only: str | None = None) -> Seed:
             T.CALENDAR.record(e, schemes=event_schemes[e.id])
             for e in _grouped(_rows(session, T.CALENDAR), key=lambda e: e.key)
         ]
+    if only in (None, "quotas"):
+        seed.quotas = [T.QUOTAS.record(q) for q in _rows(session, T.QUOTAS, col(PostQuota.id))]
     return seed
 
 

@@ -25,6 +25,7 @@ from app.models import (
     PayComponent,
     PayParameter,
     PayParameterValue,
+    PostQuota,
     Region,
     Scheme,
     SchemeRegion,
@@ -141,7 +142,7 @@ class Table(Generic[Model]):
 
 VALIDITY = same("valid_from", "valid_to")
 
-REGIONS = Table(Region, I.RegionIn, ("code",), (*same("code", "name", "iso_code"), SOURCES))
+REGIONS = Table(Region, I.RegionIn, ("code",), (*same("code", "name", "iso_code"), *listed("notes"), SOURCES))
 
 SOURCE_DOCUMENTS = Table(
     SourceDocument, I.SourceIn, ("key",),
@@ -244,6 +245,12 @@ CALENDAR = Table(
     CalendarEvent, I.CalendarEventIn, ("key", "valid_from"),
     (Column("key", "id"), Column("region_code", "region"),
      *same("kind", "label", "date", "precision", "when_text", "recurrence"), SOURCES, *VALIDITY),
+)
+
+QUOTAS = Table(
+    PostQuota, I.PostQuotaIn, ("key",),
+    (Column("key", "id"), Column("programme", "programme"), Column("scheme_slug", "scheme"),
+     Column("region_code", "region"), *same("period_start", "period_end", "kind", "posts", "note"), SOURCES),
 )
 
 # Link rows between a record and the schemes it names (`schemes:` in contacts.yaml and calendar.yaml).

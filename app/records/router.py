@@ -31,6 +31,7 @@ from app.records import service
 from app.records.document import read_document
 from app.records.export import export_seed, seed_data, to_yaml
 from app.records.service import ENTITIES, Entity
+from app.records.store import FILES
 
 # Keys are checked before bodies are read (app/auth_first.py).
 router = APIRouter(route_class=AuthFirstRoute)
@@ -300,11 +301,8 @@ YAML = "application/yaml"
 # One list of rows per seed file; each row is that file's record schema (app/records/schemas.py).
 CATALOGUE_DOCUMENT = {
     "type": "object",
-    "required": ["regions", "sources", "pay_parameters", "specialties", "schemes", "availability", "pay_components",
-                 "contacts", "calendar"],
-    "properties": {name: {"type": ["array", "null"], "items": {"type": "object"}} for name in
-                   ("regions", "sources", "pay_parameters", "specialties", "schemes", "availability",
-                    "pay_components", "contacts", "calendar")},
+    "required": list(FILES),
+    "properties": {name: {"type": ["array", "null"], "items": {"type": "object"}} for name in FILES},
 }
 
 

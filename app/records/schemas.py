@@ -118,6 +118,9 @@ class RegionIn(Record):
     code: RegionCode
     name: Name
     iso_code: IsoRegionCode | None = None
+    # What a reader of the region should know (no CHU there, the subdivision it is attached to), each said by a
+    # quoted source in `sources`.
+    notes: list[Note] = []
     sources: Sources
 
 
@@ -424,6 +427,28 @@ class CalendarEventIn(Versioned):
 
 # --- dated pay parameters (grids, rates, ceilings, tariffs) ----------------------------------------------
 
+
+
+class PostQuotaIn(Record):
+    """Posts a national programme opens in one region over a period, as a national note distributes them
+    (the DGOS notes' per-region tables of shared specialist-assistant posts)."""
+
+    id: Slug
+    programme: Name  # as the note names it
+    scheme: Slug | None = None  # the catalogue's scheme for those posts, where one is
+    region: RegionCode
+    period_start: StrictInt = Field(ge=2000, le=2100)  # first and last academic years the note covers (2024, 2026)
+    period_end: StrictInt = Field(ge=2000, le=2100)
+    kind: Name | None = None  # the note's category of posts (« entre établissements », « ville-hôpital »…)
+    posts: StrictInt = Field(ge=0, le=10_000)
+    note: Note | None = None
+    sources: Sources
+
+    @model_validator(mode="after")
+    def _period(self) -> PostQuotaIn:
+        if self.period_end < self.period_start:
+            raise invalid("period_end précède period_start", "period_end is before period_start")
+        return self
 
 
 class BracketIn(Record):

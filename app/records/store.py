@@ -43,6 +43,7 @@ FILES: dict[str, type[I.Record]] = {
     "pay_components": I.PayComponentIn,
     "contacts": I.ContactIn,
     "calendar": I.CalendarEventIn,
+    "quotas": I.PostQuotaIn,
 }
 
 
@@ -102,6 +103,7 @@ class Seed:
     pay_components: list[I.PayComponentIn] = field(default_factory=list)
     contacts: list[I.ContactIn] = field(default_factory=list)
     calendar: list[I.CalendarEventIn] = field(default_factory=list)
+    quotas: list[I.PostQuotaIn] = field(default_factory=list)
 
 
 def _row_key(row: object) -> str | None:
@@ -167,6 +169,7 @@ def check_references(seed: Seed, errors: list[SeedError]) -> None:
         ("pay_components", "pay_components", lambda r: r.code),
         ("contacts", "contacts", lambda r: r.id),
         ("calendar", "calendar", lambda r: r.id),
+        ("quotas", "quotas", lambda r: r.id),
     ):
         rows = getattr(seed, attribute)
         counts = Counter((id_of(r), getattr(r, "valid_from", None)) for r in rows)
@@ -228,6 +231,9 @@ def check_references(seed: Seed, errors: list[SeedError]) -> None:
         check("calendar", i, e.id, "region", e.region, regions, "region")
         for j, slug in enumerate(e.schemes):
             check("calendar", i, e.id, f"schemes[{j}]", slug, schemes, "scheme")
+    for i, q in enumerate(seed.quotas, 1):
+        check("quotas", i, q.id, "region", q.region, regions, "region")
+        check("quotas", i, q.id, "scheme", q.scheme, schemes, "scheme")
 
 
 def _check_pay_models(seed: Seed, errors: list[SeedError]) -> None:
@@ -419,6 +425,7 @@ def apply_seed(session: Session, seed: Seed) -> SyncReport:
     sync.links(*T.EVENT_SCHEMES, [
         {"event_id": events[(e.id, e.valid_from)].id, "scheme_slug": s} for e in seed.calendar for s in e.schemes
     ])
+    sync.table(T.QUOTAS, [T.QUOTAS.row(q) for q in seed.quotas])
     sync.delete_stale()
     if report.changes:
         version.bump(session)

@@ -85,6 +85,15 @@ def test_list_filters_are_those_of_get_schemes(client: TestClient, query: dict[s
     assert cards(html) == expected
 
 
+def test_every_region_lists_its_schemes_and_marks_the_national_ones(client: TestClient) -> None:
+    for region in client.get("/regions").json():
+        items = client.get("/schemes", params={"region": region["code"], "limit": 200}).json()["items"]
+        html = get_html(client, f"/embed/schemes?region={region['code']}")
+        assert cards(html) == [item["slug"] for item in items] and items, region["name"]
+        national = sum(item["region_evidence"] == "national_text" for item in items)
+        assert html.count("Cadre national : aucune source régionale lue") == national, region["name"]
+
+
 def test_french_by_default_english_with_lang_en(client: TestClient) -> None:
     fr = get_html(client, "/embed/schemes")
     en = get_html(client, "/embed/schemes?lang=en")
@@ -319,7 +328,7 @@ def test_simulator_default_is_a_real_calculation(client: TestClient) -> None:
 
 
 def test_simulator_keeps_the_region_it_can(client: TestClient) -> None:
-    html = get_html(client, "/embed/simulator?scheme=ccu-ah&region=28")
+    html = get_html(client, "/embed/simulator?scheme=chef-clinique-region&region=28")
     assert 'role="status"' in html and "Hauts-de-France" in html and net_cells(html)
 
 

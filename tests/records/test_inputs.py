@@ -142,7 +142,7 @@ SIMULATE = "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24"
     ("query", "field"),
     [
         ("scheme=nope&region=32&start=2027-11-01&months=24", "scheme"),  # checked by the service, not the schema
-        ("scheme=ccu-ah&region=11&start=2027-11-01&months=24", "region"),  # not offered there
+        ("scheme=chef-clinique-region&region=11&start=2027-11-01&months=24", "region"),  # not offered there
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=24&tax_rate=5", "tax_rate"),  # an option, flattened
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=abc", "months"),  # the schema
         ("scheme=ccu-ah&region=32&start=2027-11-01&months=24&extra=1", "extra"),
