@@ -14,14 +14,14 @@ class TestRegions:
         assert len(regions) == 18
         assert regions["11"]["name"] == "Île-de-France"
         assert regions["93"]["name"] == "Provence-Alpes-Côte d'Azur"
-        # The docteur junior year of general practice is national: every region lists it (Corse: it alone, having no
-        # CHU for the national CCU-AH and AHU posts, which Normandie lists beside its seven documented schemes).
-        assert [regions[code]["scheme_count"] for code in ("28", "32", "94")] == [9, 10, 1]
+        # National statutes are listed wherever they apply: the docteur junior year and the shared assistants in every
+        # region, the CCU-AH and AHU posts where there is a CHU (not in Corse). Normandie: 7 documented schemes + 3.
+        assert [regions[code]["scheme_count"] for code in ("28", "32", "94")] == [10, 10, 2]
 
     def test_region_detail(self, client: TestClient) -> None:
         region = client.get("/regions/28").json()
         assert region["name"] == "Normandie"
-        assert len(region["schemes"]) == 9
+        assert len(region["schemes"]) == 10
         assert {c["id"] for c in region["contacts"]} == {"ars-normandie-post-internat"}
         assert "2024-02-16" in {e["date"] for e in region["calendar"]}
 

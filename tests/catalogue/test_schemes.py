@@ -56,19 +56,20 @@ class TestListSchemes:
     def test_region_normandie(self, client: TestClient) -> None:
         assert slugs(client, "region=28") == {
             "aumg", "mg-400", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital",
-            "assistant-douleur-soins-palliatifs", "docteur-junior-mg", "ccu-ah", "ahu",
+            "assistant-douleur-soins-palliatifs", "docteur-junior-mg", "ccu-ah", "ahu", "assistant-bachelot",
         }
 
     def test_region_hauts_de_france_mg(self, client: TestClient) -> None:
         assert slugs(client, "audience=mg&region=32") == {"ccu-mg", "chef-clinique-region", "aumg", "mg-400"} | DES_YEAR
 
     def test_region_without_known_scheme_is_empty_not_an_error(self, client: TestClient) -> None:
-        body = client.get("/schemes?region=94&category=hospitalier").json()
+        body = client.get("/schemes?region=94&category=universitaire").json()
         page = {k: v for k, v in body.items() if k not in ("as_of", "facets")}
         assert page == {"items": [], "total": 0, "limit": 50, "offset": 0}
 
     def test_national_des_year_is_listed_in_every_region_as_national_text(self, client: TestClient) -> None:
-        assert slugs(client, "region=94") == DES_YEAR
+        # Corse: the DES year and the national shared assistants, no CHU post (no CHU there).
+        assert slugs(client, "region=94") == DES_YEAR | {"assistant-bachelot"}
         detail = client.get("/schemes/docteur-junior-mg").json()
         assert detail["category"] == "des" and len(detail["availability"]) == 18
         assert {a["evidence"] for a in detail["availability"]} == {"national_text"}
