@@ -15,13 +15,13 @@ class TestRegions:
         assert regions["11"]["name"] == "Île-de-France"
         assert regions["93"]["name"] == "Provence-Alpes-Côte d'Azur"
         # The docteur junior year of general practice is national: every region lists it (Corse: it alone, having no
-        # CHU for the national CCU-AH and AHU posts, which Normandie lists beside its seven documented schemes).
-        assert [regions[code]["scheme_count"] for code in ("28", "32", "94")] == [9, 10, 1]
+        # CHU for the national CCU-AH, AHU and CCU-MG posts, which Normandie lists beside its seven documented schemes).
+        assert [regions[code]["scheme_count"] for code in ("28", "32", "94")] == [10, 10, 1]
 
     def test_region_detail(self, client: TestClient) -> None:
         region = client.get("/regions/28").json()
         assert region["name"] == "Normandie"
-        assert len(region["schemes"]) == 9
+        assert len(region["schemes"]) == 10
         assert {c["id"] for c in region["contacts"]} == {"ars-normandie-post-internat"}
         assert "2024-02-16" in {e["date"] for e in region["calendar"]}
 

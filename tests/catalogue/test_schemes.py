@@ -56,7 +56,7 @@ class TestListSchemes:
     def test_region_normandie(self, client: TestClient) -> None:
         assert slugs(client, "region=28") == {
             "aumg", "mg-400", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital",
-            "assistant-douleur-soins-palliatifs", "docteur-junior-mg", "ccu-ah", "ahu",
+            "assistant-douleur-soins-palliatifs", "docteur-junior-mg", "ccu-ah", "ahu", "ccu-mg",
         }
 
     def test_region_hauts_de_france_mg(self, client: TestClient) -> None:
