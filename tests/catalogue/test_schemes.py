@@ -207,7 +207,7 @@ class TestGetScheme:
         scheme = client.get("/schemes/aumg").json()
         assert {c["amount"] for c in scheme["pay_components"]} == {1392}
         funding = {c["region"]["code"]: c for c in scheme["funding"]}
-        assert set(funding) == {"32", "93"}
+        assert set(funding) == {"11", "32", "93"}
         assert all(c["amount"] == 2000 and c["recipient"] != "médecin" for c in funding.values())
 
     def test_ccu_mg_cpam_amounts(self, client: TestClient) -> None:
