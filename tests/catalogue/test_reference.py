@@ -15,13 +15,13 @@ class TestRegions:
         assert regions["11"]["name"] == "Île-de-France"
         assert regions["93"]["name"] == "Provence-Alpes-Côte d'Azur"
         # National statutes are listed wherever they apply: the docteur junior year and the shared assistants in every
-        # region, the CCU-AH and AHU posts where there is a CHU (not in Corse). Normandie: 7 documented schemes + 3.
-        assert [regions[code]["scheme_count"] for code in ("28", "32", "94")] == [10, 10, 2]
+        # region, the CCU-AH, AHU and CCU-MG posts where there is a CHU (not in Corse). Normandie: 7 documented + 4.
+        assert [regions[code]["scheme_count"] for code in ("28", "32", "94")] == [11, 10, 2]
 
     def test_region_detail(self, client: TestClient) -> None:
         region = client.get("/regions/28").json()
         assert region["name"] == "Normandie"
-        assert len(region["schemes"]) == 10
+        assert len(region["schemes"]) == 11
         assert {c["id"] for c in region["contacts"]} == {"ars-normandie-post-internat"}
         assert "2024-02-16" in {e["date"] for e in region["calendar"]}
 

@@ -56,7 +56,7 @@ class TestListSchemes:
     def test_region_normandie(self, client: TestClient) -> None:
         assert slugs(client, "region=28") == {
             "aumg", "mg-400", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital",
-            "assistant-douleur-soins-palliatifs", "docteur-junior-mg", "ccu-ah", "ahu", "assistant-bachelot",
+            "assistant-douleur-soins-palliatifs", "docteur-junior-mg", "ccu-ah", "ahu", "assistant-bachelot", "ccu-mg",
         }
 
     def test_region_hauts_de_france_mg(self, client: TestClient) -> None:
@@ -208,7 +208,7 @@ class TestGetScheme:
         scheme = client.get("/schemes/aumg").json()
         assert {c["amount"] for c in scheme["pay_components"]} == {1392}
         funding = {c["region"]["code"]: c for c in scheme["funding"]}
-        assert set(funding) == {"32", "93"}
+        assert set(funding) == {"11", "32", "93"}
         assert all(c["amount"] == 2000 and c["recipient"] != "médecin" for c in funding.values())
 
     def test_ccu_mg_cpam_amounts(self, client: TestClient) -> None:

@@ -187,7 +187,7 @@ def test_changes_are_validated_like_the_seed(api: TestClient, keys: dict[str, di
     etag, versions = record(api, f"pay-components/{RAISED}")
     cases = [
         ({**versions[-1], "amount": float(versions[-1]["amount"])}, "amount"),  # a float is refused, as in the seed
-        ({**versions[-1], "region": "11"}, "region"),  # ccu-mg is not offered in Île-de-France
+        ({**versions[-1], "region": "94"}, "region"),  # ccu-mg is not offered in Corse (no CHU)
         ({**versions[-1], "code": "autre-code"}, "code"),  # the body must be for the record in the URL
         ({**versions[-1], "label": "Rémunération\x00"}, "label"),  # PostgreSQL refuses NUL bytes: a 422, not a 500
     ]
