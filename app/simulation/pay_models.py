@@ -238,6 +238,8 @@ PAY_MODELS: dict[str, PayModel] = {
     "assistant-ambulatoire": _assistant(base="assistant-ambulatoire-traitement-base",
                                         iespe="assistant-ambulatoire-iespe"),
     "asr": _assistant(),
+    # Île-de-France's ARS-funded shared assistants: the assistant grid; the pages publish no amount of pay.
+    "asp-ars-idf": _assistant(),
     "astp-ville-hopital": _assistant(
         notes=(M("Le partage de la rémunération entre l'hôpital et la structure ambulatoire n'est pas publié : "
                  "la grille d'assistant est comptée à temps plein.",

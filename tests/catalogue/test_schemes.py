@@ -10,11 +10,11 @@ from tests.helpers import problem
 ALL_SLUGS = {
     "ccu-mg", "chef-clinique-region", "aumg", "mg-400", "ccu-ah", "ahu", "atp-regional", "assistant-bachelot",
     "assistant-ambulatoire", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital",
-    "assistant-douleur-soins-palliatifs", "docteur-junior-mg",
+    "assistant-douleur-soins-palliatifs", "docteur-junior-mg", "asp-ars-idf",
 }
 OPEN_TO_ALL = {
     "chef-clinique-region", "asr", "astp-ville-hopital", "assistant-mixte-ville-hopital",
-    "assistant-douleur-soins-palliatifs",
+    "assistant-douleur-soins-palliatifs", "asp-ars-idf",
 }
 # The docteur junior year is the last year of the general-practice DES, listed nationally (not a post-internat post).
 DES_YEAR = {"docteur-junior-mg"}
@@ -36,14 +36,14 @@ class TestListSchemes:
 
     def test_page_shape(self, client: TestClient) -> None:
         body = client.get("/schemes?limit=5&offset=2").json()
-        assert (body["total"], body["limit"], body["offset"], len(body["items"])) == (14, 5, 2, 5)
+        assert (body["total"], body["limit"], body["offset"], len(body["items"])) == (15, 5, 2, 5)
         item = body["items"][0]
         for key in ("slug", "name", "category", "audience", "regions", "duration", "headline_pay", "url"):
             assert key in item
 
     def test_pages_cover_everything_once(self, client: TestClient) -> None:
         seen = []
-        for offset in range(0, 14, 4):
+        for offset in range(0, len(ALL_SLUGS), 4):
             seen += [i["slug"] for i in client.get(f"/schemes?limit=4&offset={offset}").json()["items"]]
         assert sorted(seen) == sorted(ALL_SLUGS)
 

@@ -219,7 +219,7 @@ def test_frame_height_follows_the_content(seen: dict[str, Any]) -> None:
     _fitted(schemes["heights"])
     assert schemes["heights"]["outer"] > 400  # grew from the initial 400 px to the content
     assert schemes["afterForgedMessage"] == schemes["heights"]["outer"], "a message not from the frame resized it"
-    assert schemes["all"]["count"] == 14 and schemes["one"]["count"] == 1
+    assert schemes["all"]["count"] == 15 and schemes["one"]["count"] == 1
     _fitted(schemes["all"]["heights"])
     _fitted(schemes["one"]["heights"])
     assert schemes["all"]["heights"]["outer"] > schemes["heights"]["outer"] > schemes["one"]["heights"]["outer"]

@@ -40,7 +40,7 @@ def row_index(rows: list, key: str, value: str) -> int:
 
 def test_seed_is_valid() -> None:
     seed = read_seed(SEED_DIR)
-    assert len(seed.schemes) == 14 and len(seed.regions) == 18
+    assert len(seed.schemes) == 15 and len(seed.regions) == 18
 
 
 def test_loading_twice_changes_nothing(engine: Engine) -> None:
@@ -54,7 +54,7 @@ def test_a_fresh_load_reports_what_it_inserted(new_database: Callable[[], Engine
     engine = new_database()
     upgrade(engine)
     report = load_seed(engine, SEED_DIR)
-    assert report.inserted["scheme"] == 14 and report.inserted["region"] == 18
+    assert report.inserted["scheme"] == 15 and report.inserted["region"] == 18
     assert not report.updated and not report.deleted
 
 
@@ -143,7 +143,7 @@ def test_removed_rows_are_deleted_and_restored(engine: Engine, seed_copy: Path) 
 class TestCommand:
     def test_check_on_a_valid_seed(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert cli.main(["--check"]) == 0
-        assert "seed is valid: 14 schemes" in capsys.readouterr().out
+        assert "seed is valid: 15 schemes" in capsys.readouterr().out
 
     def test_check_on_an_invalid_seed_lists_problems(self, seed_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
         edit(seed_copy, "regions", lambda rows: rows[0].update(code="A1"))
