@@ -74,11 +74,12 @@ class TestSourcesAsOf:
         assert body["sources_as_of"] == "2023-12-22" and body["sources_as_of_precision"] == "date"
 
     def test_a_source_dated_by_its_text_only_counts_to_the_end_of_that_year(self, client: TestClient) -> None:
-        # mg-400's newest source is the PH grid, dated only « en vigueur au 1er juillet 2023 (…) »: 31 December 2023,
-        # later than the Normandie letter of 22 December 2023.
+        # mg-400's newest source is the Nouvelle-Aquitaine page, dated only by the campaign it announces
+        # (« Campagne 2024 »): 31 December 2024, later than the PH grid (« en vigueur au 1er juillet 2023 (…) »,
+        # 31 December 2023) and the Normandie letter of 22 December 2023.
         body = client.get("/schemes/mg-400").json()
-        assert "grille-ph-2023" in {s["id"] for s in body["sources"]}
-        assert body["sources_as_of"] == "2023-12-31" and body["sources_as_of_precision"] == "year"
+        assert {"grille-ph-2023", "ars-na-post-internat"} <= {s["id"] for s in body["sources"]}
+        assert body["sources_as_of"] == "2024-12-31" and body["sources_as_of_precision"] == "year"
 
     def test_stale_when_more_than_24_months_before_today(self, client: TestClient) -> None:
         limit = two_years_before(today())
@@ -99,9 +100,9 @@ class TestSourcesAsOf:
         assert client.get("/schemes/asr").json()["stale_message"] == (
             "Sources datées de plus de 24 mois : la plus récente date de décembre 2023."
         )
-        assert client.get("/schemes/mg-400").json()["stale_message"] == (
-            "Sources datées de plus de 24 mois : la plus récente date de 2023."
-        )
+        # A source dated by a year only is not two years old before the end of the following year's December.
+        mg_400 = client.get("/schemes/mg-400").json()
+        assert mg_400["stale"] is (today() > dt.date(2026, 12, 31)) and mg_400["sources_as_of"] == "2024-12-31"
 
     def test_staleness_is_about_today_not_the_day_shown(self, client: TestClient) -> None:
         now = client.get("/schemes/asr").json()

@@ -578,9 +578,9 @@ def test_scheme_page_says_how_old_its_sources_are_in_both_languages(client: Test
     api = client.get("/schemes/mg-400").json()
     fr = Page(get_html(client, "/embed/schemes/mg-400")).plain
     en = Page(get_html(client, "/embed/schemes/mg-400?lang=en")).plain
-    # The PH grid, dated only by its text (2023), is the newest source: only its year is shown.
-    assert "Source la plus récente : 2023." in fr and "Newest source: 2023." in en
-    assert ("Sources datées de plus de 24 mois : la plus récente date de 2023." in fr) is api["stale"]
+    # The Nouvelle-Aquitaine page, dated only by its campaign (2024), is the newest source: only its year is shown.
+    assert "Source la plus récente : 2024." in fr and "Newest source: 2024." in en
+    assert ("Sources datées de plus de 24 mois : la plus récente date de 2024." in fr) is api["stale"]
     assert ("Sources more than 24 months old: the newest dates from 2023." in en) is api["stale"]
 
 

@@ -304,7 +304,7 @@ class TestLinksAndExports:
         options = {o["name"]: o for o in body["options"]}
         assert options["hospital_share"] | {"description": ""} == {
             "name": "hospital_share", "type": "integer", "default": 50, "minimum": 40, "maximum": 60, "description": ""}
-        assert body["max_months"] == 24 and body["regions"] == ["28", "32"]
+        assert body["max_months"] == 24 and body["regions"] == ["28", "32", "75"]
         coverage = body["coverage"]
         # PMSS 2026 is the newest value (1 January 2026): starts to 36 months later; the PMSS is known to 2026.
         assert (coverage["first_start"], coverage["last_start"], coverage["known_until"]) == (
