@@ -420,6 +420,7 @@ class SourceFact(BaseModel):
     """One citation: the record, the part of it that cites the source, and the sentence quoted."""
 
     doc: str = Field(exclude=True)
+    region: str | None = Field(default=None, exclude=True)  # the region the citing record is about, if one
     record: CitingRecord
     field: str = Field(description="The part of the record that cites it (`sources`, `duration`, `pay`, "
                        "`rules[0]`…).", examples=["pay"])

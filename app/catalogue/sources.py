@@ -36,9 +36,12 @@ from app.models import (
 )
 
 
-def _refs(refs: Iterable[dict[str, Any]] | None, record: S.CitingRecord, field: str) -> Iterator[S.SourceFact]:
+def _refs(refs: Iterable[dict[str, Any]] | None, record: S.CitingRecord, field: str,
+          region: str | None = None) -> Iterator[S.SourceFact]:
+    """The citations of one record; `region`: the region the record is about, if one (for `GET /sources?region=`)."""
     for ref in refs or ():
-        yield S.SourceFact(doc=ref["doc"], record=record, field=field, quote=ref.get("quote"), note=ref.get("note"))
+        yield S.SourceFact(doc=ref["doc"], record=record, field=field, quote=ref.get("quote"), note=ref.get("note"),
+                           region=region)
 
 
 def _facts(session: Session, day: dt.date) -> list[S.SourceFact]:
@@ -46,7 +49,7 @@ def _facts(session: Session, day: dt.date) -> list[S.SourceFact]:
     facts: list[S.SourceFact] = []
     for region in session.exec(select(Region).order_by(col(Region.code))).all():
         facts += _refs(region.sources, S.CitingRecord(type="region", id=region.code, label=region.name,
-                                                      path=f"/regions/{region.code}"), "sources")
+                                                      path=f"/regions/{region.code}"), "sources", region.code)
     for spec in session.exec(select(Specialty).order_by(col(Specialty.code))).all():
         facts += _refs(spec.sources, S.CitingRecord(type="specialty", id=spec.code, label=spec.name,
                                                     path="/specialties"), "sources")
@@ -76,11 +79,11 @@ def _facts(session: Session, day: dt.date) -> list[S.SourceFact]:
         key = f"{offer.scheme_slug}/{offer.region_code}"
         facts += _refs(offer.sources, S.CitingRecord(
             type="availability", id=key, label=f"{offer.scheme_slug} — {regions[offer.region_code].name}",
-            path=f"/schemes/{offer.scheme_slug}"), "availability")
+            path=f"/schemes/{offer.scheme_slug}"), "availability", offer.region_code)
     for pay in session.exec(select(PayComponent).where(in_force(PayComponent, day))
                             .order_by(col(PayComponent.scheme_slug), col(PayComponent.position))).all():
         facts += _refs(pay.sources, S.CitingRecord(type="pay_component", id=pay.code, label=pay.label,
-                                                   path=f"/schemes/{pay.scheme_slug}"), "pay")
+                                                   path=f"/schemes/{pay.scheme_slug}"), "pay", pay.region_code)
     values = session.exec(
         select(PayParameter, PayParameterValue)
         .join(PayParameterValue, col(PayParameterValue.parameter_id) == col(PayParameter.id))
@@ -94,14 +97,17 @@ def _facts(session: Session, day: dt.date) -> list[S.SourceFact]:
     for contact in session.exec(select(Contact).where(in_force(Contact, day))
                                 .order_by(col(Contact.position))).all():
         facts += _refs(contact.sources, S.CitingRecord(type="contact", id=contact.key, label=contact.organisation,
-                                                       path=f"/contacts?region={contact.region_code}"), "contact")
+                                                       path=f"/contacts?region={contact.region_code}"), "contact",
+                       contact.region_code)
     for event in session.exec(select(CalendarEvent).where(in_force(CalendarEvent, day))
                               .order_by(col(CalendarEvent.date), col(CalendarEvent.key))).all():
         facts += _refs(event.sources, S.CitingRecord(type="calendar_event", id=event.key, label=event.label,
-                                                     path=f"/calendar?region={event.region_code}"), "calendar")
+                                                     path=f"/calendar?region={event.region_code}"), "calendar",
+                       event.region_code)
     for quota in session.exec(select(PostQuota).order_by(col(PostQuota.key))).all():
         facts += _refs(quota.sources, S.CitingRecord(type="quota", id=quota.key, label=quota.programme,
-                                                     path=f"/regions/{quota.region_code}"), "quotas")
+                                                     path=f"/regions/{quota.region_code}"), "quotas",
+                       quota.region_code)
     return facts
 
 
@@ -137,25 +143,12 @@ def list_sources(
         facts = by_doc[doc.key]
         if kind is not None and doc.kind != kind:
             continue
-        if region is not None and doc.region_code != region and not any(
-            _in_region(f, region) for f in facts
-        ):
+        if region is not None and doc.region_code != region and not any(f.region == region for f in facts):
             continue
         if scheme is not None and not any(_of_scheme(f, scheme) for f in facts):
             continue
         out.append(S.SourceSummary(**_source(doc, regions), cited_by=_cited_by(facts), facts=len(facts)))
     return out
-
-
-def _in_region(fact: S.SourceFact, region: str) -> bool:
-    """A fact about a region: the region itself, an offer there, or a contact, event or quota of it."""
-    record = fact.record
-    return (
-        (record.type == "region" and record.id == region)
-        or (record.type == "availability" and record.id.endswith(f"/{region}"))
-        or record.path.endswith(f"region={region}")
-        or (record.type == "quota" and record.path == f"/regions/{region}")
-    )
 
 
 def _of_scheme(fact: S.SourceFact, slug: str) -> bool:

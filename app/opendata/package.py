@@ -230,8 +230,9 @@ def _source_rows(c: Catalogue) -> Iterable[dict[str, Any]]:
 
 def _quota_rows(c: Catalogue) -> Iterable[dict[str, Any]]:
     # Quotas are a note's figures for its period, not dated versions: every one is listed.
+    docs = service.source_documents(c.session)
     for r in service.list_regions(c.session, as_of=c.day):
-        for q in service.region_quotas(c.session, service.source_documents(c.session), r.code):
+        for q in service.region_quotas(c.session, docs, r.code):
             yield {"id": q.id, "programme": q.programme, "scheme": q.scheme, "region": r.code,
                    "period_start": q.period_start, "period_end": q.period_end, "kind": q.kind, "posts": q.posts,
                    "sources": " ".join(dict.fromkeys(s.doc for s in q.sources))}

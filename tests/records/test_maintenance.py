@@ -392,7 +392,8 @@ def test_a_write_whose_commit_fails_is_refused_and_keeps_nothing(
 
     event.listen(Session, "before_commit", refuse)
     try:
-        changed = {**versions[-1], "email": "nouvelle.adresse@chu-amiens.fr"}
+        # Any change will do: the contact's own service name, marked (no invented address or figure).
+        changed = {**versions[-1], "service": f"{versions[-1].get('service') or 'Service'} (modifié)"}
         answer = api.put(f"/records/contacts/{CONTACT}", json=changed, headers={**keys["writer"], "If-Match": etag})
     finally:
         event.remove(Session, "before_commit", refuse)
