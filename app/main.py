@@ -27,6 +27,7 @@ from app.head import Head
 from app.hosts import TrustedHosts
 from app.http_cache import HttpCache
 from app.language import Language
+from app.memory.watch import Catalogues
 from app.messages import Message as M
 from app.migrate import pending_migrations
 from app.observability import ClientLimits, RateLimit, RequestContext, configure_logging
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.catalogues = catalogues = Catalogues(engine)
     app.state.error_page = embed_error_page  # errors at /embed addresses are HTML pages (errors.error_response)
     # Starlette runs the last added middleware first. From the outside in: CORS (per-origin headers, so it must
     # stay outside anything replayed from memory), HTTP validators (ETag/304), then the in-memory snapshot.
@@ -107,7 +109,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(Language)
     if settings.snapshot_entries:
         app.add_middleware(
-            Snapshot, engine=engine, max_entries=settings.snapshot_entries, max_bytes=settings.snapshot_max_bytes
+            Snapshot, catalogues=catalogues, max_entries=settings.snapshot_entries,
+            max_bytes=settings.snapshot_max_bytes,
         )
     app.add_middleware(HttpCache, max_age=settings.cache_max_age)
     # Inside CORS, so that a browser on another origin can read a 429 and the RateLimit headers.

@@ -2,8 +2,9 @@
 
 Every answer the API gives depends only on the request and on the catalogue's data (schemes, pay, parameters),
 so a successful answer can be kept in memory and served again as long as the data is the same. Before using a
-kept answer, the worker reads the catalogue version (one primary-key lookup); any write bumps it in its own
-transaction, so after a committed write no worker — however many there are — serves an older answer.
+kept answer, the worker checks the catalogue version (app/memory/watch.py: no round trip unless it moved); any
+write bumps it in its own transaction, so after a committed write no worker — however many there are — serves an
+older answer.
 
 Kept: successful GET answers of the API (not the docs, static files or health checks) and successful POST
 answers of the simulation, keyed by method, path, query, the representation asked for (Accept) and the body.
@@ -12,25 +13,17 @@ Bounded in entries and in bytes (SNAPSHOT_ENTRIES, SNAPSHOT_MAX_BYTES): least re
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import time
-import weakref
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.dates import today
-from app.db import make_engine
 from app.http_cache import etag_of
+from app.memory.watch import Catalogues, DatabaseUnavailable
 
 logger = logging.getLogger("app.snapshot")
 
@@ -47,19 +40,12 @@ class Kept:
 
 
 class Snapshot:
-    def __init__(self, app: ASGIApp, *, engine: Engine, max_entries: int = 2048, max_bytes: int = 16 << 20) -> None:
+    def __init__(self, app: ASGIApp, *, catalogues: Catalogues, max_entries: int = 2048,
+                 max_bytes: int = 16 << 20) -> None:
         self.app = app
-        # The version is read on the event loop, so it must never wait for a pooled connection: the request
-        # threads may hold them all while they wait for the loop (a deadlock under load). It uses one driver
-        # connection of its own, in autocommit (each read sees the last commit; one round trip, no pool, no
-        # pre-ping), never contended since the loop is one thread.
-        self.engine = make_engine(engine.url.render_as_string(hide_password=False), poolclass=NullPool)
-        self.connection: Any = None
-        # That connection is never returned to a pool, so disposing of the app's engine (at shutdown, or a test
-        # releasing its databases) would leave it open: close it then too. Each app kept one for the life of the
-        # process, and a test run's 49 idle ones left a loaded server short of PostgreSQL connections (503s).
-        event.listen(engine, "engine_disposed", _closer(weakref.ref(self)))
-        self.retry_at = 0.0
+        # The version check is the app's one per request (app/memory/watch.py): done here, kept in the request's
+        # scope, and not done again by the endpoint that reads the in-memory catalogue.
+        self.catalogues = catalogues
         self.max_entries = max_entries
         # Bounded by bytes too: one 96-month simulation answer weighs ~170 KB, so a count alone could hold
         # hundreds of MB per worker.
@@ -69,31 +55,14 @@ class Snapshot:
         self.version: int | None = None
         self.hits = 0  # answers replayed from memory (the tests count them to see what was kept)
 
-    def _current_version(self) -> int | None:
-        if time.monotonic() < self.retry_at:
-            return None
+    async def _current_version(self, scope: Scope) -> int | None:
         try:
-            if self.connection is None:
-                self.connection = _autocommit(self.engine)
-            cursor = self.connection.cursor()
-            cursor.execute(VERSION_QUERY)
-            (current,) = cursor.fetchone()
-            cursor.close()
-            return int(current)
-        except Exception:  # any driver error means: database unreachable for now
-            # Serve nothing from memory and let requests fail cleanly (503) in their threads; do not try again
-            # from the event loop for a second, so an outage never blocks it.
-            self._drop_connection()
-            self.retry_at = time.monotonic() + 1.0
+            return await self.catalogues.version(scope)
+        except DatabaseUnavailable:
+            # Serve nothing from memory; the request fails cleanly (503) where it needs the catalogue.
             self._clear()
             self.version = None
             return None
-
-    def _drop_connection(self) -> None:
-        if self.connection is not None:
-            with contextlib.suppress(Exception):  # already broken
-                self.connection.invalidate()  # discard it without trying to reset a connection that is gone
-        self.connection = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self._cacheable(scope):
@@ -103,7 +72,7 @@ class Snapshot:
         if len(body) > MAX_BODY:
             await self.app(scope, receive, send)
             return
-        current = self._current_version()
+        current = await self._current_version(scope)
         if current is None:
             await self.app(scope, receive, send)
             return
@@ -178,32 +147,6 @@ class Snapshot:
         while len(self.entries) > self.max_entries or self.bytes > self.max_bytes:
             _, dropped = self.entries.popitem(last=False)
             self.bytes -= len(dropped.body)
-
-
-VERSION_QUERY = "SELECT version FROM catalogue_version WHERE id = 1"
-
-
-def _closer(snapshot: weakref.ref[Snapshot]) -> Callable[[Engine], None]:
-    """An `engine_disposed` listener that closes the snapshot's own connection (weak: the engine may outlive it)."""
-
-    def close(_engine: Engine) -> None:
-        kept = snapshot()
-        if kept is not None:
-            kept._drop_connection()
-
-    return close
-
-
-def _autocommit(engine: Engine) -> Any:
-    """A connection of the engine's database in autocommit mode (the wrapper is kept: dropping it closes it)."""
-    wrapper = engine.raw_connection()
-    driver = wrapper.driver_connection
-    assert driver is not None  # only None once the connection is invalidated, never when just checked out
-    if engine.dialect.name == "sqlite":
-        driver.isolation_level = None
-    else:
-        driver.autocommit = True
-    return wrapper
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Receive]:

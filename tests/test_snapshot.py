@@ -143,17 +143,17 @@ def _snapshot_of(app) -> object:
     return layer
 
 
-def test_disposing_of_the_engine_closes_the_snapshot_connection(new_database) -> None:
-    # The snapshot reads the version on a connection of its own, outside any pool: engine.dispose() alone would
+def test_disposing_of_the_engine_closes_the_version_watch_connection(new_database) -> None:
+    # The worker checks the version on a connection of its own, outside any pool: engine.dispose() alone would
     # leave it open. A test run kept 49 such connections and a loaded two-worker server ran out (503s).
     engine = new_database()
     upgrade(engine)
     client = TestClient(create_app(Settings(database_url="sqlite://"), engine=engine))
     assert client.get("/schemes").status_code == 200
-    snapshot = _snapshot_of(client.app)
-    assert snapshot.connection is not None  # opened by the version check
+    watch = client.app.state.catalogues.watch
+    assert watch.driver is not None  # opened by the version check
     engine.dispose()
-    assert snapshot.connection is None
+    assert watch.driver is None
     assert client.get("/schemes").status_code == 200  # and it reopens on demand
-    assert snapshot.connection is not None
+    assert watch.driver is not None
     engine.dispose()

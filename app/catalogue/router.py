@@ -12,8 +12,8 @@ from app.catalogue import ical, service, sources
 from app.catalogue import schemas as S
 from app.core.values import IsoDate
 from app.core.vocabulary import Category, SourceKind
-from app.db import SessionDep
 from app.errors import Problem
+from app.memory.watch import CatalogueDep
 from app.negotiation import ICS, JSON, VARY, choose
 
 router = APIRouter()
@@ -47,8 +47,8 @@ SchemeSlugQuery = Annotated[
 
 
 @router.get("/schemes", response_model=S.Page, responses=INVALID, tags=["schemes"])
-def list_schemes(
-    session: SessionDep,
+async def list_schemes(
+    cat: CatalogueDep,
     audience: Annotated[
         Literal["mg", "specialist"] | None,
         Query(
@@ -86,25 +86,25 @@ def list_schemes(
 ) -> S.Page:
     """List schemes, filtered by audience, specialty, region, category and text."""
     return service.list_schemes(
-        session, audience=audience, specialty=specialty, region=region, category=category, q=q, sort=sort,
+        cat, audience=audience, specialty=specialty, region=region, category=category, q=q, sort=sort,
         limit=limit, offset=offset, as_of=as_of,
     )
 
 
 @router.get("/schemes/{slug}", response_model=S.SchemeDetail, responses={**NOT_FOUND, **GONE}, tags=["schemes"])
-def get_scheme(
-    session: SessionDep,
+async def get_scheme(
+    cat: CatalogueDep,
     slug: Annotated[str, Path(description="Scheme slug.", examples=["ccu-mg"])],
     as_of: AsOfQuery = None,
 ) -> S.SchemeDetail:
     """Everything about one scheme: rules, duration, regions, pay, funding, contacts, calendar, sources."""
-    return service.get_scheme(session, slug=slug, as_of=as_of)
+    return service.get_scheme(cat, slug=slug, as_of=as_of)
 
 
 @router.get("/regions", response_model=list[S.RegionOut], tags=["regions"])
-def list_regions(session: SessionDep, as_of: AsOfQuery = None) -> list[S.RegionOut]:
+async def list_regions(cat: CatalogueDep, as_of: AsOfQuery = None) -> list[S.RegionOut]:
     """The 18 French regions by INSEE code, with the number of schemes documented in each."""
-    return service.list_regions(session, as_of=as_of)
+    return service.list_regions(cat, as_of=as_of)
 
 
 ISO_REGION = re.compile(r"^FR-[0-9A-Z]{2,3}$", re.IGNORECASE)
@@ -120,22 +120,22 @@ ISO_REGION = re.compile(r"^FR-[0-9A-Z]{2,3}$", re.IGNORECASE)
     },
     tags=["regions"],
 )
-def get_region(
+async def get_region(
     request: Request,
-    session: SessionDep,
+    cat: CatalogueDep,
     code: Annotated[str, Path(description="INSEE region code, or its ISO 3166-2 code (redirects).", examples=["32"])],
     as_of: AsOfQuery = None,
 ) -> S.RegionDetail | Response:
     """One region: the schemes offered there, its contacts and its calendar."""
     if ISO_REGION.match(code):
         query = f"?{request.url.query}" if request.url.query else ""
-        return RedirectResponse(f"/regions/{service.insee_code_of(session, code)}{query}", status_code=301)
-    return service.get_region(session, code=code, as_of=as_of)
+        return RedirectResponse(f"/regions/{service.insee_code_of(cat, code)}{query}", status_code=301)
+    return service.get_region(cat, code=code, as_of=as_of)
 
 
 @router.get("/sources", response_model=list[S.SourceSummary], responses={**INVALID, **GONE}, tags=["sources"])
-def list_sources(
-    session: SessionDep,
+async def list_sources(
+    cat: CatalogueDep,
     kind: Annotated[SourceKind | None, Query(description="Only sources of this kind.")] = None,
     region: RegionCodeQuery = None,
     scheme: SchemeSlugQuery = None,
@@ -144,35 +144,35 @@ def list_sources(
     """Every source the catalogue rests on (documents, official texts, web pages, datasets), with its address, its
     own date, the day it was read and the records citing it. `region`: sources about the region or cited by its
     records; `scheme`: sources cited by the scheme's records."""
-    return sources.list_sources(session, kind=kind, region=region, scheme=scheme, as_of=as_of)
+    return sources.list_sources(cat, kind=kind, region=region, scheme=scheme, as_of=as_of)
 
 
 @router.get("/sources/{source_id}", response_model=S.SourceDetail, responses=NOT_FOUND, tags=["sources"])
-def get_source(
-    session: SessionDep,
+async def get_source(
+    cat: CatalogueDep,
     source_id: Annotated[str, Path(description="Source id (see `GET /sources`).", examples=["hdf-mg-2023"])],
     as_of: AsOfQuery = None,
 ) -> S.SourceDetail:
     """One source and every fact it backs: each citing record, the part of it citing the source, the sentence
     quoted."""
-    return sources.get_source(session, source_id=source_id, as_of=as_of)
+    return sources.get_source(cat, source_id=source_id, as_of=as_of)
 
 
 @router.get("/specialties", response_model=list[S.SpecialtyOut], tags=["specialties"])
-def list_specialties(
-    session: SessionDep,
+async def list_specialties(
+    cat: CatalogueDep,
     is_mg: Annotated[bool | None, Query(description="Only general practice (true) or only the others (false).")] = None,
 ) -> list[S.SpecialtyOut]:
     """The DES (diplômes d'études spécialisées) a doctor can filter schemes by."""
-    return service.list_specialties(session, is_mg=is_mg)
+    return service.list_specialties(cat, is_mg=is_mg)
 
 
 @router.get("/contacts", response_model=list[S.ContactOut], responses={**INVALID, **GONE}, tags=["contacts"])
-def list_contacts(
-    session: SessionDep, region: RegionCodeQuery = None, scheme: SchemeSlugQuery = None, as_of: AsOfQuery = None
+async def list_contacts(
+    cat: CatalogueDep, region: RegionCodeQuery = None, scheme: SchemeSlugQuery = None, as_of: AsOfQuery = None
 ) -> list[S.ContactOut]:
     """Who to write to, by region and scheme."""
-    return service.list_contacts(session, region=region, scheme=scheme, as_of=as_of)
+    return service.list_contacts(cat, region=region, scheme=scheme, as_of=as_of)
 
 
 @router.get(
@@ -191,10 +191,10 @@ def list_contacts(
     },
     tags=["calendar"],
 )
-def list_calendar(
+async def list_calendar(
     request: Request,
     response: Response,
-    session: SessionDep,
+    cat: CatalogueDep,
     region: RegionCodeQuery = None,
     scheme: SchemeSlugQuery = None,
     start: Annotated[
@@ -213,7 +213,7 @@ def list_calendar(
 ) -> list[S.CalendarEventOut] | Response:
     """Application calendar: calls, deadlines, committees, start dates."""
     chosen = choose(request, (JSON, ICS), explicit=format)
-    events = service.list_calendar(session, region=region, scheme=scheme, start=start, as_of=as_of)
+    events = service.list_calendar(cat, region=region, scheme=scheme, start=start, as_of=as_of)
     if chosen is ICS:
         name = "Post-internat" + (f" – région {region}" if region else "") + (f" – {scheme}" if scheme else "")
         return Response(ical.render(events, name=name), media_type=f"{ICS.media_type}; charset=utf-8", headers=VARY)

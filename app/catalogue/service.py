@@ -8,24 +8,16 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Literal, cast
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_
-from sqlmodel import Session, col, select
-
 from app.catalogue import age
 from app.catalogue import schemas as S
-from app.core.dates import covers, in_force, today
+from app.core.dates import covers, today
 from app.core.money import short_euros
 from app.core.text import REGION_CODE, is_public_id, terms
-from app.core.vocabulary import Evidence
 from app.errors import ApiError, not_found, unknown_filter
+from app.memory import Catalogue, Day
 from app.messages import Message as M
 from app.models import (
-    CalendarEvent,
-    CalendarEventScheme,
-    Contact,
-    ContactScheme,
     PayComponent,
-    PostQuota,
     Region,
     Scheme,
     SchemeRegion,
@@ -45,10 +37,6 @@ AUDIENCES_FOR = {
 # --- small helpers -------------------------------------------------------------------------------------
 
 
-def source_documents(session: Session) -> dict[str, SourceDocument]:
-    return {s.key: s for s in session.exec(select(SourceDocument)).all()}
-
-
 def cite(refs: Iterable[dict[str, Any]], docs: dict[str, SourceDocument]) -> list[S.Citation]:
     out = []
     for ref in refs:
@@ -60,10 +48,6 @@ def cite(refs: Iterable[dict[str, Any]], docs: dict[str, SourceDocument]) -> lis
             )
         )
     return out
-
-
-def regions_by_code(session: Session) -> dict[str, Region]:
-    return {r.code: r for r in session.exec(select(Region)).all()}
 
 
 def region_ref(region: Region) -> S.RegionRef:
@@ -110,51 +94,54 @@ def headline_pay(components: Sequence[PayComponent], region: str | None = None) 
     )
 
 
-def _cited_by(session: Session, schemes: Sequence[Scheme], day: dt.date) -> dict[str, set[str]]:
-    """The ids of the sources each scheme cites on `day`: what `sources` lists in `GET /schemes/{slug}`."""
-    slugs = [s.slug for s in schemes]
-    cited: dict[str, set[str]] = defaultdict(set)
+def _cited(view: Day, slug: str) -> frozenset[str]:
+    """The ids of the sources scheme `slug` cites on the view's day: what dates its summary (`sources_as_of`)."""
 
-    def add(slug: str, refs: Iterable[dict[str, Any]]) -> None:
-        cited[slug].update(r["doc"] for r in refs)
-
-    slug_of = {s.id: s.slug for s in schemes}
-    for scheme in schemes:
+    def make() -> frozenset[str]:
+        cat, day = view.catalogue, view.day
+        scheme = view.schemes[slug]
+        cited: set[str] = set()
         for refs in [scheme.sources, scheme.duration_sources, (scheme.work_split or {}).get("sources", [])]:
-            add(scheme.slug, refs)
-    for rule in session.exec(select(SchemeRule).where(col(SchemeRule.scheme_id).in_(list(slug_of)))).all():
-        # A note of context (the four-year DES, cited from 2026 pages) says nothing of how recent the offer's own
-        # description is: it does not date the scheme.
-        if rule.kind != "note":
-            add(slug_of[rule.scheme_id], rule.sources)
-    for offer in session.exec(
-        select(SchemeRegion).where(col(SchemeRegion.scheme_slug).in_(slugs), in_force(SchemeRegion, day))
-    ).all():
-        add(offer.scheme_slug, offer.sources)
-    # Amounts in force, and those already recorded for a later date (`scheduled_changes`).
-    for component in session.exec(
-        select(PayComponent).where(
-            col(PayComponent.scheme_slug).in_(slugs),
-            or_(in_force(PayComponent, day), col(PayComponent.valid_from) > day),
-        )
-    ).all():
-        add(component.scheme_slug, component.sources)
-    for slug, refs in session.exec(
-        select(ContactScheme.scheme_slug, Contact.sources)
-        .join(Contact, col(Contact.id) == col(ContactScheme.contact_id))
-        .where(col(ContactScheme.scheme_slug).in_(slugs), in_force(Contact, day))
-    ).all():
-        add(slug, refs)
-    for slug, refs in session.exec(
-        select(CalendarEventScheme.scheme_slug, CalendarEvent.sources)
-        .join(CalendarEvent, col(CalendarEvent.id) == col(CalendarEventScheme.event_id))
-        .where(col(CalendarEventScheme.scheme_slug).in_(slugs), in_force(CalendarEvent, day))
-    ).all():
-        add(slug, refs)
-    return cited
+            cited.update(r["doc"] for r in refs)
+        for rule in cat.rules_of.get(scheme.id, ()):
+            # A note of context (the four-year DES, cited from 2026 pages) says nothing of how recent the offer's
+            # own description is: it does not date the scheme.
+            if rule.kind != "note":
+                cited.update(r["doc"] for r in rule.sources)
+        for offer in view.offers[slug]:
+            cited.update(r["doc"] for r in offer.sources)
+        # Amounts in force, and those already recorded for a later date (`scheduled_changes`).
+        for component in cat.pay_of.get(slug, ()):
+            if covers(component.valid_from, component.valid_to, day) or (
+                    component.valid_from is not None and component.valid_from > day):
+                cited.update(r["doc"] for r in component.sources)
+        for refs in _linked_sources(view).get(slug, ()):
+            cited.update(r["doc"] for r in refs)
+        return frozenset(cited)
+
+    return cast(frozenset[str], view.remember(("cited", slug), make))
 
 
-def _age_fields(cited: set[str], docs: dict[str, SourceDocument], now: dt.date) -> dict[str, Any]:
+def _linked_sources(view: Day) -> dict[str, list[list[dict[str, Any]]]]:
+    """The sources of the contacts and events in force on the view's day, by scheme they are linked to."""
+
+    def make() -> dict[str, list[list[dict[str, Any]]]]:
+        cat, day = view.catalogue, view.day
+        out: dict[str, list[list[dict[str, Any]]]] = defaultdict(list)
+        for contact in cat.contacts:
+            if covers(contact.valid_from, contact.valid_to, day):
+                for slug in cat.contact_schemes.get(contact.id, ()):
+                    out[slug].append(contact.sources)
+        for event in cat.events:
+            if covers(event.valid_from, event.valid_to, day):
+                for slug in cat.event_schemes.get(event.id, ()):
+                    out[slug].append(event.sources)
+        return dict(out)
+
+    return cast(dict[str, list[list[dict[str, Any]]]], view.remember("linked-sources", make))
+
+
+def _age_fields(cited: Iterable[str], docs: dict[str, SourceDocument], now: dt.date) -> dict[str, Any]:
     newest = age.newest(docs[key] for key in cited)
     as_of = age.source_date(newest) if newest else None
     stale = age.is_stale(as_of, now)
@@ -167,68 +154,40 @@ def _age_fields(cited: set[str], docs: dict[str, SourceDocument], now: dt.date) 
     }
 
 
-def _summaries(
-    session: Session,
-    schemes: Sequence[Scheme],
-    day: dt.date,
-    *,
-    region: str | None = None,
-    cited_of: dict[str, set[str]] | None = None,
-) -> list[S.SchemeSummary]:
-    slugs = [s.slug for s in schemes]
-    if not slugs:
-        return []
-    if cited_of is None:
-        cited_of = _cited_by(session, schemes, day)
-    docs = source_documents(session)
-    # Staleness is about the reader's today, whatever day the catalogue is shown as of.
-    now = today()
-    regions_of: dict[str, list[S.RegionRef]] = defaultdict(list)
-    evidence_of: dict[str, Evidence] = {}
-    rows = session.exec(
-        select(SchemeRegion.scheme_slug, SchemeRegion.evidence, Region)
-        .join(Region, col(Region.code) == col(SchemeRegion.region_code))
-        .where(col(SchemeRegion.scheme_slug).in_(slugs), in_force(SchemeRegion, day))
-        .order_by(col(Region.code))
-    ).all()
-    for slug, evidence, reg in rows:
-        regions_of[slug].append(region_ref(reg))
-        if reg.code == region:
-            evidence_of[slug] = cast(Evidence, evidence)  # the column holds the Literal
-    pay_of: dict[str, list[PayComponent]] = defaultdict(list)
-    for component in session.exec(
-        select(PayComponent)
-        .where(
-            col(PayComponent.scheme_slug).in_(slugs), col(PayComponent.kind).in_(("pay", "total")),
-            in_force(PayComponent, day),
-        )
-        .order_by(col(PayComponent.position))
-    ).all():
-        pay_of[component.scheme_slug].append(component)
-    return [
-        S.SchemeSummary(
+def _summary(view: Day, slug: str, region: str | None = None,
+             cited: Iterable[str] | None = None) -> S.SchemeSummary:
+    """One scheme's summary as listed; kept per day, scheme and region filter unless `cited` is given."""
+
+    def make() -> S.SchemeSummary:
+        cat = view.catalogue
+        s = view.schemes[slug]
+        offers = view.offers[slug]
+        evidence = next((o.evidence for o in offers if o.region_code == region), None)
+        pay = [c for c in cat.pay_of.get(slug, ()) if c.kind in ("pay", "total")
+               and covers(c.valid_from, c.valid_to, view.day)]
+        # Staleness is about the reader's today, whatever day the catalogue is shown as of.
+        return S.SchemeSummary(
             slug=s.slug, name=s.name, short_name=s.short_name, category=s.category, scope=s.scope,
-            audience=s.audience, regions=regions_of[s.slug], region_evidence=evidence_of.get(s.slug),
+            audience=s.audience, regions=[region_ref(cat.regions[o.region_code]) for o in offers],
+            region_evidence=evidence,
             duration=S.DurationSummary(
                 initial_months=s.duration_initial_months, max_months=s.duration_max_months, text=s.duration_text
             ),
-            headline_pay=headline_pay(pay_of[s.slug], region), url=f"/schemes/{s.slug}",
-            last_verified=_verified(s), **_age_fields(cited_of[s.slug], docs, now),
+            headline_pay=headline_pay(pay, region), url=f"/schemes/{s.slug}",
+            last_verified=_verified(s),
+            **_age_fields(_cited(view, slug) if cited is None else cited, cat.docs, today()),
         )
-        for s in schemes
-    ]
+
+    if cited is not None:
+        return make()
+    return cast(S.SchemeSummary, view.remember(("summary", slug, region), make))
 
 
 # --- schemes ---------------------------------------------------------------------------------------------
 
 
-def _like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def list_schemes(
-    session: Session,
+    cat: Catalogue,
     *,
     audience: str | None = None,
     specialty: str | None = None,
@@ -242,76 +201,60 @@ def list_schemes(
 ) -> S.Page:
     """Schemes matching every filter given, as they stood on `as_of` (default today), one page, with the total."""
     day = as_of or today()
-    conditions = [in_force(Scheme, day)]
+    view = cat.on(day)
+    matching: set[str] = view.all
     if audience is not None:
-        conditions.append(col(Scheme.audience).in_(AUDIENCES_FOR[audience]))
+        matching = matching & set().union(*(view.by_audience.get(a, set()) for a in AUDIENCES_FOR[audience]))
     if specialty is not None:
-        spec = session.get(Specialty, specialty) if is_public_id(specialty) else None
+        spec = cat.specialties.get(specialty) if is_public_id(specialty) else None
         if spec is None:
-            codes = list(session.exec(select(Specialty.code).order_by(col(Specialty.code))).all())
-            raise unknown_filter("specialty", specialty, field="specialty", allowed=codes)
+            raise unknown_filter("specialty", specialty, field="specialty", allowed=list(cat.specialties))
         if spec.is_mg:
-            conditions.append(col(Scheme.audience).in_(AUDIENCES_FOR["mg"]))
+            matching = matching & set().union(*(view.by_audience.get(a, set()) for a in AUDIENCES_FOR["mg"]))
         else:
-            listed = exists().where(
-                col(SchemeSpecialty.scheme_id) == Scheme.id, col(SchemeSpecialty.specialty_code) == spec.code
-            )
-            conditions.append(
-                or_(col(Scheme.audience).in_(("specialist", "all")),
-                    and_(col(Scheme.audience) == "disciplines", listed))
-            )
+            open_to_all = view.by_audience.get("specialist", set()) | view.by_audience.get("all", set())
+            listing = view.by_audience.get("disciplines", set()) & view.listing.get(spec.code, set())
+            matching = matching & (open_to_all | listing)
     if category is not None:
-        conditions.append(col(Scheme.category) == category)
+        matching = matching & view.by_category.get(category, set())
     for term in terms(q or ""):
-        conditions.append(col(Scheme.search_text).like(_like_pattern(term), escape="\\"))
-    if region is not None and (not REGION_CODE.match(region) or session.get(Region, region) is None):
-        codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
-        raise unknown_filter("region code", region, field="region", allowed=codes)
+        matching = {slug for slug in matching if term in view.schemes[slug].search_text}
+    if region is not None and (not REGION_CODE.match(region) or region not in cat.regions):
+        raise unknown_filter("region code", region, field="region", allowed=list(cat.regions))
     # Region facet: what each region would list under every other filter.
-    facets = _region_facets(session, conditions, day)
+    facets = [S.RegionFacet(code=r.code, name=r.name, count=len(view.in_region.get(r.code, set()) & matching))
+              for r in cat.regions.values()]
     if region is not None:
-        conditions.append(
-            exists().where(
-                col(SchemeRegion.scheme_slug) == Scheme.slug, col(SchemeRegion.region_code) == region,
-                in_force(SchemeRegion, day)
-            )
-        )
-
-    total = session.exec(select(func.count()).select_from(Scheme).where(*conditions)).one()
-    descending = sort.startswith("-")
-    key = {
-        "name": col(Scheme.sort_name),
-        "slug": col(Scheme.slug),
-        "duration": col(Scheme.duration_initial_months),
-    }[sort.lstrip("-")]
-    order: list[ColumnElement[Any]] = [key.desc() if descending else key.asc()]
-    if sort.lstrip("-") == "duration":
-        # Unknown durations last in both directions, the same way on every database.
-        order.insert(0, col(Scheme.duration_initial_months).is_(None))
-    order.append(col(Scheme.slug).asc())
-    page = session.exec(select(Scheme).where(*conditions).order_by(*order).offset(offset).limit(limit)).all()
-    items = _summaries(session, page, day, region=region)
+        matching = matching & view.in_region.get(region, set())
+    order = view.order(sort)
+    if matching is view.all:
+        page = order[offset:offset + limit]
+    else:
+        page = []
+        skip = offset
+        for slug in order:
+            if slug in matching:
+                if skip:
+                    skip -= 1
+                    continue
+                page.append(slug)
+                if len(page) >= limit:
+                    break
+    items = [_summary(view, slug, region) for slug in page]
     if specialty is not None:
-        items = _mark_specialty_match(session, page, items, specialty)
-    return S.Page(items=items, total=total, limit=limit, offset=offset, as_of=day, facets=S.Facets(regions=facets))
+        items = _mark_specialty_match(cat, view, page, items, specialty)
+    return S.Page(items=items, total=len(matching), limit=limit, offset=offset, as_of=day,
+                  facets=S.Facets(regions=facets))
 
 
 def _mark_specialty_match(
-    session: Session, page: Sequence[Scheme], items: list[S.SchemeSummary], specialty: str
+    cat: Catalogue, view: Day, page: Sequence[str], items: list[S.SchemeSummary], specialty: str
 ) -> list[S.SchemeSummary]:
     """Say how each scheme matches `specialty=`: a DES a scheme lists only as a lead is not a plain match."""
-    links: dict[int | None, SchemeSpecialty] = {
-        link.scheme_id: link
-        for link in session.exec(
-            select(SchemeSpecialty).where(
-                col(SchemeSpecialty.scheme_id).in_([s.id for s in page]),
-                col(SchemeSpecialty.specialty_code) == specialty,
-            )
-        ).all()
-    }
     out = []
-    for scheme, item in zip(page, items, strict=True):
-        link = links.get(scheme.id)
+    for slug, item in zip(page, items, strict=True):
+        link = next((link for link in cat.links_of.get(view.schemes[slug].id, ())
+                     if link.specialty_code == specialty), None)
         confirmed = link is None or link.confirmed  # open through the audience, or a confirmed listed DES
         note = None if link is None else link.note
         match = S.SpecialtyMatch(specialty=specialty, confirmed=confirmed, note=note)
@@ -319,24 +262,8 @@ def _mark_specialty_match(
     return out
 
 
-def _region_facets(session: Session, conditions: list[Any], day: dt.date) -> list[S.RegionFacet]:
-    """Every region with the number of schemes meeting `conditions` that are offered there on `day`."""
-    counts = dict(
-        session.exec(
-            select(SchemeRegion.region_code, func.count(func.distinct(Scheme.slug)))
-            .join(Scheme, col(Scheme.slug) == col(SchemeRegion.scheme_slug))
-            .where(in_force(SchemeRegion, day), *conditions)
-            .group_by(col(SchemeRegion.region_code))
-        ).all()
-    )
-    return [
-        S.RegionFacet(code=r.code, name=r.name, count=counts.get(r.code, 0))
-        for r in session.exec(select(Region).order_by(col(Region.code))).all()
-    ]
-
-
 def scheme_on(
-    session: Session,
+    cat: Catalogue,
     slug: str,
     day: dt.date,
     *,
@@ -356,8 +283,7 @@ def scheme_on(
     `asked` names the parameter the client sent the date in (`as_of`, `start`): the message mentions it, and
     `errors[]` points at it, only then; otherwise `errors[]` points at the slug's own parameter (`field`).
     """
-    versions = (session.exec(select(Scheme).where(Scheme.slug == slug).order_by(col(Scheme.id))).all()
-                if is_public_id(slug) else [])
+    versions = cat.versions_of.get(slug, []) if is_public_id(slug) else []
     for version in versions:
         if covers(version.valid_from, version.valid_to, day):
             return version
@@ -385,9 +311,7 @@ def scheme_on(
                 f". As it will be: /schemes/{slug}?as_of={first.isoformat()}."),
             field=where[0], location=where[1],
         )
-    slugs = list(
-        session.exec(select(Scheme.slug).where(in_force(Scheme, day)).distinct().order_by(col(Scheme.slug))).all()
-    )
+    slugs = cat.on(day).by_slug_order
     if unknown_status == 404:
         raise not_found("scheme", slug, field=field, allowed=slugs)
     if location == "query":
@@ -412,40 +336,25 @@ def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region],
     )
 
 
-def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> S.SchemeDetail:
+def get_scheme(cat: Catalogue, *, slug: str, as_of: dt.date | None = None) -> S.SchemeDetail:
     """Everything the catalogue knows about one scheme, as it stood on `as_of` (default today)."""
     day = as_of or today()
-    scheme = scheme_on(session, slug, day, field="slug", location="path", asked="as_of" if as_of else None,
+    scheme = scheme_on(cat, slug, day, field="slug", location="path", asked="as_of" if as_of else None,
                        unknown_status=404)
-    docs = source_documents(session)
-    regions = regions_by_code(session)
-    rules = session.exec(
-        select(SchemeRule).where(SchemeRule.scheme_id == scheme.id).order_by(col(SchemeRule.position))
-    ).all()
-    specialties = session.exec(
-        select(Specialty, SchemeSpecialty)
-        .join(SchemeSpecialty, col(SchemeSpecialty.specialty_code) == col(Specialty.code))
-        .where(SchemeSpecialty.scheme_id == scheme.id)
-        .order_by(col(Specialty.code))
-    ).all()
-    availability = session.exec(
-        select(SchemeRegion)
-        .where(SchemeRegion.scheme_slug == scheme.slug, in_force(SchemeRegion, day))
-        .order_by(col(SchemeRegion.region_code))
-    ).all()
-    every_component = session.exec(
-        select(PayComponent)
-        .where(PayComponent.scheme_slug == scheme.slug)
-        .order_by(col(PayComponent.position), col(PayComponent.valid_from))
-    ).all()
+    view = cat.on(day)
+    docs, regions = cat.docs, cat.regions
+    rules = cat.rules_of.get(scheme.id, [])
+    specialties = [(cat.specialties[link.specialty_code], link) for link in cat.links_of.get(scheme.id, [])]
+    availability = view.offers[scheme.slug]
+    every_component = cat.pay_of.get(scheme.slug, [])
     components = [c for c in every_component if covers(c.valid_from, c.valid_to, day)]
     scheduled = [c for c in every_component if c.valid_from is not None and c.valid_from > day]
     pay = {
         kind: [_pay_out(c, slug, regions, docs) for c in components if c.kind == kind]
         for kind in ("pay", "total", "funding")
     }
-    contacts = _contacts(session, docs, regions, day, scheme=scheme.slug)
-    calendar = calendar_events(session, docs, regions, day, scheme=scheme.slug)
+    contacts = _contacts(cat, day, scheme=scheme.slug)
+    calendar = calendar_events(cat, day, scheme=scheme.slug)
 
     cited: set[str] = set()
     for refs in [scheme.sources, scheme.duration_sources, (scheme.work_split or {}).get("sources", [])]:
@@ -460,10 +369,10 @@ def get_scheme(session: Session, *, slug: str, as_of: dt.date | None = None) -> 
     blocks: list[S.ContactOut | S.CalendarEventOut] = [*contacts, *calendar]
     for block in blocks:
         cited.update(c.doc for c in block.sources)
-    dating = set(cited)  # notes of context do not date the offer (see _cited_by)
+    dating = set(cited)  # notes of context do not date the offer (see _cited)
     for rule in rules:
         cited.update(r["doc"] for r in rule.sources)
-    (summary,) = _summaries(session, [scheme], day, cited_of={scheme.slug: dating})
+    summary = _summary(view, scheme.slug, cited=dating)
 
     split = scheme.work_split
     return S.SchemeDetail(
@@ -535,146 +444,112 @@ def _eligible_out(spec: Specialty, link: SchemeSpecialty, docs: dict[str, Source
 # --- regions, specialties ----------------------------------------------------------------------------------
 
 
-def list_regions(session: Session, *, as_of: dt.date | None = None) -> list[S.RegionOut]:
+def list_regions(cat: Catalogue, *, as_of: dt.date | None = None) -> list[S.RegionOut]:
     """All 18 regions, each with how many schemes are documented there (on `as_of`, default today)."""
-    day = as_of or today()
-    docs = source_documents(session)
-    offered = exists().where(col(Scheme.slug) == SchemeRegion.scheme_slug, in_force(Scheme, day))
-    counts = dict(
-        session.exec(
-            select(SchemeRegion.region_code, func.count(func.distinct(SchemeRegion.scheme_slug)))
-            .where(in_force(SchemeRegion, day), offered)
-            .group_by(col(SchemeRegion.region_code))
-        ).all()
-    )
+    view = cat.on(as_of or today())
     return [
-        S.RegionOut(code=r.code, name=r.name, iso_code=r.iso_code, scheme_count=counts.get(r.code, 0),
-                    sources=cite(r.sources, docs))
-        for r in session.exec(select(Region).order_by(col(Region.code))).all()
+        S.RegionOut(code=r.code, name=r.name, iso_code=r.iso_code, scheme_count=len(view.in_region.get(r.code, ())),
+                    sources=cite(r.sources, cat.docs))
+        for r in cat.regions.values()
     ]
 
 
-def insee_code_of(session: Session, iso_code: str) -> str:
+def insee_code_of(cat: Catalogue, iso_code: str) -> str:
     """The INSEE code of the region whose ISO 3166-2 code this is (`FR-HDF` → `32`), or a 404 listing the known ones."""
-    code = session.exec(select(Region.code).where(func.upper(Region.iso_code) == iso_code.upper())).first()
+    code = cat.iso_codes.get(iso_code.upper())
     if code is None:
-        known = [c for c in session.exec(select(Region.iso_code).order_by(col(Region.iso_code))).all() if c]
+        known = sorted(r.iso_code for r in cat.regions.values() if r.iso_code)
         raise not_found("region with ISO 3166-2 code", iso_code, field="code", allowed=known)
     return code
 
 
-def get_region(session: Session, *, code: str, as_of: dt.date | None = None) -> S.RegionDetail:
-    region = session.get(Region, code) if REGION_CODE.match(code) else None
+def get_region(cat: Catalogue, *, code: str, as_of: dt.date | None = None) -> S.RegionDetail:
+    region = cat.regions.get(code) if REGION_CODE.match(code) else None
     if region is None:
-        codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
-        raise not_found("region with INSEE code", code, field="code", allowed=codes)
+        raise not_found("region with INSEE code", code, field="code", allowed=list(cat.regions))
     day = as_of or today()
-    docs = source_documents(session)
-    regions = regions_by_code(session)
-    page = list_schemes(session, region=code, limit=10_000, as_of=day)
+    page = list_schemes(cat, region=code, limit=10_000, as_of=day)
     return S.RegionDetail(
         code=region.code, name=region.name, iso_code=region.iso_code, schemes=page.items,
-        contacts=_contacts(session, docs, regions, day, region=code),
-        calendar=calendar_events(session, docs, regions, day, region=code),
-        notes=list(region.notes), quotas=region_quotas(session, docs, code),
-        sources=cite(region.sources, docs),
+        contacts=_contacts(cat, day, region=code),
+        calendar=calendar_events(cat, day, region=code),
+        notes=list(region.notes), quotas=region_quotas(cat, code),
+        sources=cite(region.sources, cat.docs),
     )
 
 
-def region_quotas(session: Session, docs: dict[str, SourceDocument], code: str) -> list[S.PostQuotaOut]:
+def region_quotas(cat: Catalogue, code: str) -> list[S.PostQuotaOut]:
     """The national notes' posts for a region, latest period first (a period is a note's, not a version in force)."""
-    rows = session.exec(select(PostQuota).where(PostQuota.region_code == code).order_by(
-        col(PostQuota.period_start).desc(), col(PostQuota.period_end).desc(), col(PostQuota.id))).all()
     return [
         S.PostQuotaOut(id=q.key, programme=q.programme, scheme=q.scheme_slug, period_start=q.period_start,
                        period_end=q.period_end, kind=q.kind, posts=q.posts, note=q.note,
-                       sources=cite(q.sources, docs))
-        for q in rows
+                       sources=cite(q.sources, cat.docs))
+        for q in cat.quotas_of.get(code, [])
     ]
 
 
-def list_specialties(session: Session, *, is_mg: bool | None = None) -> list[S.SpecialtyOut]:
-    docs = source_documents(session)
-    stmt = select(Specialty).order_by(col(Specialty.code))
-    if is_mg is not None:
-        stmt = stmt.where(Specialty.is_mg == is_mg)
-    return [_specialty_out(s, docs) for s in session.exec(stmt).all()]
+def list_specialties(cat: Catalogue, *, is_mg: bool | None = None) -> list[S.SpecialtyOut]:
+    return [_specialty_out(s, cat.docs) for s in cat.specialties.values() if is_mg is None or s.is_mg == is_mg]
 
 
 # --- contacts and calendar -----------------------------------------------------------------------------------
 
 
-def check_region_filter(session: Session, region: str | None) -> None:
-    if region is not None and (not REGION_CODE.match(region) or session.get(Region, region) is None):
-        codes = list(session.exec(select(Region.code).order_by(col(Region.code))).all())
-        raise unknown_filter("region code", region, field="region", allowed=codes)
+def check_region_filter(region_codes: Iterable[str], region: str | None) -> None:
+    codes = list(region_codes)
+    if region is not None and (not REGION_CODE.match(region) or region not in codes):
+        raise unknown_filter("region code", region, field="region", allowed=sorted(codes))
 
 
-def _scheme_filter(session: Session, slug: str | None, day: dt.date, as_of: dt.date | None) -> str | None:
+def _scheme_filter(cat: Catalogue, slug: str | None, day: dt.date, as_of: dt.date | None) -> str | None:
     if slug is None:
         return None
-    return scheme_on(session, slug, day, field="scheme", asked="as_of" if as_of else None).slug
+    return scheme_on(cat, slug, day, field="scheme", asked="as_of" if as_of else None).slug
 
 
-def _slugs_by(
-    session: Session, link: type[ContactScheme] | type[CalendarEventScheme], owner: str, ids: list[int | None],
-    day: dt.date,
-) -> dict[int | None, list[str]]:
-    """The schemes each contact or event is for, among those in the catalogue on `day`."""
-    owner_col = getattr(link, owner)
-    out: dict[int | None, list[str]] = defaultdict(list)
-    current = exists().where(col(Scheme.slug) == link.scheme_slug, in_force(Scheme, day))
-    for owner_id, slug in session.exec(
-        select(owner_col, link.scheme_slug).where(owner_col.in_(ids), current).order_by(link.scheme_slug)
-    ).all():
-        out[owner_id].append(slug)
-    return out
-
-
-def _offered(link: type[ContactScheme] | type[CalendarEventScheme], owner: str, owner_id: Any, day: dt.date) -> Any:
-    """SQL condition: the contact or event is for no scheme in particular, or for one in force on `day` (those of
-    retired schemes only are gone with them)."""
-    owner_col = getattr(link, owner)
-    current = exists().where(owner_col == owner_id, col(Scheme.slug) == link.scheme_slug, in_force(Scheme, day))
-    return or_(~exists().where(owner_col == owner_id), current)
+def _offered_schemes(linked: list[str] | None, view: Day) -> list[str] | None:
+    """The schemes in force a contact or event is for; None when it is for schemes that are all retired (gone with
+    them). One for no scheme in particular is for [] (always listed)."""
+    if not linked:
+        return []
+    current = [slug for slug in linked if slug in view.schemes]
+    return current or None
 
 
 def _contacts(
-    session: Session,
-    docs: dict[str, SourceDocument],
-    regions: dict[str, Region],
+    cat: Catalogue,
     day: dt.date,
     *,
     region: str | None = None,
     scheme: str | None = None,
 ) -> list[S.ContactOut]:
-    stmt = (select(Contact).where(in_force(Contact, day), _offered(ContactScheme, "contact_id", Contact.id, day))
-            .order_by(col(Contact.position), col(Contact.key)))
-    if region is not None:
-        stmt = stmt.where(Contact.region_code == region)
-    if scheme is not None:
-        stmt = stmt.where(exists().where(col(ContactScheme.contact_id) == Contact.id,
-                                         col(ContactScheme.scheme_slug) == scheme))
-    contacts = session.exec(stmt).all()
-    slugs = _slugs_by(session, ContactScheme, "contact_id", [c.id for c in contacts], day)
-    return [
-        S.ContactOut(
+    view = cat.on(day)
+    out = []
+    for c in cat.contacts:
+        if not covers(c.valid_from, c.valid_to, day) or (region is not None and c.region_code != region):
+            continue
+        linked = cat.contact_schemes.get(c.id)
+        if scheme is not None and scheme not in (linked or ()):
+            continue
+        slugs = _offered_schemes(linked, view)
+        if slugs is None:
+            continue
+        out.append(S.ContactOut(
             id=c.key, organisation=c.organisation, service=c.service, person_name=c.person_name, email=c.email,
-            phone=c.phone, website=c.website, region=region_ref(regions[c.region_code]), faculty=c.faculty,
-            schemes=slugs[c.id], sources=cite(c.sources, docs), valid_from=c.valid_from, valid_to=c.valid_to,
-        )
-        for c in contacts
-    ]
+            phone=c.phone, website=c.website, region=region_ref(cat.regions[c.region_code]), faculty=c.faculty,
+            schemes=slugs, sources=cite(c.sources, cat.docs), valid_from=c.valid_from, valid_to=c.valid_to,
+        ))
+    return out
 
 
 def list_contacts(
-    session: Session, *, region: str | None = None, scheme: str | None = None, as_of: dt.date | None = None
+    cat: Catalogue, *, region: str | None = None, scheme: str | None = None, as_of: dt.date | None = None
 ) -> list[S.ContactOut]:
     """Who to write to, filtered by region and/or scheme, as on `as_of` (default today)."""
-    check_region_filter(session, region)
+    check_region_filter(cat.regions, region)
     day = as_of or today()
-    slug = _scheme_filter(session, scheme, day, as_of)
-    return _contacts(session, source_documents(session), regions_by_code(session), day, region=region, scheme=slug)
+    slug = _scheme_filter(cat, scheme, day, as_of)
+    return _contacts(cat, day, region=region, scheme=slug)
 
 
 def next_occurrence(event_date: dt.date, recurrence: str, after: dt.date) -> dt.date:
@@ -693,40 +568,36 @@ def next_occurrence(event_date: dt.date, recurrence: str, after: dt.date) -> dt.
 
 
 def calendar_events(
-    session: Session,
-    docs: dict[str, SourceDocument],
-    regions: dict[str, Region],
+    cat: Catalogue,
     day: dt.date,
     *,
     region: str | None = None,
     scheme: str | None = None,
     start: dt.date | None = None,
 ) -> list[S.CalendarEventOut]:
-    stmt = select(CalendarEvent).where(in_force(CalendarEvent, day),
-                                       _offered(CalendarEventScheme, "event_id", CalendarEvent.id, day))
-    if region is not None:
-        stmt = stmt.where(CalendarEvent.region_code == region)
-    if scheme is not None:
-        stmt = stmt.where(
-            exists().where(col(CalendarEventScheme.event_id) == CalendarEvent.id,
-                           col(CalendarEventScheme.scheme_slug) == scheme)
-        )
-    if start is not None:
-        stmt = stmt.where(or_(col(CalendarEvent.date) >= start, col(CalendarEvent.recurrence) == "yearly"))
-    events = session.exec(stmt).all()
-    slugs = _slugs_by(session, CalendarEventScheme, "event_id", [e.id for e in events], day)
+    view = cat.on(day)
     reference = start or today()
     out = []
-    for e in events:
+    for e in cat.events:
+        if not covers(e.valid_from, e.valid_to, day) or (region is not None and e.region_code != region):
+            continue
+        if start is not None and not (e.date >= start or e.recurrence == "yearly"):
+            continue
+        linked = cat.event_schemes.get(e.id)
+        if scheme is not None and scheme not in (linked or ()):
+            continue
+        slugs = _offered_schemes(linked, view)
+        if slugs is None:
+            continue
         next_date = next_occurrence(e.date, e.recurrence, reference) if e.recurrence == "yearly" else e.date
         # A yearly event moved past the date its source states is our projection, not an announcement.
         projected = next_date != e.date
         out.append(S.CalendarEventOut(
-            id=e.key, region=region_ref(regions[e.region_code]), schemes=slugs[e.id], kind=e.kind, label=e.label,
+            id=e.key, region=region_ref(cat.regions[e.region_code]), schemes=slugs, kind=e.kind, label=e.label,
             date=e.date, precision=e.precision, when_text=e.when_text, recurrence=e.recurrence, next_date=next_date,
             status="expected" if projected else "announced",
             status_note=age.expected_note(e.date.year) if projected else None,
-            sources=cite(e.sources, docs), valid_from=e.valid_from, valid_to=e.valid_to,
+            sources=cite(e.sources, cat.docs), valid_from=e.valid_from, valid_to=e.valid_to,
         ))
     # With `from`, the agenda order (next occurrence); without, the documents' chronology.
     out.sort(key=lambda e: ((e.next_date or e.date) if start else e.date, e.id))
@@ -734,7 +605,7 @@ def calendar_events(
 
 
 def list_calendar(
-    session: Session,
+    cat: Catalogue,
     *,
     region: str | None = None,
     scheme: str | None = None,
@@ -742,8 +613,7 @@ def list_calendar(
     as_of: dt.date | None = None,
 ) -> list[S.CalendarEventOut]:
     """Application calendar events, filtered by region, scheme and date, as on `as_of` (default today)."""
-    check_region_filter(session, region)
+    check_region_filter(cat.regions, region)
     day = as_of or today()
-    slug = _scheme_filter(session, scheme, day, as_of)
-    return calendar_events(session, source_documents(session), regions_by_code(session), day,
-                           region=region, scheme=slug, start=start)
+    slug = _scheme_filter(cat, scheme, day, as_of)
+    return calendar_events(cat, day, region=region, scheme=slug, start=start)

@@ -9,31 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
-
-from sqlmodel import Session, col, select
+from typing import Any, cast
 
 from app.catalogue import schemas as S
-from app.catalogue.service import region_ref, regions_by_code, scheme_on, source_documents
-from app.core.dates import in_force, today
+from app.catalogue.service import region_ref, scheme_on
+from app.core.dates import covers, today
 from app.core.text import REGION_CODE, is_public_id
 from app.core.vocabulary import SourceKind
 from app.errors import not_found, unknown_filter
-from app.models import (
-    CalendarEvent,
-    Contact,
-    PayComponent,
-    PayParameter,
-    PayParameterValue,
-    PostQuota,
-    Region,
-    Scheme,
-    SchemeRegion,
-    SchemeRule,
-    SchemeSpecialty,
-    SourceDocument,
-    Specialty,
-)
+from app.memory import Catalogue, Day
+from app.models import Region, SourceDocument
 
 
 def _refs(refs: Iterable[dict[str, Any]] | None, record: S.CitingRecord, field: str,
@@ -44,67 +29,68 @@ def _refs(refs: Iterable[dict[str, Any]] | None, record: S.CitingRecord, field: 
                            region=region)
 
 
-def _facts(session: Session, day: dt.date) -> list[S.SourceFact]:
-    """Every citation in the catalogue as it stands on `day`, in the order a reader meets the records."""
+def _facts(cat: Catalogue, day: dt.date) -> list[S.SourceFact]:
+    """Every citation in the catalogue as it stands on `day`, in the order a reader meets the records (built once per
+    catalogue version and day)."""
+    view = cat.on(day)
+    return cast(list[S.SourceFact], view.remember("source-facts", lambda: _walk(cat, view)))
+
+
+def _walk(cat: Catalogue, view: Day) -> list[S.SourceFact]:
+    day = view.day
     facts: list[S.SourceFact] = []
-    for region in session.exec(select(Region).order_by(col(Region.code))).all():
+    for region in cat.regions.values():
         facts += _refs(region.sources, S.CitingRecord(type="region", id=region.code, label=region.name,
                                                       path=f"/regions/{region.code}"), "sources", region.code)
-    for spec in session.exec(select(Specialty).order_by(col(Specialty.code))).all():
+    for spec in cat.specialties.values():
         facts += _refs(spec.sources, S.CitingRecord(type="specialty", id=spec.code, label=spec.name,
                                                     path="/specialties"), "sources")
-    schemes = session.exec(select(Scheme).where(in_force(Scheme, day)).order_by(col(Scheme.slug))).all()
-    by_id = {s.id: s for s in schemes}
-    rules: dict[int | None, list[SchemeRule]] = defaultdict(list)
-    for rule in session.exec(select(SchemeRule).where(col(SchemeRule.scheme_id).in_(list(by_id)))
-                             .order_by(col(SchemeRule.position))).all():
-        rules[rule.scheme_id].append(rule)
-    links: dict[int | None, list[SchemeSpecialty]] = defaultdict(list)
-    for link in session.exec(select(SchemeSpecialty).where(col(SchemeSpecialty.scheme_id).in_(list(by_id)))
-                             .order_by(col(SchemeSpecialty.specialty_code))).all():
-        links[link.scheme_id].append(link)
-    for scheme in schemes:
+    for slug in view.by_slug_order:
+        scheme = view.schemes[slug]
         record = S.CitingRecord(type="scheme", id=scheme.slug, label=scheme.name, path=f"/schemes/{scheme.slug}")
         facts += _refs(scheme.sources, record, "sources")
         facts += _refs(scheme.duration_sources, record, "duration")
         facts += _refs((scheme.work_split or {}).get("sources"), record, "work_split")
-        for rule in rules[scheme.id]:
+        for rule in cat.rules_of.get(scheme.id, ()):
             as_rule = record.model_copy(update={"type": "rule", "id": f"{scheme.slug}/{rule.position}"})
             facts += _refs(rule.sources, as_rule, f"rules[{rule.position - 1}]")
-        for link in links[scheme.id]:
+        for link in cat.links_of.get(scheme.id, ()):
             facts += _refs(link.sources, record, f"eligible_specialties.{link.specialty_code}")
-    regions = regions_by_code(session)
-    for offer in session.exec(select(SchemeRegion).where(in_force(SchemeRegion, day))
-                              .order_by(col(SchemeRegion.scheme_slug), col(SchemeRegion.region_code))).all():
-        key = f"{offer.scheme_slug}/{offer.region_code}"
-        facts += _refs(offer.sources, S.CitingRecord(
-            type="availability", id=key, label=f"{offer.scheme_slug} — {regions[offer.region_code].name}",
-            path=f"/schemes/{offer.scheme_slug}"), "availability", offer.region_code)
-    for pay in session.exec(select(PayComponent).where(in_force(PayComponent, day))
-                            .order_by(col(PayComponent.scheme_slug), col(PayComponent.position))).all():
-        facts += _refs(pay.sources, S.CitingRecord(type="pay_component", id=pay.code, label=pay.label,
-                                                   path=f"/schemes/{pay.scheme_slug}"), "pay", pay.region_code)
-    values = session.exec(
-        select(PayParameter, PayParameterValue)
-        .join(PayParameterValue, col(PayParameterValue.parameter_id) == col(PayParameter.id))
-        .where(in_force(PayParameterValue, day))
-        .order_by(col(PayParameter.code))
-    ).all()
-    for parameter, value in values:
+    for slug in sorted(cat.offers_of):
+        for offer in cat.offers_of[slug]:
+            if not covers(offer.valid_from, offer.valid_to, day):
+                continue
+            key = f"{offer.scheme_slug}/{offer.region_code}"
+            facts += _refs(offer.sources, S.CitingRecord(
+                type="availability", id=key, label=f"{offer.scheme_slug} — {cat.regions[offer.region_code].name}",
+                path=f"/schemes/{offer.scheme_slug}"), "availability", offer.region_code)
+    for slug in sorted(cat.pay_of):
+        for pay in sorted(cat.pay_of[slug], key=lambda c: c.position):
+            if not covers(pay.valid_from, pay.valid_to, day):
+                continue
+            facts += _refs(pay.sources, S.CitingRecord(type="pay_component", id=pay.code, label=pay.label,
+                                                       path=f"/schemes/{pay.scheme_slug}"), "pay", pay.region_code)
+    parameters = {p.id: p for p in cat.parameters_rows}
+    values = sorted((v for v in cat.parameter_values if covers(v.valid_from, v.valid_to, day)),
+                    key=lambda v: parameters[v.parameter_id].code)
+    for value in values:
+        parameter = parameters[value.parameter_id]
         facts += _refs(value.sources, S.CitingRecord(type="pay_parameter", id=parameter.code, label=parameter.label,
                                                      path=f"/records/pay-parameters/{parameter.code}"),
                        f"values.{value.valid_from}")
-    for contact in session.exec(select(Contact).where(in_force(Contact, day))
-                                .order_by(col(Contact.position))).all():
+    for contact in sorted(cat.contacts, key=lambda c: c.position):
+        if not covers(contact.valid_from, contact.valid_to, day):
+            continue
         facts += _refs(contact.sources, S.CitingRecord(type="contact", id=contact.key, label=contact.organisation,
                                                        path=f"/contacts?region={contact.region_code}"), "contact",
                        contact.region_code)
-    for event in session.exec(select(CalendarEvent).where(in_force(CalendarEvent, day))
-                              .order_by(col(CalendarEvent.date), col(CalendarEvent.key))).all():
+    for event in sorted(cat.events, key=lambda e: (e.date, e.key)):
+        if not covers(event.valid_from, event.valid_to, day):
+            continue
         facts += _refs(event.sources, S.CitingRecord(type="calendar_event", id=event.key, label=event.label,
                                                      path=f"/calendar?region={event.region_code}"), "calendar",
                        event.region_code)
-    for quota in session.exec(select(PostQuota).order_by(col(PostQuota.key))).all():
+    for quota in sorted(cat.quotas, key=lambda q: q.key):
         facts += _refs(quota.sources, S.CitingRecord(type="quota", id=quota.key, label=quota.programme,
                                                      path=f"/regions/{quota.region_code}"), "quotas",
                        quota.region_code)
@@ -125,21 +111,21 @@ def _cited_by(facts: list[S.SourceFact]) -> list[S.CitingRecord]:
 
 
 def list_sources(
-    session: Session, *, kind: SourceKind | None = None, region: str | None = None, scheme: str | None = None,
+    cat: Catalogue, *, kind: SourceKind | None = None, region: str | None = None, scheme: str | None = None,
     as_of: dt.date | None = None,
 ) -> list[S.SourceSummary]:
     """Every source (or those of a kind, about a region, or cited by a scheme's records), with what cites it."""
     day = as_of or today()
-    regions = regions_by_code(session)
+    regions = cat.regions
     if region is not None and (not REGION_CODE.match(region) or region not in regions):
         raise unknown_filter("region code", region, field="region", allowed=sorted(regions))
     if scheme is not None:
-        scheme = scheme_on(session, scheme, day, field="scheme", asked="as_of" if as_of else None).slug
+        scheme = scheme_on(cat, scheme, day, field="scheme", asked="as_of" if as_of else None).slug
     by_doc: dict[str, list[S.SourceFact]] = defaultdict(list)
-    for fact in _facts(session, day):
+    for fact in _facts(cat, day):
         by_doc[fact.doc].append(fact)
     out = []
-    for doc in sorted(source_documents(session).values(), key=lambda d: d.key):
+    for doc in cat.docs.values():
         facts = by_doc[doc.key]
         if kind is not None and doc.kind != kind:
             continue
@@ -155,11 +141,11 @@ def _of_scheme(fact: S.SourceFact, slug: str) -> bool:
     return fact.record.path == f"/schemes/{slug}"
 
 
-def get_source(session: Session, *, source_id: str, as_of: dt.date | None = None) -> S.SourceDetail:
+def get_source(cat: Catalogue, *, source_id: str, as_of: dt.date | None = None) -> S.SourceDetail:
     """One source and every fact it backs in the catalogue as it stands on `as_of` (default today)."""
-    docs = source_documents(session)
+    docs = cat.docs
     doc = docs.get(source_id) if is_public_id(source_id) else None
     if doc is None:
         raise not_found("source", source_id, field="id", allowed=sorted(docs))
-    facts = [f for f in _facts(session, as_of or today()) if f.doc == doc.key]
-    return S.SourceDetail(**_source(doc, regions_by_code(session)), cited_by=_cited_by(facts), facts=facts)
+    facts = [f for f in _facts(cat, as_of or today()) if f.doc == doc.key]
+    return S.SourceDetail(**_source(doc, cat.regions), cited_by=_cited_by(facts), facts=facts)

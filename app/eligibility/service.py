@@ -10,18 +10,18 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlmodel import Session, col, select
 
 from app.catalogue import service as catalogue
-from app.core.dates import in_force, today
+from app.core.dates import today
 from app.core.money import round_cents
 from app.core.text import is_public_id
 from app.eligibility import rules as R
 from app.eligibility import schemas as S
 from app.errors import ApiError
+from app.memory import Catalogue
 from app.messages import Message as M
 from app.messages import render
-from app.models import Region, Scheme, SchemeRegion, SchemeRule, SchemeSpecialty, SourceDocument, Specialty
+from app.models import Scheme, SchemeRule, SchemeSpecialty, SourceDocument, Specialty
 from app.records import schemas as I
 from app.simulation import service as simulation
 from app.simulation.engine import PROJECTION_MONTHS, Result, add_months
@@ -41,23 +41,23 @@ def _problem(field: str, message: M, allowed: list[str] | None = None) -> ApiErr
     return ApiError(422, render(message), field=field, location=LOCATION, allowed=allowed)
 
 
-def _start_window(session: Session) -> tuple[dt.date, dt.date]:
+def _start_window(cat: Catalogue) -> tuple[dt.date, dt.date]:
     """The starts the catalogue's pay data covers: from its first official value to the simulation's projection
     limit past the newest one (app/simulation/engine.py PROJECTION_MONTHS)."""
-    parameters = catalogue_data(session).parameters
+    parameters = catalogue_data(cat).parameters
     values = list(parameters.parameters.values())
     first = min(p.first_day for p in values).replace(day=1)
     newest = max(p.newest.valid_from for p in values)
     return first, add_months(newest.replace(day=1), PROJECTION_MONTHS)
 
 
-def _checked(session: Session, profile: S.Profile) -> tuple[Specialty, list[str]]:
-    spec = session.get(Specialty, profile.specialty) if is_public_id(profile.specialty) else None
+def _checked(cat: Catalogue, profile: S.Profile) -> tuple[Specialty, list[str]]:
+    spec = cat.specialties.get(profile.specialty) if is_public_id(profile.specialty) else None
     if spec is None:
-        codes = list(session.exec(select(Specialty.code).order_by(col(Specialty.code))).all())
+        codes = list(cat.specialties)
         raise _problem("specialty", M(f"Spécialité inconnue : « {profile.specialty} » (voir GET /specialties).",
                                       f"Unknown specialty '{profile.specialty}' (see GET /specialties)."), codes)
-    known = set(session.exec(select(Region.code)).all())
+    known = set(cat.regions)
     for index, code in enumerate(profile.regions):
         if code not in known:
             raise _problem(f"regions[{index}]", M(f"Région inconnue : « {code} » (un code INSEE de GET /regions).",
@@ -74,7 +74,7 @@ def _checked(session: Session, profile: S.Profile) -> tuple[Specialty, list[str]
             f"The DES ({profile.des_completed_on:%Y-%m-%d}) would be obtained after the wished start "
             f"({profile.start:%Y-%m-%d}): post-internship schemes require the DES when the post starts. The last year "
             "of the general practice DES (docteur junior) is listed by GET /schemes?category=des."))
-    first, last = _start_window(session)
+    first, last = _start_window(cat)
     if not first <= profile.start <= last:
         raise _problem("start", M(
             f"Pas de données pour un début le {profile.start:%d/%m/%Y} : le catalogue couvre les débuts du "
@@ -113,19 +113,19 @@ def _reason(reason: R.Reason, docs: dict[str, SourceDocument]) -> S.ReasonOut:
                        sources=catalogue.cite(reason.sources, docs))
 
 
-def _income(session: Session, scheme: Scheme, region: str,
+def _income(cat: Catalogue, scheme: Scheme, region: str,
             start: dt.date) -> tuple[S.IncomeEstimate | None, str | None]:
     first = start if start.day == 1 else add_months(start.replace(day=1), 1)
     months = scheme.duration_initial_months or 12
     if scheme.duration_max_months is not None:
         months = min(months, scheme.duration_max_months)
     request = SimulationRequest(scheme=scheme.slug, region=region, start=first, months=months)
-    key = (catalogue_data(session).key, scheme.slug, region, first, months)
+    key = (id(cat), cat.version, scheme.slug, region, first, months)
     with _lock:
         result = _results.get(key)
     if result is None:
         try:
-            result = simulation.run(session, request)
+            result = simulation.run(cat, request)
         except ApiError as error:
             return None, error.detail
         with _lock:
@@ -148,9 +148,9 @@ def _next(events: list[Any], slug: str, kind: str, on_or_after: dt.date) -> Any:
     return min(dated, key=lambda e: (e.next_date or e.date, e.id), default=None)
 
 
-def answer(session: Session, profile: S.Profile) -> S.EligibilityAnswer:
+def answer(cat: Catalogue, profile: S.Profile) -> S.EligibilityAnswer:
     """Every scheme offered in the regions asked, with its verdict and reasons, deadlines and income."""
-    spec, asked = _checked(session, profile)
+    spec, asked = _checked(cat, profile)
     day = today()
     facts = R.Profile(
         specialty=spec.code, specialty_name=spec.name, specialty_is_mg=spec.is_mg,
@@ -158,29 +158,23 @@ def answer(session: Session, profile: S.Profile) -> S.EligibilityAnswer:
         research_master=profile.research_master, ordre_registered=profile.ordre_registered,
         internship_region=profile.internship_region,
     )
-    offers = session.exec(select(SchemeRegion).where(in_force(SchemeRegion, day),
-                                                     col(SchemeRegion.region_code).in_(asked))).all()
+    view = cat.on(day)
     offered: dict[str, set[str]] = defaultdict(set)
-    for offer in offers:
-        offered[offer.scheme_slug].add(offer.region_code)
-    schemes = session.exec(select(Scheme).where(in_force(Scheme, day), col(Scheme.slug).in_(list(offered)))).all()
-    ids = [s.id for s in schemes]
-    rules: dict[int | None, list[SchemeRule]] = defaultdict(list)
+    for slug, offers in view.offers.items():
+        for offer in offers:
+            if offer.region_code in asked:
+                offered[slug].add(offer.region_code)
+    schemes = [view.schemes[slug] for slug in sorted(offered)]
     # Only the rules the evaluation reads (app/eligibility/rules.py): who may apply, and a scheme's status.
-    for rule in session.exec(select(SchemeRule).where(col(SchemeRule.scheme_id).in_(ids),
-                                                      col(SchemeRule.kind).in_(("eligibility", "status")))
-                             .order_by(col(SchemeRule.position))).all():
-        rules[rule.scheme_id].append(rule)
-    links: dict[int | None, list[SchemeSpecialty]] = defaultdict(list)
-    for link in session.exec(select(SchemeSpecialty).where(col(SchemeSpecialty.scheme_id).in_(ids))).all():
-        links[link.scheme_id].append(link)
-    docs = catalogue.source_documents(session)
-    regions = catalogue.regions_by_code(session)
+    rules = {s.id: [r for r in cat.rules_of.get(s.id, ()) if r.kind in ("eligibility", "status")] for s in schemes}
+    links = {s.id: list(cat.links_of.get(s.id, ())) for s in schemes}
+    docs = cat.docs
+    regions = cat.regions
 
     # The calendar of each region asked, read twice: from today (deadlines) and from the wished start (posts).
-    deadlines_in = {code: catalogue.calendar_events(session, docs, regions, day, region=code, start=day)
+    deadlines_in = {code: catalogue.calendar_events(cat, day, region=code, start=day)
                     for code in asked}
-    posts_in = {code: catalogue.calendar_events(session, docs, regions, day, region=code, start=profile.start)
+    posts_in = {code: catalogue.calendar_events(cat, day, region=code, start=profile.start)
                 for code in asked}
 
     out: list[S.SchemeAnswer] = []
@@ -194,7 +188,7 @@ def answer(session: Session, profile: S.Profile) -> S.EligibilityAnswer:
             if evaluation.verdict != "not_eligible":
                 deadline = _next(deadlines_in[code], scheme.slug, "application_deadline", day)
                 start_of_post = _next(posts_in[code], scheme.slug, "start_of_post", profile.start)
-                income, note = _income(session, scheme, code, profile.start)
+                income, note = _income(cat, scheme, code, profile.start)
             answers.append(S.RegionAnswer(
                 region=catalogue.region_ref(regions[code]), verdict=evaluation.verdict,
                 reasons=[_reason(r, docs) for r in evaluation.reasons if r.region is not None],

@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlmodel import Session
 
 from app.catalogue import schemas as CS
 from app.catalogue import service as catalogue
@@ -32,8 +31,8 @@ from app.embed import chart as charts
 from app.embed.colors import Theme
 from app.embed.i18n import TEXT, Lang, date_label, money, month_label, t
 from app.errors import UNEXPECTED, ApiError, FieldProblem, validation_message
+from app.memory import Catalogue
 from app.messages import render as render_message
-from app.opendata.package import last_update
 from app.simulation import schemas as SS
 from app.simulation import service as simulation
 from app.simulation.options import OPTION_LABELS
@@ -99,10 +98,9 @@ def style_hash(css: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
 
 
-def updated_on(session: Session) -> dt.date | None:
+def updated_on(cat: Catalogue) -> dt.date | None:
     """The day the catalogue last changed: the footer's attribution (Licence Ouverte: source and date of update)."""
-    stamp = last_update(session)
-    return stamp.date() if stamp else None
+    return cat.changed_at.date() if cat.changed_at else None
 
 
 def render(page: Page, frame: Frame) -> str:
@@ -167,7 +165,7 @@ def _pay_text(pay: CS.HeadlinePay | None, lang: Lang) -> tuple[str | None, bool]
     return ("about " if pay.approximate else "") + money(pay.amount, lang, cents=False) + basis + " a month", False
 
 
-def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> Page:
+def schemes_page(cat: Catalogue, frame: Frame, raw: dict[str, str | None]) -> Page:
     values = {name: _clean(raw.get(name)) for name in LIST_FILTERS}
     problems: list[Problem] = []
     if values["audience"] is not None and values["audience"] not in AUDIENCES:
@@ -181,7 +179,7 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
     page: CS.Page | None = None
     if not problems:
         try:
-            page = catalogue.list_schemes(session, audience=values["audience"], specialty=values["specialty"],
+            page = catalogue.list_schemes(cat, audience=values["audience"], specialty=values["specialty"],
                                           region=values["region"], category=values["category"], q=values["q"],
                                           limit=200)
         except ApiError as exc:
@@ -194,7 +192,7 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
         items.append({"summary": item, "pay": pay, "pay_fr": pay_fr,
                       "href": frame.url(f"/embed/schemes/{item.slug}", **link_params)})
     return Page("schemes.html", {
-        "updated": updated_on(session),
+        "updated": updated_on(cat),
         "title": t("list_title", frame.lang),
         "values": values,
         "problems": problems,
@@ -203,8 +201,8 @@ def schemes_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> 
         "total": page.total if page else 0,
         # Counts under the filters in force (what choosing each region would list); totals when a filter is invalid.
         "regions": [{"code": f.code, "name": f.name, "count": f.count} for f in page.facets.regions] if page else
-                   [{"code": r.code, "name": r.name, "count": r.scheme_count} for r in catalogue.list_regions(session)],
-        "specialties": catalogue.list_specialties(session),
+                   [{"code": r.code, "name": r.name, "count": r.scheme_count} for r in catalogue.list_regions(cat)],
+        "specialties": catalogue.list_specialties(cat),
         "simulator_href": frame.url("/embed/simulator",
                                     audience=values["audience"] if values["audience"] in AUDIENCES else None,
                                     region=values["region"] if page else None),
@@ -248,16 +246,16 @@ def _component_when(component: CS.PayComponentOut, lang: Lang) -> str | None:
     return None
 
 
-def scheme_page(session: Session, frame: Frame, slug: str, raw: dict[str, str | None], today: dt.date) -> Page:
+def scheme_page(cat: Catalogue, frame: Frame, slug: str, raw: dict[str, str | None], today: dt.date) -> Page:
     back = {name: _clean(raw.get(name)) for name in LIST_FILTERS}
     back_href = frame.url("/embed/schemes", **back)
     try:
-        scheme = catalogue.get_scheme(session, slug=slug)
+        scheme = catalogue.get_scheme(cat, slug=slug)
     except ApiError as exc:
         gone = exc.status == 410  # retired: the API's own message, which says since when
         return Page("not_found.html", {"title": t("gone_title" if gone else "not_found_title", frame.lang),
                                        "slug": slug[:80], "message": exc.detail if gone else None,
-                                       "back_href": back_href, "updated": updated_on(session)}, 410 if gone else 404)
+                                       "back_href": back_href, "updated": updated_on(cat)}, 410 if gone else 404)
     region = back["region"]
     offered = [r.code for r in scheme.regions]
     if region not in offered:
@@ -276,7 +274,7 @@ def scheme_page(session: Session, frame: Frame, slug: str, raw: dict[str, str | 
     selection = [r for r in scheme.rules if r.kind == "selection"]
     sim_region = region or (offered[0] if offered else None)
     return Page("scheme.html", {
-        "updated": updated_on(session),
+        "updated": updated_on(cat),
         "title": scheme.short_name or scheme.name,
         "scheme": scheme,
         "pay": pay,
@@ -309,7 +307,7 @@ def _yes_no(value: str | None) -> bool | None:
     return value.lower() in TRUE
 
 
-def eligibility_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> Page:
+def eligibility_page(cat: Catalogue, frame: Frame, raw: dict[str, str | None]) -> Page:
     """The form (specialty, region, DES date, thesis, start, Ordre) and, once sent, the schemes grouped by verdict."""
     values = {name: _clean(raw.get(name)) for name in ELIGIBILITY_FIELDS}
     problems: list[Problem] = []
@@ -338,7 +336,7 @@ def eligibility_page(session: Session, frame: Frame, raw: dict[str, str | None])
                 profile = ES.Profile(specialty=values["specialty"], regions=[values["region"]], des_completed_on=des,
                                      thesis_defended=bool(_yes_no(values["thesis_defended"])), start=start,
                                      ordre_registered=_yes_no(values["ordre_registered"]))
-                answer = eligibility.answer(session, profile)
+                answer = eligibility.answer(cat, profile)
             except ValidationError as exc:
                 error = exc.errors()[0]
                 name = str(error["loc"][0]) if error["loc"] else "specialty"
@@ -362,8 +360,8 @@ def eligibility_page(session: Session, frame: Frame, raw: dict[str, str | None])
         "invalid": {p.field for p in problems},
         "answer": answer,
         "groups": groups,
-        "regions": [{"code": r.code, "name": r.name} for r in catalogue.list_regions(session)],
-        "specialties": catalogue.list_specialties(session),
+        "regions": [{"code": r.code, "name": r.name} for r in catalogue.list_regions(cat)],
+        "specialties": catalogue.list_specialties(cat),
     }, 422 if problems else 200)
 
 
@@ -471,15 +469,15 @@ def _option_value(spec: SS.OptionOut, text: str | None, lang: Lang) -> object:
     return number
 
 
-def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -> Page:
+def simulator_page(cat: Catalogue, frame: Frame, raw: dict[str, str | None]) -> Page:
     lang = frame.lang
     get = {name: _clean(value) for name, value in raw.items()}
     problems: list[Problem] = []
     notices: list[str] = []
 
     audience = get.get("audience") if get.get("audience") in AUDIENCES else None
-    choices = catalogue.list_schemes(session, audience=audience, limit=200).items
-    all_names = {s.slug: s for s in catalogue.list_schemes(session, limit=200).items}
+    choices = catalogue.list_schemes(cat, audience=audience, limit=200).items
+    all_names = {s.slug: s for s in catalogue.list_schemes(cat, limit=200).items}
     slug = get.get("scheme")
     gone = False
     if slug is None or slug not in all_names:
@@ -487,7 +485,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
             problem = _problem(frame, "scheme", "scheme", _unknown(frame, slug),
                                hints=[t("allowed", lang, values=", ".join(sorted(all_names)))])
             try:
-                catalogue.scheme_on(session, slug, france_today(), field="scheme")
+                catalogue.scheme_on(cat, slug, france_today(), field="scheme")
             except ApiError as exc:
                 if exc.status == 410:  # retired: the API's own message, which says since when
                     gone, problem = True, _problem(frame, "scheme", "scheme", exc)
@@ -496,8 +494,8 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
     if slug not in {s.slug for s in choices}:
         choices = [*choices, all_names[slug]]
     summary = all_names[slug]
-    spec = simulation.options(session, slug)
-    regions = {r.code: r.name for r in catalogue.list_regions(session)}
+    spec = simulation.options(cat, slug)
+    regions = {r.code: r.name for r in catalogue.list_regions(cat)}
 
     region = get.get("region")
     if region not in spec.regions:
@@ -565,7 +563,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
             request = SS.SimulationRequest(scheme=slug, region=region, start=start, months=months,
                                            method="published" if method == "published" else "statutory",
                                            options=options)
-            result = simulation.simulate(session, request)
+            result = simulation.simulate(cat, request)
         except ValidationError as exc:
             for error in exc.errors():
                 name = str(error["loc"][-1]) if error.get("loc") else "options"
@@ -640,7 +638,7 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
             "share_href": frame.url("/embed/simulator", **{**query, "start": f"{start:%Y-%m}"}),
             "scheme_href": frame.url(f"/embed/schemes/{slug}", region=region),
         }
-    context["updated"] = updated_on(session)
+    context["updated"] = updated_on(cat)
     return Page("simulator.html", context, 410 if gone else 422 if problems else 200)
 
 
@@ -649,16 +647,16 @@ def simulator_page(session: Session, frame: Frame, raw: dict[str, str | None]) -
 SNIPPET_ORDER = ("view", "scheme", "audience", "region", "lang", "color")
 
 
-def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, str | None],
+def guide_page(cat: Catalogue, frame: Frame, public_url: str, raw: dict[str, str | None],
                frame_ancestors: list[str]) -> Page:
     lang = frame.lang
     get = {name: _clean(value) for name, value in raw.items()}
     view = get.get("view") or "schemes"
     if view not in VIEWS:
         view = "schemes"
-    schemes = catalogue.list_schemes(session, limit=200).items
+    schemes = catalogue.list_schemes(cat, limit=200).items
     slugs = [s.slug for s in schemes]
-    regions = catalogue.list_regions(session)
+    regions = catalogue.list_regions(cat)
     codes = [r.code for r in regions]
     audience = get.get("audience") if get.get("audience") in AUDIENCES else None
     region = get.get("region") if get.get("region") in codes else None
@@ -690,7 +688,7 @@ def guide_page(session: Session, frame: Frame, public_url: str, raw: dict[str, s
     iframe_src = public_url + path + ("?" + urlencode(iframe_params) if iframe_params else "")
     origin = public_url
     return Page("guide.html", {
-        "updated": updated_on(session),
+        "updated": updated_on(cat),
         "title": t("guide_title", lang),
         "view": view,
         "views": VIEWS,

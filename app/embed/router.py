@@ -20,11 +20,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.config import PROJECT_ROOT
 from app.core.dates import today
-from app.db import SessionDep
 from app.embed import pages
 from app.embed.colors import theme
 from app.embed.i18n import pick_lang
 from app.errors import FieldProblem
+from app.memory.watch import CatalogueDep
 from app.messages import LANG, negotiate
 from app.simulation.options import OPTIONS
 
@@ -113,7 +113,7 @@ def _query(request: Request) -> dict[str, str | None]:
 @router.get("/embed", response_class=HTMLResponse, responses=HTML)
 def embed_guide(
     request: Request,
-    session: SessionDep,
+    cat: CatalogueDep,
     view: Annotated[
         str | None, Query(description="Which view the snippet embeds: `schemes`, `scheme` or `simulator`.")
     ] = None,
@@ -126,7 +126,7 @@ def embed_guide(
     """Integration guide: configure the snippet, copy it, see a live preview, CSP advice."""
     frame = _frame(lang, color)
     settings = request.app.state.settings
-    page = pages.guide_page(session, frame, settings.public_url, _query(request), settings.frame_ancestors)
+    page = pages.guide_page(cat, frame, settings.public_url, _query(request), settings.frame_ancestors)
     return _respond(request, page, frame)
 
 
@@ -152,7 +152,7 @@ def _script_bytes(path: FilePath = SCRIPT) -> bytes:
 @router.get("/embed/schemes", response_class=HTMLResponse, responses=HTML)
 def embed_schemes(
     request: Request,
-    session: SessionDep,
+    cat: CatalogueDep,
     audience: AudienceQuery = None,
     specialty: Annotated[str | None, Query(description="Specialty code (see `GET /specialties`).")] = None,
     region: RegionQuery = None,
@@ -165,13 +165,13 @@ def embed_schemes(
 ) -> HTMLResponse:
     """Scheme list, with the filters of `GET /schemes`, as cards (works without JavaScript)."""
     frame = _frame(lang, color)
-    return _respond(request, pages.schemes_page(session, frame, _query(request)), frame)
+    return _respond(request, pages.schemes_page(cat, frame, _query(request)), frame)
 
 
 @router.get("/embed/schemes/{slug}", response_class=HTMLResponse, responses=HTML)
 def embed_scheme(
     request: Request,
-    session: SessionDep,
+    cat: CatalogueDep,
     slug: Annotated[str, Path(description="Scheme slug.", examples=["ccu-ah"])],
     region: Annotated[
         str | None, Query(description="INSEE region code: only that region's contacts and dates.", examples=["32"])
@@ -181,13 +181,13 @@ def embed_scheme(
 ) -> HTMLResponse:
     """One scheme: pay, duration, eligibility, contacts and next deadlines (works without JavaScript)."""
     frame = _frame(lang, color)
-    return _respond(request, pages.scheme_page(session, frame, slug, _query(request), today()), frame)
+    return _respond(request, pages.scheme_page(cat, frame, slug, _query(request), today()), frame)
 
 
 @router.get("/embed/eligibility", response_class=HTMLResponse, responses=HTML)
 def embed_eligibility(
     request: Request,
-    session: SessionDep,
+    cat: CatalogueDep,
     specialty: Annotated[str | None, Query(description="Specialty code (see `GET /specialties`).")] = None,
     region: RegionQuery = None,
     des_completed_on: Annotated[
@@ -204,12 +204,12 @@ def embed_eligibility(
     """Which posts can I apply for: a short form and the schemes grouped by verdict, with reasons, deadlines and
     income (server-rendered: works without JavaScript; pre-filled from the URL)."""
     frame = _frame(lang, color)
-    return _respond(request, pages.eligibility_page(session, frame, _query(request)), frame)
+    return _respond(request, pages.eligibility_page(cat, frame, _query(request)), frame)
 
 
 def embed_simulator(
     request: Request,
-    session: SessionDep,
+    cat: CatalogueDep,
     scheme: Annotated[str | None, Query(description="Scheme slug (default: the first scheme offered).")] = None,
     region: Annotated[str | None, Query(description="INSEE region code (default: the scheme's first region).")] = None,
     start: Annotated[str | None, Query(description="First month of the contract, `YYYY-MM` or `YYYY-MM-01`.")] = None,
@@ -222,7 +222,7 @@ def embed_simulator(
 ) -> HTMLResponse:
     """Income simulator: the form and, month by month, the net income as a table and a chart, with totals."""
     frame = _frame(lang, color)
-    return _respond(request, pages.simulator_page(session, frame, _query(request)), frame)
+    return _respond(request, pages.simulator_page(cat, frame, _query(request)), frame)
 
 
 def _with_option_queries(endpoint: Callable[..., HTMLResponse]) -> Callable[..., HTMLResponse]:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from app.catalogue.service import check_region_filter
 from app.core.money import short_euros
 from app.errors import unknown_filter
-from app.models import AuditEntry, Scheme, SchemeRegion, SourceDocument
+from app.models import AuditEntry, Region, Scheme, SchemeRegion, SourceDocument
 from app.opendata.schemas import Change, ChangeLinks, ChangePage, ChangeSource
 
 ChangeKind = Literal["created", "new_version", "retired", "verified", "imported"]
@@ -149,7 +149,7 @@ def list_changes(
     session: Session, *, region: str | None = None, scheme: str | None = None, limit: int = 50, offset: int = 0,
 ) -> ChangePage:
     """The catalogue's changes, newest first, optionally only those about one region or one scheme."""
-    check_region_filter(session, region)
+    check_region_filter(session.exec(select(Region.code)).all(), region)
     slugs = set(session.exec(select(Scheme.slug)).all())
     if scheme is not None and scheme not in slugs:
         raise unknown_filter("scheme slug", scheme, field="scheme", allowed=sorted(slugs))

@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app import memory
 from app.catalogue import schemas as S
 from app.catalogue import service
 from app.core import vocabulary as V
 from app.core.dates import today
+from app.memory import Catalogue as Memory
 from app.models import CatalogueVersion, PayParameter, PayParameterValue, SourceDocument
 
 LICENSE = {
@@ -115,23 +118,24 @@ class Catalogue:
 
     session: Session
     day: dt.date
+    cat: Memory  # the in-memory catalogue the read services read
 
     @cached_property
     def schemes(self) -> list[S.SchemeDetail]:
-        page = service.list_schemes(self.session, limit=10_000, as_of=self.day)
-        return [service.get_scheme(self.session, slug=s.slug, as_of=self.day) for s in page.items]
+        page = service.list_schemes(self.cat, limit=10_000, as_of=self.day)
+        return [service.get_scheme(self.cat, slug=s.slug, as_of=self.day) for s in page.items]
 
     @cached_property
     def contacts(self) -> list[S.ContactOut]:
-        return service.list_contacts(self.session, as_of=self.day)
+        return service.list_contacts(self.cat, as_of=self.day)
 
     @cached_property
     def events(self) -> list[S.CalendarEventOut]:
-        return service.list_calendar(self.session, as_of=self.day)
+        return service.list_calendar(self.cat, as_of=self.day)
 
     @cached_property
     def offered(self) -> set[str]:
-        return {s.slug for s in service.list_schemes(self.session, limit=10_000, as_of=self.day).items}
+        return {s.slug for s in service.list_schemes(self.cat, limit=10_000, as_of=self.day).items}
 
 
 # --- rows, from the read services ---------------------------------------------------------------------------
@@ -153,12 +157,12 @@ def _scheme_rows(c: Catalogue) -> Iterable[dict[str, Any]]:
 
 
 def _region_rows(c: Catalogue) -> Iterable[dict[str, Any]]:
-    for r in service.list_regions(c.session, as_of=c.day):
+    for r in service.list_regions(c.cat, as_of=c.day):
         yield {"code": r.code, "iso_code": r.iso_code, "name": r.name, "scheme_count": r.scheme_count}
 
 
 def _specialty_rows(c: Catalogue) -> Iterable[dict[str, Any]]:
-    for s in service.list_specialties(c.session):
+    for s in service.list_specialties(c.cat):
         yield {"code": s.code, "name": s.name, "is_mg": s.is_mg, "discipline": s.discipline}
 
 
@@ -230,9 +234,8 @@ def _source_rows(c: Catalogue) -> Iterable[dict[str, Any]]:
 
 def _quota_rows(c: Catalogue) -> Iterable[dict[str, Any]]:
     # Quotas are a note's figures for its period, not dated versions: every one is listed.
-    docs = service.source_documents(c.session)
-    for r in service.list_regions(c.session, as_of=c.day):
-        for q in service.region_quotas(c.session, docs, r.code):
+    for r in service.list_regions(c.cat, as_of=c.day):
+        for q in service.region_quotas(c.cat, r.code):
             yield {"id": q.id, "programme": q.programme, "scheme": q.scheme, "region": r.code,
                    "period_start": q.period_start, "period_end": q.period_end, "kind": q.kind, "posts": q.posts,
                    "sources": " ".join(dict.fromkeys(s.doc for s in q.sources))}
@@ -504,7 +507,7 @@ def write_package(session: Session, folder: Path, *, day: dt.date | None = None)
     """Write datapackage.json and every CSV to `folder` (created if needed); returns the files written."""
     day = day or today()
     folder.mkdir(parents=True, exist_ok=True)
-    catalogue = Catalogue(session, day)
+    catalogue = Catalogue(session, day, memory.read(cast(Engine, session.get_bind())))
     written = []
     for table in TABLES:
         path = folder / f"{table.name}.csv"

@@ -12,6 +12,7 @@ from app.core.dates import today
 from app.core.values import IsoDate
 from app.db import SessionDep
 from app.errors import Problem, not_found
+from app.memory.watch import CatalogueDep
 from app.models import CatalogueVersion
 from app.opendata import atom, changes, package
 from app.opendata.schemas import ChangePage
@@ -92,6 +93,7 @@ def datapackage(session: SessionDep, as_of: AsOf = None) -> JSONResponse:
 )
 def opendata_csv(
     session: SessionDep,
+    cat: CatalogueDep,
     name: Annotated[str, Path(max_length=40, description="Table name: " + ", ".join(package.TABLE_NAMES) + ".",
                               examples=["schemes"])],
     as_of: AsOf = None,
@@ -100,6 +102,6 @@ def opendata_csv(
     table = package.BY_NAME.get(name)
     if table is None:
         raise not_found("open data table", name, field="name", allowed=list(package.TABLE_NAMES))
-    body = package.table_csv(table, package.Catalogue(session, as_of or today()))
+    body = package.table_csv(table, package.Catalogue(session, as_of or today(), cat))
     return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'inline; filename="{name}.csv"'})

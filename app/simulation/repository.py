@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlmodel import Session, col, select
-
-from app.core import versions as version
-from app.core.dates import in_force
-from app.models import PayComponent, PayParameter, PayParameterValue, Scheme, SchemeRegion, SourceDocument
+from app.memory import Catalogue
+from app.models import PayParameterValue, SourceDocument
 from app.simulation.engine import PublishedComponent, SchemeData
 from app.simulation.parameters import Bracket, DatedValue, Parameter, ParameterSet
 
@@ -29,13 +25,13 @@ def _citations(refs: list[dict[str, Any]], docs: dict[str, SourceDocument]) -> t
     return tuple(out)
 
 
-def load_parameters(session: Session) -> ParameterSet:
-    docs = {d.key: d for d in session.exec(select(SourceDocument)).all()}
+def load_parameters(cat: Catalogue) -> ParameterSet:
+    docs = cat.docs
     values: dict[int | None, list[PayParameterValue]] = defaultdict(list)
-    for value in session.exec(select(PayParameterValue).order_by(col(PayParameterValue.valid_from))).all():
+    for value in sorted(cat.parameter_values, key=lambda v: v.valid_from):
         values[value.parameter_id].append(value)
     parameters = {}
-    for p in session.exec(select(PayParameter)).all():
+    for p in cat.parameters_rows:
         dated = tuple(
             DatedValue(
                 valid_from=v.valid_from, valid_to=v.valid_to, value=v.value,
@@ -54,25 +50,16 @@ def _bracket(stored: dict[str, str]) -> Bracket:
     return Bracket(Decimal(stored["from" if inclusive else "above"]), inclusive, Decimal(stored["value"]))
 
 
-def load_scheme(session: Session, slug: str, on: dt.date) -> SchemeData | None:
+def load_scheme(cat: Catalogue, slug: str, on: dt.date) -> SchemeData | None:
     """The scheme's version in force on `on` (a contract's start), its regions then, and every version of its
     amounts: the engine picks, month by month, the ones in force."""
-    scheme = session.exec(select(Scheme).where(Scheme.slug == slug, in_force(Scheme, on))).first()
+    view = cat.on(on)
+    scheme = view.schemes.get(slug)
     if scheme is None:
         return None
-    docs = {d.key: d for d in session.exec(select(SourceDocument)).all()}
-    regions = tuple(
-        session.exec(
-            select(SchemeRegion.region_code)
-            .where(SchemeRegion.scheme_slug == slug, in_force(SchemeRegion, on))
-            .order_by(col(SchemeRegion.region_code))
-        ).all()
-    )
-    components = session.exec(
-        select(PayComponent)
-        .where(PayComponent.scheme_slug == slug)
-        .order_by(col(PayComponent.position), col(PayComponent.valid_from))
-    ).all()
+    docs = cat.docs
+    regions = tuple(o.region_code for o in view.offers[slug])
+    components = cat.pay_of.get(slug, [])
     split = scheme.work_split or {}
     return SchemeData(
         slug=scheme.slug,
@@ -101,34 +88,23 @@ def load_scheme(session: Session, slug: str, on: dt.date) -> SchemeData | None:
 
 @dataclass
 class CatalogueData:
-    """What simulations read, for one version of one database's catalogue."""
+    """What simulations read, for one version of the catalogue: derived once from it (`Catalogue.kept`)."""
 
-    key: tuple[str, int]
+    version: int
     parameters: ParameterSet
     schemes: dict[tuple[str, dt.date], SchemeData | None] = field(default_factory=dict)
 
 
-_current: CatalogueData | None = None
-_lock = threading.Lock()
+def catalogue_data(cat: Catalogue) -> CatalogueData:
+    """Parameters (and, as asked, scheme data) built once per catalogue version, not on every simulation."""
+    return cast(CatalogueData, cat.kept("simulation", lambda: CatalogueData(cat.version, load_parameters(cat))))
 
 
-def catalogue_data(session: Session) -> CatalogueData:
-    """Parameters and scheme data loaded once per catalogue version, not on every simulation.
-
-    The version is read in the request's own transaction, so the data used is never older than what the request
-    could see; any write bumps the version and the next simulation reloads.
-    """
-    global _current
-    key = (session.get_bind().engine.url.render_as_string(hide_password=True), version.current(session.connection()))
-    with _lock:
-        if _current is None or _current.key != key:
-            _current = CatalogueData(key, load_parameters(session))
-        return _current
-
-
-def scheme_data(session: Session, data: CatalogueData, slug: str, on: dt.date) -> SchemeData | None:
-    if (slug, on) not in data.schemes:
+def scheme_data(cat: Catalogue, slug: str, on: dt.date) -> SchemeData | None:
+    data = catalogue_data(cat)
+    key = (slug, on)
+    if key not in data.schemes:
         if len(data.schemes) > 4096:  # start dates vary: keep the cache bounded
             data.schemes.clear()
-        data.schemes[(slug, on)] = load_scheme(session, slug, on)
-    return data.schemes[(slug, on)]
+        data.schemes[key] = load_scheme(cat, slug, on)
+    return data.schemes[key]

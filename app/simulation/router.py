@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from app.catalogue.router import GONE
-from app.db import SessionDep
 from app.errors import ApiError, Problem
+from app.memory.watch import CatalogueDep
 from app.negotiation import CSV, JSON, VARY, Format, choose
 from app.simulation import schemas as S
 from app.simulation import service
@@ -41,21 +41,21 @@ def _respond(response: Response, result: S.SimulationResult, chosen: Format) -> 
 
 
 @router.post("/simulate", response_model=S.SimulationResult, responses={**INVALID, **CSV_RESPONSE})
-def simulate(request: Request, response: Response, session: SessionDep,
+async def simulate(request: Request, response: Response, cat: CatalogueDep,
              body: S.SimulationRequest) -> S.SimulationResult | Response:
     """Simulate net monthly income over a contract, month by month, with every figure explained."""
     chosen = choose(request, (JSON, CSV), parameter=None)
-    return _respond(response, service.simulate(session, body), chosen)
+    return _respond(response, service.simulate(cat, body), chosen)
 
 
 @router.get("/simulate", response_model=S.SimulationResult, responses={**INVALID, **CSV_RESPONSE})
-def simulate_from_query(
-    request: Request, response: Response, session: SessionDep, query: Annotated[S.SimulationQuery, Query()]
+async def simulate_from_query(
+    request: Request, response: Response, cat: CatalogueDep, query: Annotated[S.SimulationQuery, Query()]
 ) -> S.SimulationResult | Response:
     """The same simulation from query parameters (options flattened): a shareable, cacheable link."""
     chosen = choose(request, (JSON, CSV), explicit=query.format)
     try:
-        result = service.simulate(session, query.to_request())
+        result = service.simulate(cat, query.to_request())
     except ApiError as exc:  # the service reads a body; here its fields came as query parameters, options flattened
         raise exc.sent_in("query", lambda field: field.removeprefix("options.")) from None
     return _respond(response, result, chosen)
@@ -65,15 +65,15 @@ def simulate_from_query(
              description="Several schemes or options over the same start and length, side by side. One comparison "
              f"simulates at most {S.MAX_COMPARE_MONTHS} months in all (items × months: 25 items over 24 months, "
              "6 over 96…); past it, a 422 that says so.")
-def compare_simulations(session: SessionDep, body: S.CompareRequest) -> S.CompareResult:
+async def compare_simulations(cat: CatalogueDep, body: S.CompareRequest) -> S.CompareResult:
     """Several schemes or options over the same start and length, side by side (bounded: see the description)."""
-    return service.compare(session, body)
+    return service.compare(cat, body)
 
 
 @router.get("/schemes/{slug}/simulation", response_model=S.SimulationOptionsOut,
             responses={404: {"model": Problem, "description": "Unknown scheme."}, **GONE})
-def get_simulation_options(
-    session: SessionDep, slug: Annotated[str, Path(description="Scheme slug.", examples=["atp-regional"])]
+async def get_simulation_options(
+    cat: CatalogueDep, slug: Annotated[str, Path(description="Scheme slug.", examples=["atp-regional"])]
 ) -> S.SimulationOptionsOut:
     """What a scheme's simulation takes: regions, maximum length, options (ranges, defaults), dates covered."""
-    return service.options(session, slug)
+    return service.options(cat, slug)

@@ -7,13 +7,12 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-from sqlmodel import Session
-
 from app.catalogue import service as catalogue
 from app.core.dates import today
 from app.core.money import format_number, round_cents, round_half_up
 from app.core.text import is_public_id
 from app.errors import ApiError, not_found
+from app.memory import Catalogue
 from app.messages import Message as M
 from app.messages import render, render_all
 from app.simulation import engine
@@ -27,13 +26,13 @@ ZERO = Decimal("0")
 OTHER: dict[engine.Method, engine.Method] = {"published": "statutory", "statutory": "published"}
 
 
-def _scheme(session: Session, slug: str, *, field: str, location: str, on: dt.date | None = None) -> engine.SchemeData:
+def _scheme(cat: Catalogue, slug: str, *, field: str, location: str, on: dt.date | None = None) -> engine.SchemeData:
     """The scheme as it stands on `on` (the contract's start; default today), with every version of its amounts."""
     day = on or today()
-    data = scheme_data(session, catalogue_data(session), slug, day) if is_public_id(slug) else None
+    data = scheme_data(cat, slug, day) if is_public_id(slug) else None
     if data is None:
         # Retired, not yet in force or unknown: the catalogue's one rule and message (410, 404 or 422).
-        catalogue.scheme_on(session, slug, day, field=field, location=location, asked="start" if on else None,
+        catalogue.scheme_on(cat, slug, day, field=field, location=location, asked="start" if on else None,
                             unknown_status=404 if location == "path" else 422)
     if data is None:
         if location == "path":
@@ -71,8 +70,8 @@ def _options(options: S.SimulationOptions) -> Options:
     return Options(**options.model_dump())
 
 
-def _run(session: Session, request: S.SimulationRequest, parameters: ParameterSet, *, prefix: str = "") -> Result:
-    scheme = _scheme(session, request.scheme, field=f"{prefix}scheme", location="body", on=request.start)
+def _run(cat: Catalogue, request: S.SimulationRequest, parameters: ParameterSet, *, prefix: str = "") -> Result:
+    scheme = _scheme(cat, request.scheme, field=f"{prefix}scheme", location="body", on=request.start)
     try:
         return engine.simulate(
             scheme=scheme, model=_model(scheme, request.method, prefix=prefix), parameters=parameters,
@@ -84,10 +83,10 @@ def _run(session: Session, request: S.SimulationRequest, parameters: ParameterSe
                        allowed=exc.allowed) from None
 
 
-def run(session: Session, request: S.SimulationRequest) -> Result:
+def run(cat: Catalogue, request: S.SimulationRequest) -> Result:
     """The engine's result for one request alone (no method comparison): for answers that quote a few figures of it
     (app/eligibility). Invalid requests raise the same 422 problems as `POST /simulate`."""
-    return _run(session, request, catalogue_data(session).parameters)
+    return _run(cat, request, catalogue_data(cat).parameters)
 
 
 def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
@@ -193,12 +192,12 @@ def _parameters(result: Result) -> list[S.ParameterUsed]:
     ]
 
 
-def _method_check(session: Session, request: S.SimulationRequest, result: Result,
+def _method_check(cat: Catalogue, request: S.SimulationRequest, result: Result,
                   parameters: ParameterSet) -> S.MethodCheck:
     total = sum((m.net for m in result.months), ZERO)
     other_method = OTHER[request.method]
     try:
-        other = _run(session, request.model_copy(update={"method": other_method}), parameters)
+        other = _run(cat, request.model_copy(update={"method": other_method}), parameters)
     except ApiError as exc:
         return S.MethodCheck(method=request.method, other_method=other_method, total_net=total, other_total_net=None,
                              difference=None, agree=None,
@@ -231,10 +230,10 @@ def _method_check(session: Session, request: S.SimulationRequest, result: Result
                          other_total_net=other_total, difference=difference, agree=agree, detail=detail)
 
 
-def simulate(session: Session, request: S.SimulationRequest) -> S.SimulationResult:
+def simulate(cat: Catalogue, request: S.SimulationRequest) -> S.SimulationResult:
     """One simulation, with the other method run alongside to say where they disagree."""
-    parameters = catalogue_data(session).parameters
-    result = _run(session, request, parameters)
+    parameters = catalogue_data(cat).parameters
+    result = _run(cat, request, parameters)
     months = list(result.months)
     return S.SimulationResult(
         inputs=_inputs(request, result),
@@ -249,7 +248,7 @@ def simulate(session: Session, request: S.SimulationRequest) -> S.SimulationResu
         missing_inputs=[S.MissingInput(option=m.option, effect=render(m.effect), typical_range=m.typical_range,
                                        sources=list(m.sources)) for m in result.missing_inputs],
         brochure=_brochure_total(result),
-        method_check=_method_check(session, request, result, parameters),
+        method_check=_method_check(cat, request, result, parameters),
     )
 
 
@@ -281,7 +280,7 @@ def _brochure_total(result: Result) -> S.BrochureTotal | None:
                            text=render(b.text), sources=list(b.sources))
 
 
-def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
+def compare(cat: Catalogue, request: S.CompareRequest) -> S.CompareResult:
     """Several schemes or options over the same start and length, side by side."""
     asked = len(request.items) * request.months
     if asked > S.MAX_COMPARE_MONTHS:
@@ -292,13 +291,13 @@ def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
             f"A comparison simulates at most {S.MAX_COMPARE_MONTHS} months in all (items × months); this one asks "
             f"for {asked} ({len(request.items)} items × {request.months} months). Compare fewer items or fewer "
             "months, or make several comparisons."), field="items", location="body")
-    parameters = catalogue_data(session).parameters
+    parameters = catalogue_data(cat).parameters
     columns = []
     months: list[str] = []
     for index, item in enumerate(request.items):
         single = S.SimulationRequest(scheme=item.scheme, region=item.region, start=request.start,
                                      months=request.months, method=item.method, options=item.options)
-        result = _run(session, single, parameters, prefix=f"items[{index}].")
+        result = _run(cat, single, parameters, prefix=f"items[{index}].")
         months = [f"{m.month:%Y-%m}" for m in result.months]
         columns.append(S.CompareColumn(
             label=item.label or f"{item.scheme} ({item.region}, {item.method})",
@@ -311,11 +310,11 @@ def compare(session: Session, request: S.CompareRequest) -> S.CompareResult:
     return S.CompareResult(start=request.start, months=months, items=columns)
 
 
-def options(session: Session, slug: str) -> S.SimulationOptionsOut:
+def options(cat: Catalogue, slug: str) -> S.SimulationOptionsOut:
     """What a scheme's simulation takes: regions, maximum length, options with ranges and defaults, dates covered."""
-    scheme = _scheme(session, slug, field="slug", location="path")
+    scheme = _scheme(cat, slug, field="slug", location="path")
     model = PAY_MODELS.get(slug, PUBLISHED_ONLY)
-    parameters = catalogue_data(session).parameters
+    parameters = catalogue_data(cat).parameters
     specs = engine.option_specs(scheme, model, parameters)
     span = engine.window(parameters, engine.required_parameters(model, Options(), parameters))
     return S.SimulationOptionsOut(

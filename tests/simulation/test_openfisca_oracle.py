@@ -46,8 +46,8 @@ from openfisca_core.simulation_builder import SimulationBuilder
 from openfisca_core.variables import config as openfisca_config
 from openfisca_france import CountryTaxBenefitSystem
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
+from app import memory
 from app.core.money import round_cents
 from app.simulation.contributions import NetPay, gross_to_net
 from app.simulation.parameters import ParameterSet
@@ -114,8 +114,7 @@ class Case:
 
 @pytest.fixture(scope="module")
 def parameters(engine: Engine) -> ParameterSet:
-    with Session(engine) as session:
-        return load_parameters(session)
+    return load_parameters(memory.read(engine))
 
 
 @pytest.fixture(scope="module")
