@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
 from app.catalogue import age
 from app.catalogue import schemas as S
@@ -17,6 +17,8 @@ from app.errors import ApiError, not_found, unknown_filter
 from app.memory import Catalogue, Day
 from app.messages import Message as M
 from app.models import (
+    CalendarEvent,
+    Contact,
     PayComponent,
     Region,
     Scheme,
@@ -27,6 +29,7 @@ from app.models import (
     Specialty,
 )
 
+RowT = TypeVar("RowT", Contact, CalendarEvent)
 SchemeSort = Literal["name", "-name", "slug", "-slug", "duration", "-duration"]
 AUDIENCES_FOR = {
     # Who a filter value lets through: `all` schemes are open to everybody, `disciplines` to listed specialists.
@@ -507,13 +510,21 @@ def _scheme_filter(cat: Catalogue, slug: str | None, day: dt.date, as_of: dt.dat
     return scheme_on(cat, slug, day, field="scheme", asked="as_of" if as_of else None).slug
 
 
-def _offered_schemes(linked: list[str] | None, view: Day) -> list[str] | None:
-    """The schemes in force a contact or event is for; None when it is for schemes that are all retired (gone with
-    them). One for no scheme in particular is for [] (always listed)."""
-    if not linked:
-        return []
-    current = [slug for slug in linked if slug in view.schemes]
-    return current or None
+def _listed(rows: Iterable[RowT], links: dict[int | None, list[str]], view: Day, *, region: str | None,
+            scheme: str | None) -> Iterator[tuple[RowT, list[str]]]:
+    """The contacts or events in force on the view's day (of `region`, for `scheme`, if given), each with the schemes
+    in force it is for. One for no scheme in particular is always listed; one whose schemes are all retired is gone
+    with them."""
+    for row in rows:
+        if not covers(row.valid_from, row.valid_to, view.day) or (region is not None and row.region_code != region):
+            continue
+        linked = links.get(row.id)
+        if scheme is not None and scheme not in (linked or ()):
+            continue
+        current = [slug for slug in linked if slug in view.schemes] if linked else []
+        if linked and not current:
+            continue
+        yield row, current
 
 
 def _contacts(
@@ -523,23 +534,14 @@ def _contacts(
     region: str | None = None,
     scheme: str | None = None,
 ) -> list[S.ContactOut]:
-    view = cat.on(day)
-    out = []
-    for c in cat.contacts:
-        if not covers(c.valid_from, c.valid_to, day) or (region is not None and c.region_code != region):
-            continue
-        linked = cat.contact_schemes.get(c.id)
-        if scheme is not None and scheme not in (linked or ()):
-            continue
-        slugs = _offered_schemes(linked, view)
-        if slugs is None:
-            continue
-        out.append(S.ContactOut(
+    return [
+        S.ContactOut(
             id=c.key, organisation=c.organisation, service=c.service, person_name=c.person_name, email=c.email,
             phone=c.phone, website=c.website, region=region_ref(cat.regions[c.region_code]), faculty=c.faculty,
             schemes=slugs, sources=cite(c.sources, cat.docs), valid_from=c.valid_from, valid_to=c.valid_to,
-        ))
-    return out
+        )
+        for c, slugs in _listed(cat.contacts, cat.contact_schemes, cat.on(day), region=region, scheme=scheme)
+    ]
 
 
 def list_contacts(
@@ -575,19 +577,10 @@ def calendar_events(
     scheme: str | None = None,
     start: dt.date | None = None,
 ) -> list[S.CalendarEventOut]:
-    view = cat.on(day)
     reference = start or today()
     out = []
-    for e in cat.events:
-        if not covers(e.valid_from, e.valid_to, day) or (region is not None and e.region_code != region):
-            continue
+    for e, slugs in _listed(cat.events, cat.event_schemes, cat.on(day), region=region, scheme=scheme):
         if start is not None and not (e.date >= start or e.recurrence == "yearly"):
-            continue
-        linked = cat.event_schemes.get(e.id)
-        if scheme is not None and scheme not in (linked or ()):
-            continue
-        slugs = _offered_schemes(linked, view)
-        if slugs is None:
             continue
         next_date = next_occurrence(e.date, e.recurrence, reference) if e.recurrence == "yearly" else e.date
         # A yearly event moved past the date its source states is our projection, not an announcement.

@@ -20,5 +20,8 @@ def bump(session: Session) -> None:
     session.execute(_BUMP, {"now": dt.datetime.now(dt.UTC)})
 
 
+CURRENT = "SELECT version FROM catalogue_version WHERE id = 1"  # also read on a driver connection (app/memory/watch.py)
+
+
 def current(connection: Connection) -> int:
-    return int(connection.execute(text("SELECT version FROM catalogue_version WHERE id = 1")).scalar_one())
+    return int(connection.execute(text(CURRENT)).scalar_one())

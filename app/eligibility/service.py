@@ -30,10 +30,9 @@ from app.simulation.schemas import SimulationRequest
 
 ZERO = Decimal("0")
 LOCATION = "body"
-# The simulations behind the estimates, by catalogue version and contract: a pure function of both, and most
-# profiles share a few starts (1 May, 1 November). Bounded; a write changes the version, so the key.
+# The simulations behind the estimates, kept with the catalogue version they come from (a pure function of it and
+# of the contract; most profiles share a few starts: 1 May, 1 November). Bounded per version.
 RESULTS_KEPT = 512
-_results: OrderedDict[tuple[Any, ...], Result] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -120,18 +119,19 @@ def _income(cat: Catalogue, scheme: Scheme, region: str,
     if scheme.duration_max_months is not None:
         months = min(months, scheme.duration_max_months)
     request = SimulationRequest(scheme=scheme.slug, region=region, start=first, months=months)
-    key = (id(cat), cat.version, scheme.slug, region, first, months)
+    key = (scheme.slug, region, first, months)
+    results: OrderedDict[tuple[Any, ...], Result] = cat.kept("eligibility-results", OrderedDict)
     with _lock:
-        result = _results.get(key)
+        result = results.get(key)
     if result is None:
         try:
             result = simulation.run(cat, request)
         except ApiError as error:
             return None, error.detail
         with _lock:
-            _results[key] = result
-            while len(_results) > RESULTS_KEPT:
-                _results.popitem(last=False)
+            results[key] = result
+            while len(results) > RESULTS_KEPT:
+                results.popitem(last=False)
     nets = [m.net for m in result.months]
     total = sum(nets, ZERO)
     return S.IncomeEstimate(

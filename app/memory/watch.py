@@ -36,13 +36,13 @@ from sqlalchemy.pool import NullPool
 from starlette.types import Scope
 
 from app import memory
+from app.core import versions
 
 logger = logging.getLogger("app.memory.watch")
 
 CHANNEL = "post_internat_catalogue"
 POLL_SECONDS = 1.0  # PostgreSQL: the version row is read at least this often, notifications or not
 RETRY_SECONDS = 1.0  # after a failure, the database is not tried again before this
-VERSION_QUERY = "SELECT version FROM catalogue_version WHERE id = 1"
 STATE_KEY = "catalogue_version"  # where a request's checked version is kept in the ASGI scope's state
 
 
@@ -66,7 +66,6 @@ class VersionWatch:
         self.stale = True
         self.read_at = 0.0
         self.retry_at = 0.0
-        self.reads = 0  # version rows read (the tests count them)
         event.listen(engine, "engine_disposed", _closer(weakref.ref(self)))
 
     # --- the two paths -------------------------------------------------------------------------------------------
@@ -83,11 +82,7 @@ class VersionWatch:
                 if self.stale or time.monotonic() - self.read_at > POLL_SECONDS:
                     return None
                 return self.version
-            cursor = self.driver.cursor()
-            cursor.execute("PRAGMA data_version")
-            (data_version,) = cursor.fetchone()
-            cursor.close()
-            return self.version if data_version == self.data_version else None
+            return self.version if self._data_version() == self.data_version else None
         except Exception:
             self._drop()
             return None
@@ -105,10 +100,7 @@ class VersionWatch:
                 if self.postgres:
                     self._drain()
                 elif self.version is not None:
-                    cursor = self.driver.cursor()
-                    cursor.execute("PRAGMA data_version")
-                    (data_version,) = cursor.fetchone()
-                    cursor.close()
+                    data_version = self._data_version()
                     if data_version != self.data_version:
                         self.data_version = data_version
                         self.stale = True
@@ -143,25 +135,20 @@ class VersionWatch:
             driver.execute(f"LISTEN {CHANNEL}")
         else:
             driver.isolation_level = None  # autocommit: each read sees the last commit
-            cursor = driver.cursor()
-            cursor.execute("PRAGMA data_version")
-            (self.data_version,) = cursor.fetchone()
-            cursor.close()
         self.wrapper, self.driver = wrapper, driver
+        if not self.postgres:
+            self.data_version = self._data_version()
         self.stale = True
 
+    def _data_version(self) -> int:
+        return int(self.driver.execute("PRAGMA data_version").fetchone()[0])
+
     def _read(self) -> None:
-        if self.postgres:
-            (version,) = self.driver.execute(VERSION_QUERY).fetchone()
-        else:
-            cursor = self.driver.cursor()
-            cursor.execute(VERSION_QUERY)
-            (version,) = cursor.fetchone()
-            cursor.close()
+        # Both drivers' connections run a query themselves (psycopg and sqlite3 `execute`).
+        (version,) = self.driver.execute(versions.CURRENT).fetchone()
         self.version = int(version)
         self.stale = False
         self.read_at = time.monotonic()
-        self.reads += 1
 
     def _drain(self) -> None:
         """Read the notifications already on the socket, without waiting for any."""
@@ -217,7 +204,6 @@ class Catalogues:
         self.watch = VersionWatch(engine)
         self.catalogue: memory.Catalogue | None = None
         self.loading = threading.Lock()
-        self.loads = 0
 
     async def version(self, scope: Scope) -> int:
         """The request's version: checked once per request, then kept in its scope."""
@@ -241,7 +227,6 @@ class Catalogues:
                 return catalogue
             catalogue = memory.read(self.engine)
             self.catalogue = catalogue
-            self.loads += 1
             return catalogue
 
 

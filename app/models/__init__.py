@@ -354,8 +354,8 @@ class PayParameterValue(SQLModel, table=True):
 class CatalogueVersion(SQLModel, table=True):
     """One row whose number goes up with every change to the catalogue, in the same transaction as the change.
 
-    Every worker compares it with the version its in-process snapshot was built from (app/snapshot.py), so no
-    worker serves data older than the last committed write.
+    Every worker compares it with the version its in-memory catalogue and kept answers were built from
+    (app/memory/watch.py), so no worker serves data older than the last committed write.
     """
 
     __tablename__ = "catalogue_version"
