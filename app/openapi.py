@@ -1,6 +1,8 @@
 """`python -m app.openapi`: write the OpenAPI document the app serves to openapi/openapi.json.
 
 `--check` exits 1 (and writes nothing) when the committed file differs from what the app serves.
+`--example` first rewrites the example answer of POST /simulate (app/simulation/example.json) from the catalogue at
+DATABASE_URL (default: the seeded SQLite file): run it when the catalogue changes what that answer says.
 """
 
 from __future__ import annotations
@@ -21,7 +23,26 @@ def render() -> str:
     return json.dumps(app.openapi(), ensure_ascii=False, indent=2, sort_keys=False) + "\n"
 
 
+def write_example() -> int:
+    from starlette.testclient import TestClient
+
+    from app.main import create_app
+    from app.simulation import example
+
+    with TestClient(create_app(Settings()), base_url="http://127.0.0.1") as client:
+        response = client.post("/simulate", json=example.REQUEST)
+    if response.status_code != 200:
+        print(f"POST /simulate answered {response.status_code}: {response.text}", file=sys.stderr)
+        return 1
+    example.FILE.write_text(json.dumps(response.json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    example.answer.cache_clear()
+    print(f"wrote {example.FILE.relative_to(PROJECT_ROOT)} ({len(response.content)} bytes as served)")
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if "--example" in argv and write_example():
+        return 1
     current = render()
     if "--check" in argv:
         if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != current:

@@ -10,6 +10,7 @@ from fastapi.openapi.utils import get_openapi
 from app.errors import Problem
 from app.hosts import PROBES
 from app.observability import EXEMPT
+from app.simulation import example
 
 PROBLEM = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -70,4 +71,15 @@ def build(app: FastAPI) -> dict[str, Any]:
                         response["description"] = "Invalid input: the problem names each field and why."
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    _simulation_example(document)
     return document
+
+
+def _simulation_example(document: dict[str, Any]) -> None:
+    """A real answer as the example of POST /simulate (app/simulation/example.py), set after the document is
+    encoded: FastAPI's encoding drops null values, which are part of the answer's shape."""
+    answer = example.answer()
+    operation = document.get("paths", {}).get("/simulate", {}).get("post")
+    if answer and operation:
+        content = operation["responses"]["200"].setdefault("content", {})
+        content.setdefault("application/json", {})["example"] = answer

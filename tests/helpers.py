@@ -105,3 +105,46 @@ class Server:
             return self.process.wait(timeout=20)
         finally:
             self.log.close()
+
+
+def expand(answer: dict[str, Any]) -> dict[str, Any]:
+    """A simulation answer with what it lists once put back where it is used, as a client would read it: each month
+    with its `components` and `contributions` (each line merged with its definition, `code` its component's), and
+    every `sources` list as the citations' sentences. Every id must resolve: a dangling reference fails here."""
+    documents = {d["id"]: d for d in answer["documents"]}
+
+    def sentence(source: dict[str, Any]) -> str:
+        if source["document"] is None:
+            return source["quote"]
+        doc = documents[source["document"]]
+        where = f" ({doc['file']})" if doc["file"] else ""
+        return doc["title"] + where + (f" : « {source['quote']} »" if source["quote"] else "")
+
+    texts = {s["id"]: sentence(s) for s in answer["sources"]}
+
+    def cited(item: dict[str, Any]) -> dict[str, Any]:
+        return {**item, "sources": [texts[i] for i in item["sources"]]}
+
+    definitions = {c["id"]: c for c in answer["components"]}
+    contributions = {c["code"]: c for c in answer["contributions"]}
+    component_lines = {line["id"]: line for line in answer["component_lines"]}
+    contribution_lines = {line["id"]: line for line in answer["contribution_lines"]}
+    breakdowns = {b["id"]: b for b in answer["breakdowns"]}
+    months = []
+    for month in answer["months"]:
+        detail = breakdowns[month["breakdown"]]
+        assert month["month"] in detail["months"]
+        lines = []
+        for i in detail["components"]:
+            line = component_lines[i]
+            definition = {k: v for k, v in definitions[line["component"]].items() if k != "id"}
+            brochure = cited(line["brochure"]) if line["brochure"] else None
+            lines.append({**definition, **cited(line), "brochure": brochure})
+        deductions = [{**contributions[contribution_lines[i]["contribution"]], **contribution_lines[i]}
+                      for i in detail["contributions"]]
+        months.append({**month, "components": lines, "contributions": deductions})
+    out = {**answer, "months": months, "parameters": [cited(p) for p in answer["parameters"]],
+           "missing_inputs": [cited(m) for m in answer["missing_inputs"]]}
+    if answer.get("brochure"):
+        out["brochure"] = cited(answer["brochure"])
+    return out

@@ -14,14 +14,29 @@ from app.simulation.engine import PublishedComponent, SchemeData
 from app.simulation.parameters import Bracket, DatedValue, Parameter, ParameterSet
 
 
+class Citation(str):
+    """A source as the engine carries it (a sentence: title, file, quote), which also knows the catalogue document
+    it cites and the quoted words, so that an answer can list each document once and refer to it."""
+
+    document: str
+    document_title: str
+    file: str | None
+    quote: str | None
+
+    def __new__(cls, document: str, title: str, file: str | None, quote: str | None) -> Citation:
+        where = f" ({file})" if file else ""
+        said = f" : « {quote} »" if quote else ""
+        self = super().__new__(cls, f"{title}{where}{said}")
+        self.document, self.document_title, self.file, self.quote = document, title, file, quote
+        return self
+
+
 def _citations(refs: list[dict[str, Any]], docs: dict[str, SourceDocument]) -> tuple[str, ...]:
     out = []
     for ref in refs:
         doc = docs.get(ref["doc"])
-        title = doc.title if doc else ref["doc"]
-        where = f" ({doc.file})" if doc and doc.file else ""
-        quote = f" : « {ref['quote']} »" if ref.get("quote") else ""
-        out.append(f"{title}{where}{quote}")
+        out.append(Citation(ref["doc"], doc.title if doc else ref["doc"], doc.file if doc else None,
+                            ref.get("quote") or None))
     return tuple(out)
 
 

@@ -78,8 +78,12 @@ class SimulationQuery(SimulationOptions):
                                  method=self.method, options=options)
 
 
+SourceId = Annotated[str, Field(pattern=r"^s\d+$", description="The id of a source in the answer's `sources`.",
+                                examples=["s1"])]
+
+
 class ParameterRef(BaseModel):
-    code: str = Field(examples=["pmss"])
+    code: str = Field(examples=["pmss"], description="A parameter of the answer's `parameters` (with `valid_from`).")
     valid_from: dt.date
 
 
@@ -93,14 +97,17 @@ class BrochureLine(BaseModel):
     difference: Money = Field(description="Official amount − published amount (the official one is gross).")
     text: str = Field(examples=["La brochure annonce 1 392,00 € net ; la grille officielle donne 1 480,90 € brut, "
                                 "avant cotisations salariales."])
-    sources: list[str]
+    sources: list[SourceId]
 
 
-class Component(BaseModel):
-    code: str = Field(examples=["ccu-ah-salaire-universitaire"])
+class ComponentDefinition(BaseModel):
+    """What a pay component is, listed once: the lines of `breakdowns` refer to it by `id`."""
+
+    id: str = Field(examples=["universitaire"], description="The component's code (a suffix `~2`, `~3`… when the "
+                                                            "same code is paid on different terms in one answer).")
+    code: str = Field(examples=["universitaire"])
     label: str
     category: Literal["salary", "allowance", "bonus", "garde", "liberal", "cpam"]
-    amount: Money = Field(description="Paid this month.")
     basis: Literal["gross", "net", "unspecified", "fees"] = Field(
         description="`gross`/`net` as stated; `unspecified` when the source does not say; `fees`: liberal fees before "
                     "charges."
@@ -111,30 +118,69 @@ class Component(BaseModel):
         "an official grid used in the published method because no document publishes that figure; `derived`: computed "
         "from official figures that no text states as such (see `derivation`); `input`: your inputs × official rates."
     )
-    formula: str = Field(examples=["1 392,00 € par mois"])
-    smoothed_monthly: Money | None = Field(description="Monthly equivalent of an amount paid less often (quarterly).")
     unconfirmed: bool = Field(description="True when a value used here is stated by no official text.")
     derivation: str | None = Field(description="How a derived value was computed.")
+
+
+class ComponentLine(BaseModel):
+    """A component as paid in a month, listed once for every breakdown it is part of."""
+
+    id: str = Field(pattern=r"^c\d+$", examples=["c1"])
+    component: str = Field(examples=["universitaire"], description="The `id` of its entry in `components`.")
+    amount: Money = Field(description="Paid this month.")
+    formula: str = Field(examples=["1 392,00 € par mois"])
+    smoothed_monthly: Money | None = Field(description="Monthly equivalent of an amount paid less often (quarterly).")
     projected: bool = Field(description="True when a value used here is carried forward past the date it is known "
                                         "until.")
     known_until: dt.date | None = Field(description="The date the carried-forward value is known until.")
     brochure: BrochureLine | None = Field(description="Statutory method: what the documents publish for this line.")
-    sources: list[str]
+    sources: list[SourceId]
     parameters: list[ParameterRef]
 
 
-class Contribution(BaseModel):
+class ContributionDefinition(BaseModel):
+    """An employee contribution, listed once: the lines of `breakdowns` refer to it by `code`."""
+
     code: str = Field(examples=["vieillesse_plafonnee"])
     label: str
+    formula: str = Field(examples=["min(brut, PMSS) × taux"])
+
+
+class ContributionLine(BaseModel):
+    """A contribution as withheld in a month, listed once for every breakdown it is part of."""
+
+    id: str = Field(pattern=r"^k\d+$", examples=["k1"])
+    contribution: str = Field(examples=["vieillesse_plafonnee"], description="The `code` of its entry in "
+                                                                             "`contributions`.")
     base: Money
     rate: RateOut
     amount: Money = Field(description="Unrounded for CSG/CRDS (as OpenFisca), per line rounded for the others.")
-    formula: str
     projected: bool = Field(description="True when its rate or ceiling is carried forward past the date it is known "
                                         "until.")
     known_until: dt.date | None
     unconfirmed: bool = Field(description="True when no official text says this contribution applies to all of its "
                                           "base (see notes).")
+
+
+class Breakdown(BaseModel):
+    """The detail of a month, listed once for every month it is the same for."""
+
+    id: str = Field(pattern=r"^b\d+$", examples=["b1"])
+    months: list[str] = Field(description="The months (YYYY-MM) it is the detail of.", examples=[["2027-11",
+                                                                                                  "2027-12"]])
+    components: list[str] = Field(description="The `id`s of its lines in `component_lines`, in order.",
+                                  examples=[["c1", "c2"]])
+    contributions: list[str] = Field(description="The `id`s of its lines in `contribution_lines`, in order.",
+                                     examples=[["k1", "k2"]])
+
+
+class MonthTax(BaseModel):
+    """Income tax withheld at source, when a tax option is given."""
+
+    base: Money = Field(description="The taxable amount of the month.")
+    rate: RateOut
+    amount: Money
+    net_after_tax: Money
 
 
 class MonthOut(BaseModel):
@@ -147,12 +193,27 @@ class MonthOut(BaseModel):
     net_salary: Money = Field(description="Salary after employee contributions.")
     other_income: Money = Field(description="Liberal fees and CPAM payments, before liberal charges.")
     net: Money = Field(description="net_salary + other_income, before income tax.")
-    tax_base: Money | None = None
-    tax_rate: RateOut | None = None
-    tax: Money | None = None
-    net_after_tax: Money | None = None
-    components: list[Component]
-    contributions: list[Contribution]
+    tax: MonthTax | None = Field(description="Null without a tax option (`options.tax`).")
+    breakdown: str = Field(pattern=r"^b\d+$", examples=["b1"],
+                           description="The `id` of this month's detail in `breakdowns`: components and contributions.")
+
+
+class DocumentOut(BaseModel):
+    """A document of the catalogue, listed once (the whole of it: `GET /sources/{id}`)."""
+
+    id: str = Field(examples=["pay-facts"])
+    title: str
+    file: str | None
+
+
+class SourceOut(BaseModel):
+    """One citation, listed once and referred to by `id`: the words quoted from a document."""
+
+    id: str = Field(pattern=r"^s\d+$", examples=["s1"])
+    document: str | None = Field(description="The `id` of the document in `documents` (null: a citation that names "
+                                             "no document of the catalogue, given whole in `quote`).",
+                                 examples=["pay-facts"])
+    quote: str | None = Field(description="The words quoted from it (null: the document as a whole).")
 
 
 class Totals(BaseModel):
@@ -181,7 +242,7 @@ class ParameterUsed(BaseModel):
     confirmed: bool = Field(description="False when no official text confirms the value (derived or reported).")
     derivation: str | None = Field(default=None, description="How a derived value was computed from official figures.")
     carried_forward: bool = Field(description="True when used past its known period (the last known value).")
-    sources: list[str]
+    sources: list[SourceId]
 
 
 class MethodCheck(BaseModel):
@@ -215,7 +276,7 @@ class MissingInput(BaseModel):
     option: str = Field(examples=["acts_per_week"])
     effect: str = Field(description="What leaving it at its default does to the result.")
     typical_range: str | None = Field(description="A range a source gives, if any.")
-    sources: list[str]
+    sources: list[SourceId]
 
 
 class BrochureTotal(BaseModel):
@@ -229,7 +290,7 @@ class BrochureTotal(BaseModel):
     official_gross: Money | None
     difference: Money = Field(description="Official net − the brochure's figure.")
     text: str
-    sources: list[str]
+    sources: list[SourceId]
 
 
 class SchemeRef(BaseModel):
@@ -243,13 +304,26 @@ class SimulationInputs(SimulationRequest):
 
 
 class SimulationResult(BaseModel):
+    """Month by month, every figure explained; what repeats is listed once and referred to by id. A month points at
+    its detail in `breakdowns` (one per set of identical months), which lists the ids of its lines in
+    `component_lines` and `contribution_lines`; a line points at what it is in `components` or `contributions`, at
+    the values it uses in `parameters` and at its citations in `sources`, which name the documents of `documents`."""
+
     inputs: SimulationInputs
     scheme: SchemeRef
     months: list[MonthOut]
+    breakdowns: list[Breakdown] = Field(description="The detail of the months, each listed once.")
+    component_lines: list[ComponentLine] = Field(description="The pay lines the breakdowns refer to.")
+    contribution_lines: list[ContributionLine] = Field(description="The contribution lines the breakdowns refer to.")
+    components: list[ComponentDefinition] = Field(description="What each pay line's component is.")
+    contributions: list[ContributionDefinition] = Field(description="What each contribution line's contribution "
+                                                                    "is.")
     totals: Totals
     monthly_average: Totals
     years: list[YearSummary]
     parameters: list[ParameterUsed] = Field(description="Every parameter value used, with its period and source.")
+    sources: list[SourceOut] = Field(description="Every citation the answer refers to by id.")
+    documents: list[DocumentOut] = Field(description="The documents the citations quote.")
     notes: list[str] = Field(description="Assumptions, fallbacks and limits that apply to this result.")
     projection: Projection | None = Field(description="Null when every value used is known for every month.")
     missing_inputs: list[MissingInput] = Field(description="Inputs left at a default that drives a large part of the "

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 from app.catalogue import service as catalogue
 from app.core.dates import today
@@ -20,7 +21,7 @@ from app.simulation import schemas as S
 from app.simulation.engine import Options, Result, SimulationError
 from app.simulation.parameters import ParameterSet
 from app.simulation.pay_models import PAY_MODELS, PUBLISHED_ONLY, PayModel
-from app.simulation.repository import catalogue_data, scheme_data
+from app.simulation.repository import Citation, catalogue_data, scheme_data
 
 ZERO = Decimal("0")
 OTHER: dict[engine.Method, engine.Method] = {"published": "statutory", "statutory": "published"}
@@ -112,12 +113,69 @@ def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
     )
 
 
-def _brochure_line(line: engine.Line) -> S.BrochureLine | None:
+class _Refs:
+    """Builds the answer's shared lists while its parts are shaped: each citation, document, component and
+    contribution once, in the order of first use, referred to by id."""
+
+    def __init__(self) -> None:
+        self.sources: dict[str, S.SourceOut] = {}
+        self.documents: dict[str, S.DocumentOut] = {}
+        self.components: dict[tuple[object, ...], S.ComponentDefinition] = {}
+        self.contributions: dict[str, S.ContributionDefinition] = {}
+        self.component_lines: dict[str, S.ComponentLine] = {}
+        self.contribution_lines: dict[str, S.ContributionLine] = {}
+
+    def line(self, line: S.ComponentLine | S.ContributionLine) -> str:
+        """The id of a line the same as this one (its fields but the id), listed once."""
+        lines: dict[str, Any] = (self.component_lines if isinstance(line, S.ComponentLine)
+                                 else self.contribution_lines)
+        key = line.model_dump_json(exclude={"id"})
+        found = lines.get(key)
+        if found is None:
+            found = lines[key] = line.model_copy(update={"id": f"{line.id[0]}{len(lines) + 1}"})
+        return str(found.id)
+
+    def cite(self, sources: tuple[str, ...] | list[str]) -> list[str]:
+        ids = []
+        for text in sources:
+            found = self.sources.get(text)
+            if found is None:
+                if isinstance(text, Citation):
+                    if text.document not in self.documents:
+                        self.documents[text.document] = S.DocumentOut(id=text.document, title=text.document_title,
+                                                                      file=text.file)
+                    found = S.SourceOut(id=f"s{len(self.sources) + 1}", document=text.document, quote=text.quote)
+                else:
+                    found = S.SourceOut(id=f"s{len(self.sources) + 1}", document=None, quote=text)
+                self.sources[text] = found
+            ids.append(found.id)
+        return ids
+
+    def component(self, line: engine.Line) -> str:
+        key = (line.code, line.label, line.category, line.basis, line.payer, line.origin, line.unconfirmed,
+               line.derivation)
+        found = self.components.get(key)
+        if found is None:
+            same_code = sum(1 for c in self.components.values() if c.code == line.code)
+            found = S.ComponentDefinition(
+                id=line.code if not same_code else f"{line.code}~{same_code + 1}", code=line.code, label=line.label,
+                category=line.category, basis=line.basis, payer=line.payer, origin=line.origin,
+                unconfirmed=line.unconfirmed, derivation=line.derivation)
+            self.components[key] = found
+        return found.id
+
+    def contribution(self, code: str, label: str, formula: str) -> str:
+        if code not in self.contributions:
+            self.contributions[code] = S.ContributionDefinition(code=code, label=label, formula=formula)
+        return code
+
+
+def _brochure_line(line: engine.Line, refs: _Refs) -> S.BrochureLine | None:
     b = line.brochure
     if b is None:
         return None
     return S.BrochureLine(codes=list(b.codes), amount=b.amount, basis=b.basis, approximate=b.approximate,
-                          difference=line.amount - b.amount, text=render(b.text), sources=list(b.sources))
+                          difference=line.amount - b.amount, text=render(b.text), sources=refs.cite(b.sources))
 
 
 def _deduction_known_until(d: object, pay: object) -> dt.date | None:
@@ -127,39 +185,55 @@ def _deduction_known_until(d: object, pay: object) -> dt.date | None:
     return min(dates) if dates else None
 
 
-def _month_out(month: engine.Month) -> S.MonthOut:
+def _tax(month: engine.Month) -> S.MonthTax | None:
+    if month.tax is None or month.tax_base is None or month.tax_rate is None or month.net_after_tax is None:
+        return None
+    return S.MonthTax(base=month.tax_base, rate=month.tax_rate, amount=month.tax, net_after_tax=month.net_after_tax)
+
+
+def _detail(month: engine.Month, refs: _Refs) -> tuple[list[str], list[str]]:
+    """The ids of the month's lines, each line listed once in the answer however many months share it."""
     pay = month.pay
-    return S.MonthOut(
-        month=f"{month.month:%Y-%m}",
-        contract_year=month.contract_year,
-        projected=month.projected,
-        gross=month.gross,
-        contributions_total=round_cents(pay.total_deductions) if pay else None,
-        net_salary=month.net_salary,
-        other_income=month.other_income,
-        net=month.net,
-        tax_base=month.tax_base,
-        tax_rate=month.tax_rate,
-        tax=month.tax,
-        net_after_tax=month.net_after_tax,
-        components=[
-            S.Component(
-                code=line.code, label=line.label, category=line.category, amount=line.amount, basis=line.basis,
-                payer=line.payer, origin=line.origin, formula=line.formula, smoothed_monthly=line.smoothed,
-                unconfirmed=line.unconfirmed, derivation=line.derivation, projected=line.known_until is not None,
-                known_until=line.known_until, brochure=_brochure_line(line), sources=list(line.sources),
-                parameters=[S.ParameterRef(code=u.code, valid_from=u.value.valid_from) for u in line.used],
-            )
-            for line in month.lines
-        ],
-        contributions=[
-            S.Contribution(code=d.code, label=d.label, base=round_cents(d.base), rate=d.rate,
-                           amount=round_half_up(d.amount, Decimal("0.0001")), formula=d.formula,
-                           projected=until is not None, known_until=until, unconfirmed=d.unconfirmed)
-            for d in (pay.deductions if pay else ())
-            for until in [_deduction_known_until(d, pay)]
-        ],
-    )
+    components = [
+        refs.line(S.ComponentLine(
+            id="c0", component=refs.component(line), amount=line.amount, formula=line.formula,
+            smoothed_monthly=line.smoothed, projected=line.known_until is not None, known_until=line.known_until,
+            brochure=_brochure_line(line, refs), sources=refs.cite(line.sources),
+            parameters=[S.ParameterRef(code=u.code, valid_from=u.value.valid_from) for u in line.used],
+        ))
+        for line in month.lines
+    ]
+    contributions = [
+        refs.line(S.ContributionLine(
+            id="k0", contribution=refs.contribution(d.code, d.label, d.formula), base=round_cents(d.base),
+            rate=d.rate, amount=round_half_up(d.amount, Decimal("0.0001")), projected=until is not None,
+            known_until=until, unconfirmed=d.unconfirmed))
+        for d in (pay.deductions if pay else ())
+        for until in [_deduction_known_until(d, pay)]
+    ]
+    return components, contributions
+
+
+def _months(months: list[engine.Month], refs: _Refs) -> tuple[list[S.MonthOut], list[S.Breakdown]]:
+    """The months, each pointing at its detail; a detail shared by several months (the same lines) is listed once."""
+    out: list[S.MonthOut] = []
+    breakdowns: dict[tuple[tuple[str, ...], tuple[str, ...]], S.Breakdown] = {}
+    for month in months:
+        components, contributions = _detail(month, refs)
+        key = (tuple(components), tuple(contributions))
+        breakdown = breakdowns.get(key)
+        if breakdown is None:
+            breakdown = breakdowns[key] = S.Breakdown(id=f"b{len(breakdowns) + 1}", months=[], components=components,
+                                                      contributions=contributions)
+        label = f"{month.month:%Y-%m}"
+        breakdown.months.append(label)
+        pay = month.pay
+        out.append(S.MonthOut(
+            month=label, contract_year=month.contract_year, projected=month.projected, gross=month.gross,
+            contributions_total=round_cents(pay.total_deductions) if pay else None, net_salary=month.net_salary,
+            other_income=month.other_income, net=month.net, tax=_tax(month), breakdown=breakdown.id,
+        ))
+    return out, list(breakdowns.values())
 
 
 def _inputs(request: S.SimulationRequest, result: Result) -> S.SimulationInputs:
@@ -179,14 +253,14 @@ def _years(result: Result) -> list[S.YearSummary]:
     return out
 
 
-def _parameters(result: Result) -> list[S.ParameterUsed]:
+def _parameters(result: Result, refs: _Refs) -> list[S.ParameterUsed]:
     return [
         S.ParameterUsed(
             code=u.code, label=u.label, value=u.value.value,
             brackets=[{"threshold": b.threshold, "value": b.value} for b in u.value.brackets]
             if u.value.brackets else None,
             valid_from=u.value.valid_from, valid_to=u.value.valid_to, confirmed=u.value.confirmed,
-            derivation=u.value.derivation, carried_forward=u.carried_forward, sources=list(u.value.sources),
+            derivation=u.value.derivation, carried_forward=u.carried_forward, sources=refs.cite(u.value.sources),
         )
         for u in sorted(result.used, key=lambda u: (u.code, u.value.valid_from))
     ]
@@ -235,19 +309,31 @@ def simulate(cat: Catalogue, request: S.SimulationRequest) -> S.SimulationResult
     parameters = catalogue_data(cat).parameters
     result = _run(cat, request, parameters)
     months = list(result.months)
+    refs = _Refs()
+    month_list, breakdowns = _months(months, refs)
+    used = _parameters(result, refs)
+    missing = [S.MissingInput(option=m.option, effect=render(m.effect), typical_range=m.typical_range,
+                              sources=refs.cite(m.sources)) for m in result.missing_inputs]
+    brochure = _brochure_total(result, refs)
     return S.SimulationResult(
         inputs=_inputs(request, result),
         scheme=S.SchemeRef(slug=result.scheme.slug, name=result.scheme.name, url=f"/schemes/{result.scheme.slug}"),
-        months=[_month_out(m) for m in months],
+        months=month_list,
+        breakdowns=breakdowns,
+        component_lines=list(refs.component_lines.values()),
+        contribution_lines=list(refs.contribution_lines.values()),
+        components=list(refs.components.values()),
+        contributions=list(refs.contributions.values()),
         totals=_totals(months),
         monthly_average=_totals(months, divisor=len(months)),
         years=_years(result),
-        parameters=_parameters(result),
+        parameters=used,
+        sources=list(refs.sources.values()),
+        documents=list(refs.documents.values()),
         notes=render_all(result.notes),
         projection=_projection(result),
-        missing_inputs=[S.MissingInput(option=m.option, effect=render(m.effect), typical_range=m.typical_range,
-                                       sources=list(m.sources)) for m in result.missing_inputs],
-        brochure=_brochure_total(result),
+        missing_inputs=missing,
+        brochure=brochure,
         method_check=_method_check(cat, request, result, parameters),
     )
 
@@ -271,13 +357,13 @@ def _projection(result: Result) -> S.Projection | None:
     return S.Projection(first_month=f"{first:%Y-%m}", months=len(projected), values=values, text=text)
 
 
-def _brochure_total(result: Result) -> S.BrochureTotal | None:
+def _brochure_total(result: Result, refs: _Refs) -> S.BrochureTotal | None:
     b = result.brochure
     if b is None:
         return None
     return S.BrochureTotal(month=f"{b.month:%Y-%m}", amount=b.amount, basis=b.basis, approximate=b.approximate,
                            official_net=b.official_net, official_gross=b.official_gross, difference=b.difference,
-                           text=render(b.text), sources=list(b.sources))
+                           text=render(b.text), sources=refs.cite(b.sources))
 
 
 def compare(cat: Catalogue, request: S.CompareRequest) -> S.CompareResult:
@@ -343,8 +429,11 @@ def options(cat: Catalogue, slug: str) -> S.SimulationOptionsOut:
 
 
 def to_csv(result: S.SimulationResult) -> str:
-    """One row per month: totals, then one column per component (amount paid that month)."""
-    codes = list(dict.fromkeys(c.code for m in result.months for c in m.components))
+    """One row per month: totals, then one column per component code (amount paid that month)."""
+    code_of = {c.id: c.code for c in result.components}
+    lines = {line.id: line for line in result.component_lines}
+    detail = {b.id: [lines[i] for i in b.components] for b in result.breakdowns}
+    codes = list(dict.fromkeys(code_of[line.component] for m in result.months for line in detail[m.breakdown]))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["month", "contract_year", "projected", "gross", "contributions", "net_salary", "other_income",
@@ -355,10 +444,11 @@ def to_csv(result: S.SimulationResult) -> str:
 
     for m in result.months:
         amounts: dict[str, Decimal] = {}
-        for c in m.components:  # two versions of one amount share a month when it changes mid-month
-            amounts[c.code] = amounts.get(c.code, ZERO) + c.amount
+        for line in detail[m.breakdown]:  # two versions of one amount share a month when it changes
+            code = code_of[line.component]
+            amounts[code] = amounts.get(code, ZERO) + line.amount
         writer.writerow([m.month, m.contract_year, "true" if m.projected else "false", cell(m.gross),
                          cell(m.contributions_total), cell(m.net_salary), cell(m.other_income), cell(m.net),
-                         cell(m.tax), cell(m.net_after_tax),
+                         cell(m.tax.amount if m.tax else None), cell(m.tax.net_after_tax if m.tax else None),
                          *(cell(amounts.get(code)) for code in codes)])
     return buffer.getvalue()

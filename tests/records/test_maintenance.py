@@ -25,7 +25,7 @@ from app.config import Settings
 from app.core.dates import today
 from app.main import create_app
 from app.migrate import upgrade
-from tests.helpers import dump, record, url_of
+from tests.helpers import dump, expand, record, url_of
 
 RAISED = "ccu-mg-salaire-universitaire"
 CONTACT = "chu-amiens-dam"
@@ -45,7 +45,8 @@ def amounts_by_month(api: TestClient, code: str, start: str, months: int) -> dic
     result = api.post("/simulate", json={"scheme": "ccu-mg", "region": "32", "start": start, "months": months,
                                          "method": "published"})
     assert result.status_code == 200, result.text
-    return {m["month"]: [c["amount"] for c in m["components"] if c["code"] == code] for m in result.json()["months"]}
+    months = expand(result.json())["months"]
+    return {m["month"]: [c["amount"] for c in m["components"] if c["code"] == code] for m in months}
 
 
 def test_a_year_of_maintenance(api: TestClient, catalogue: Engine, keys: dict[str, dict[str, str]]) -> None:

@@ -11,7 +11,14 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.helpers import problem
+from tests.helpers import expand, problem
+
+
+def answer(client: TestClient, url: str, **kwargs: object) -> dict:
+    """A simulation answer read as a client reads it: each month with its lines (see tests.helpers.expand)."""
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, response.text
+    return expand(response.json())
 
 DONE_WHEN = "/simulate?scheme=ccu-ah&region=32&start=2027-11-01&months=24"
 
@@ -37,7 +44,7 @@ class TestStartsToTheEndOf2028:
         assert client.get("/simulate?scheme=ccu-mg&region=32&start=2028-12-01&months=96").status_code == 200
 
     def test_projected_months_say_which_value_and_until_when(self, client: TestClient) -> None:
-        result = client.get(DONE_WHEN).json()
+        result = answer(client, DONE_WHEN)
         # The PMSS is fixed for 2026 (arrêté du 22 décembre 2025): 2027 and 2028 carry it forward.
         assert all(m["projected"] for m in result["months"])
         contributions = {c["code"]: c for c in result["months"][0]["contributions"]}
@@ -50,7 +57,7 @@ class TestStartsToTheEndOf2028:
         assert parameter(client, result, "pmss", "2026-01-01")["carried_forward"] is True
 
     def test_months_before_the_projection_are_not_marked(self, client: TestClient) -> None:
-        result = client.get("/simulate?scheme=ccu-ah&region=32&start=2026-05-01&months=12").json()
+        result = answer(client, "/simulate?scheme=ccu-ah&region=32&start=2026-05-01&months=12")
         marked = [m["month"] for m in result["months"] if m["projected"]]
         assert marked == ["2027-01", "2027-02", "2027-03", "2027-04"]
         assert result["projection"]["first_month"] == "2027-01"
@@ -63,7 +70,7 @@ class TestStartsToTheEndOf2028:
 
 class TestTheOfficialNetByDefault:
     def test_done_when(self, client: TestClient) -> None:
-        result = client.get(DONE_WHEN).json()
+        result = answer(client, DONE_WHEN)
         assert result["inputs"]["method"] == "statutory"
         month = result["months"][0]
         assert month["gross"] is not None and month["net"] < month["gross"]
@@ -78,17 +85,17 @@ class TestTheOfficialNetByDefault:
         assert university["brochure"]["difference"] == pytest.approx(university["amount"] - 1392, abs=0.01)
 
     def test_published_method_stays_available(self, client: TestClient) -> None:
-        result = client.get(DONE_WHEN + "&method=published").json()
+        result = answer(client, DONE_WHEN + "&method=published")
         assert result["months"][0]["net"] == 1392 + 1480 + 1010  # the document's three net figures
         assert result["brochure"] is None and result["method_check"]["other_method"] == "statutory"
 
     def test_derived_values_are_never_published(self, client: TestClient) -> None:
-        mg400 = client.get("/simulate?scheme=mg-400&region=32&start=2027-11-01&months=24&method=published").json()
+        mg400 = answer(client, "/simulate?scheme=mg-400&region=32&start=2027-11-01&months=24&method=published")
         hospital = next(c for c in mg400["months"][0]["components"] if c["code"] == "mg-400-remuneration-hospitaliere")
         assert hospital["origin"] == "derived" and hospital["unconfirmed"] is True and hospital["derivation"]
         # Nothing a document publishes for the salary: the check says so instead of agreeing with itself.
         assert mg400["method_check"]["agree"] is None
-        ccu_ah = client.get(DONE_WHEN).json()["months"][0]["components"]
+        ccu_ah = answer(client, DONE_WHEN)["months"][0]["components"]
         hospital = next(c for c in ccu_ah if c["code"] == "hospitalier")
         assert hospital["origin"] == "derived" and "1,035" in hospital["derivation"] and hospital["unconfirmed"]
         scheme = client.get("/schemes/mg-400").json()
@@ -98,14 +105,14 @@ class TestTheOfficialNetByDefault:
 
 class TestValuesCurrentTo2026:
     def test_pmss_2025_and_2026(self, client: TestClient) -> None:
-        result = client.get("/simulate?scheme=asr&region=28&start=2025-01-01&months=24").json()
+        result = answer(client, "/simulate?scheme=asr&region=28&start=2025-01-01&months=24")
         assert Decimal(str(parameter(client, result, "pmss", "2025-01-01")["value"])) == Decimal("3925")
         pmss_2026 = parameter(client, result, "pmss", "2026-01-01")
         assert Decimal(str(pmss_2026["value"])) == Decimal("4005")
         assert any("22 décembre 2025" in s for s in pmss_2026["sources"])
 
     def test_taux_neutre_every_month_with_its_grid(self, client: TestClient) -> None:
-        result = client.get("/simulate?scheme=asr&region=28&start=2025-03-01&months=24&tax=neutral").json()
+        result = answer(client, "/simulate?scheme=asr&region=28&start=2025-03-01&months=24&tax=neutral")
         assert all(m["tax"] is not None for m in result["months"]) and result["totals"]["tax"] is not None
         assert parameter(client, result, "taux-neutre-mensuel", "2024-01-01")["valid_to"] == "2025-04-30"
         grid_2025 = parameter(client, result, "taux-neutre-mensuel", "2025-05-01")
@@ -115,13 +122,13 @@ class TestValuesCurrentTo2026:
 
     def test_astreintes_temporary_increase_then_the_establishments_forfait(self, client: TestClient) -> None:
         base = "/simulate?scheme=asr&region=28&months=1&astreintes_per_month=1&start="
-        july = client.get(base + "2025-07-01").json()["months"][0]
+        july = answer(client, base + "2025-07-01")["months"][0]
         assert {c["code"]: c["amount"] for c in july["components"]}["astreintes"] == 66.78
-        december = client.get(base + "2025-12-01").json()
+        december = answer(client, base + "2025-12-01")
         line = {c["code"]: c for c in december["months"][0]["components"]}["astreintes"]
         assert line["amount"] == 70 and "astreinte_rate" in line["formula"]
         assert "astreinte_rate" in {m["option"] for m in december["missing_inputs"]}
-        chosen = client.get(base + "2025-12-01&astreinte_rate=150").json()["months"][0]
+        chosen = answer(client, base + "2025-12-01&astreinte_rate=150")["months"][0]
         assert {c["code"]: c["amount"] for c in chosen["components"]}["astreintes"] == 150
         problem(client.get(base + "2025-12-01&astreinte_rate=300"), 422, "astreinte_rate")  # a query parameter, as sent
         options = {o["name"]: o for o in client.get("/schemes/asr/simulation").json()["options"]}
@@ -129,20 +136,20 @@ class TestValuesCurrentTo2026:
                 options["astreinte_rate"]["default"]) == (70, 280, 70)
 
     def test_contribution_rates_2026(self, client: TestClient) -> None:
-        result = client.get("/simulate?scheme=asr&region=28&start=2026-01-01&months=1").json()
+        result = answer(client, "/simulate?scheme=asr&region=28&start=2026-01-01&months=1")
         ircantec = parameter(client, result, "ircantec-tranche-a-salarie", "2026-01-01")
         assert Decimal(str(ircantec["value"])) == Decimal("0.0284") and ircantec["confirmed"] is False
         vieillesse = parameter(client, result, "vieillesse-plafonnee-salarie", "2023-01-01")
         assert any("D. 242-4" in s for s in vieillesse["sources"])
 
     def test_ircantec_on_the_university_part(self, client: TestClient) -> None:
-        ccu_mg = client.get("/simulate?scheme=ccu-mg&region=32&start=2027-05-01&months=1&acts_per_week=20").json()
+        ccu_mg = answer(client, "/simulate?scheme=ccu-mg&region=32&start=2027-05-01&months=1&acts_per_week=20")
         ircantec = next(c for c in ccu_mg["months"][0]["contributions"] if c["code"] == "ircantec_a")
         assert ircantec["unconfirmed"] is True
         assert any("non confirmé" in n and "plus élevé de" in n for n in ccu_mg["notes"])
         # CCU-AH/AHU: an official page settles it (no IRCANTEC on astreintes, all the rest included).
-        with_astreintes = client.get(DONE_WHEN + "&astreintes_per_month=4").json()["months"][0]
-        without = client.get(DONE_WHEN).json()["months"][0]
+        with_astreintes = answer(client, DONE_WHEN + "&astreintes_per_month=4")["months"][0]
+        without = answer(client, DONE_WHEN)["months"][0]
         ircantec_with = {c["code"]: c for c in with_astreintes["contributions"]}["ircantec_a"]
         ircantec_without = {c["code"]: c for c in without["contributions"]}["ircantec_a"]
         assert ircantec_with["base"] == ircantec_without["base"] and ircantec_with["unconfirmed"] is False
@@ -150,7 +157,7 @@ class TestValuesCurrentTo2026:
 
 class TestFaultsOfTheData:
     def test_chef_de_clinique_en_region_has_its_hospital_half(self, client: TestClient) -> None:
-        simulated = client.get("/simulate?scheme=chef-clinique-region&region=32&start=2027-11-01&months=24").json()
+        simulated = answer(client, "/simulate?scheme=chef-clinique-region&region=32&start=2027-11-01&months=24")
         month = simulated["months"][0]
         lines = {c["code"]: c for c in month["components"]}
         assert lines["hospitalier"]["payer"] == "Centre hospitalier (CH)" and lines["hospitalier"]["amount"] > 0
@@ -161,25 +168,25 @@ class TestFaultsOfTheData:
         assert (hdf["hospital_share"]["minimum"], hdf["hospital_share"]["maximum"]) == (40, 60)
         normandie = client.get("/simulate?scheme=mg-400&region=28&start=2027-11-01&months=24&hospital_share=70")
         assert normandie.status_code == 200
-        assert "hospital_share" in {m["option"] for m in client.get(
-            "/simulate?scheme=mg-400&region=28&start=2027-11-01&months=24").json()["missing_inputs"]}
+        assert "hospital_share" in {m["option"] for m in answer(client,
+            "/simulate?scheme=mg-400&region=28&start=2027-11-01&months=24")["missing_inputs"]}
         problem(client.get("/simulate?scheme=mg-400&region=32&start=2027-11-01&months=24&hospital_share=70"), 422,
                 "hospital_share")
 
     def test_dates_now_have_their_sources(self, client: TestClient) -> None:
-        result = client.get("/simulate?scheme=ccu-mg&region=32&start=2024-01-01&months=1&acts_per_week=10").json()
+        result = answer(client, "/simulate?scheme=ccu-mg&region=32&start=2024-01-01&months=1&acts_per_week=10")
         tariff = parameter(client, result, "tarif-consultation-g", "2023-11-01")
         assert tariff["valid_to"] == "2024-12-21"
         # No astreinte value dated by convention any more: the first one starts on 1 July 2023.
-        asr = client.get("/simulate?scheme=asr&region=28&start=2024-01-01&months=1&astreintes_per_month=1").json()
+        asr = answer(client, "/simulate?scheme=asr&region=28&start=2024-01-01&months=1&astreintes_per_month=1")
         assert {p["valid_from"] for p in asr["parameters"] if p["code"] == "astreinte-nuit"} == {"2023-07-01"}
 
     def test_missing_inputs_are_named(self, client: TestClient) -> None:
-        result = client.get("/simulate?scheme=ccu-mg&region=32&start=2027-05-01&months=24").json()
+        result = answer(client, "/simulate?scheme=ccu-mg&region=32&start=2027-05-01&months=24")
         missing = {m["option"]: m for m in result["missing_inputs"]}
         assert "acts_per_week" in missing and "0 €" in missing["acts_per_week"]["effect"]
         assert any(m["effect"] == n for m in result["missing_inputs"] for n in result["notes"])
-        given = client.get("/simulate?scheme=ccu-mg&region=32&start=2027-05-01&months=24&acts_per_week=25").json()
+        given = answer(client, "/simulate?scheme=ccu-mg&region=32&start=2027-05-01&months=24&acts_per_week=25")
         assert "acts_per_week" not in {m["option"] for m in given["missing_inputs"]}
 
 
@@ -193,23 +200,23 @@ class TestDocteurJunior:
 
     def test_its_pay_as_the_texts_set_it(self, client: TestClient) -> None:
         base = "/simulate?scheme=docteur-junior-mg&region=53&start=2026-11-01&months=12"
-        plain = client.get(base).json()
+        plain = answer(client, base)
         assert {m["option"] for m in plain["missing_inputs"]} >= {"acts_per_month", "zip_placement"}
-        full = client.get(base + "&acts_per_month=200&zip_placement=true").json()
+        full = answer(client, base + "&acts_per_month=200&zip_placement=true")
         codes = [{c["code"]: c for c in m["components"]} for m in full["months"]]
         assert codes[0]["emoluments"]["amount"] == pytest.approx(27025 / 12, abs=0.01)  # arrêté du 11 février 2020
         assert codes[1]["indemnite-zip"]["amount"] == 1000
         assert codes[0]["indemnite-zip"]["amount"] < 1000  # from 2 November 2026
         assert [i for i, c in enumerate(codes) if "prime-activite" in c] == [5, 11]
         assert codes[5]["prime-activite"]["amount"] == 500
-        below = client.get(base + "&acts_per_month=199").json()
+        below = answer(client, base + "&acts_per_month=199")
         assert all("prime-activite" not in {c["code"] for c in m["components"]} for m in below["months"])
         assert full["months"][0]["projected"] is True  # no revalued amount since 2020 was found
 
 
 class TestHonestAboutAge:
     def test_messages_in_french_and_english(self, client: TestClient) -> None:
-        french = client.get(DONE_WHEN).json()
-        english = client.get(DONE_WHEN, headers={"Accept-Language": "en"}).json()
+        french = answer(client, DONE_WHEN)
+        english = answer(client, DONE_WHEN, headers={"Accept-Language": "en"})
         assert french["projection"]["text"] != english["projection"]["text"]
         assert "known until" in english["projection"]["text"] and "connue jusqu'au" in french["projection"]["text"]

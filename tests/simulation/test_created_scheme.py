@@ -14,7 +14,7 @@ from app.config import Settings
 from app.core.dates import today
 from app.main import create_app
 from app.simulation.engine import add_months
-from tests.helpers import problem
+from tests.helpers import expand, problem
 
 SLUG = "assistant-essai-api"
 
@@ -69,7 +69,7 @@ def test_with_a_published_amount_it_simulates_and_statutory_says_why_not(api: Te
     create(api, "pay-components", component)
     answer = simulate(api, "published")
     assert answer.status_code == 200, answer.text
-    body = answer.json()
+    body = expand(answer.json())
     amounts = [[(c["code"], c["amount"]) for c in m["components"]] for m in body["months"]]
     assert amounts == [[(f"{SLUG}-traitement-base", float(component["amount"]))]] * 3
     assert any("pas de modèle de rémunération statutaire" in note for note in body["notes"])

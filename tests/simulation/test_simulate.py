@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.helpers import problem
+from tests.helpers import expand, problem
 
 
 def simulate(client: TestClient, **body) -> dict:
@@ -18,7 +18,7 @@ def simulate(client: TestClient, **body) -> dict:
     body.setdefault("method", "published")
     response = client.post("/simulate", json=body)
     assert response.status_code == 200, response.text
-    return response.json()
+    return expand(response.json())
 
 
 def published_monthly_net(client: TestClient, slug: str, region: str, *, exclude: tuple[str, ...] = ()) -> Decimal:
@@ -236,13 +236,14 @@ class TestCategories:
 class TestTax:
     def test_neutral_rate_of_the_2024_grid(self, client: TestClient) -> None:
         month = simulate(client, scheme="asr", region="28", months=1, options={"tax": "neutral"})["months"][0]
-        assert month["tax_rate"] == 0.099  # 3 052–3 476 € band of the 2024 grid
-        assert month["tax"] == pytest.approx(round(month["tax_base"] * 0.099, 2))
-        assert month["net_after_tax"] == pytest.approx(month["net"] - month["tax"], abs=0.01)
+        tax = month["tax"]
+        assert tax["rate"] == 0.099  # 3 052–3 476 € band of the 2024 grid
+        assert tax["amount"] == pytest.approx(round(tax["base"] * 0.099, 2))
+        assert tax["net_after_tax"] == pytest.approx(month["net"] - tax["amount"], abs=0.01)
 
     def test_personal_rate(self, client: TestClient) -> None:
         result = simulate(client, scheme="asr", region="28", months=3, options={"tax": "personal", "tax_rate": 7.5})
-        assert all(m["tax"] == pytest.approx(round(m["tax_base"] * 0.075, 2)) for m in result["months"])
+        assert all(m["tax"]["amount"] == pytest.approx(round(m["tax"]["base"] * 0.075, 2)) for m in result["months"])
         totals = result["totals"]
         assert totals["net_after_tax"] == pytest.approx(totals["net"] - totals["tax"], abs=0.01)
 
@@ -257,13 +258,71 @@ class TestTax:
         assert "taux-neutre-mensuel" in {v["code"] for v in result["projection"]["values"]}
 
 
+class TestNormalizedAnswer:
+    """What repeats is listed once and referred to by id: every id resolves (tests.helpers.expand), every entry
+    listed is used, and a month's detail, a line or a citation shared by several places is not repeated."""
+
+    @pytest.mark.parametrize("body", [
+        {"scheme": "ccu-ah", "start": "2027-11-01", "method": "statutory"},
+        {"scheme": "atp-regional", "method": "statutory", "options": {"periphery_share": 50, "gardes_per_month": 2}},
+        {"scheme": "ccu-mg", "months": 96, "options": {"acts_per_week": 30, "cpam_contract": True, "tax": "neutral"}},
+    ])
+    def test_every_entry_is_listed_once_and_used(self, client: TestClient, body: dict) -> None:
+        body = {"region": "32", "start": "2024-11-01", "months": 24, **body}
+        answer = client.post("/simulate", json=body).json()
+        expand(answer)  # every reference resolves
+        for key, id_key in (("breakdowns", "id"), ("component_lines", "id"), ("contribution_lines", "id"),
+                            ("components", "id"), ("contributions", "code"), ("sources", "id"),
+                            ("documents", "id")):
+            ids = [item[id_key] for item in answer[key]]
+            assert len(ids) == len(set(ids)), key
+        # Each breakdown is the detail of the months that point at it, and no two are the same.
+        assert sorted(m for b in answer["breakdowns"] for m in b["months"]) == sorted(m["month"]
+                                                                                     for m in answer["months"])
+        for breakdown in answer["breakdowns"]:
+            assert {m["breakdown"] for m in answer["months"] if m["month"] in breakdown["months"]} == {breakdown["id"]}
+        details = [(tuple(b["components"]), tuple(b["contributions"])) for b in answer["breakdowns"]]
+        assert len(details) == len(set(details))
+        # No line is listed twice (its fields but its id), and every line, definition and citation is used.
+        for key in ("component_lines", "contribution_lines"):
+            contents = [repr(sorted((k, repr(v)) for k, v in line.items() if k != "id")) for line in answer[key]]
+            assert len(contents) == len(set(contents)), key
+        used_lines = {i for b in answer["breakdowns"] for i in (*b["components"], *b["contributions"])}
+        assert used_lines == {line["id"] for line in (*answer["component_lines"], *answer["contribution_lines"])}
+        assert {line["component"] for line in answer["component_lines"]} == {c["id"] for c in answer["components"]}
+        assert ({line["contribution"] for line in answer["contribution_lines"]}
+                == {c["code"] for c in answer["contributions"]})
+        cited = [*(s for line in answer["component_lines"] for s in line["sources"]),
+                 *(s for line in answer["component_lines"] if line["brochure"] for s in line["brochure"]["sources"]),
+                 *(s for p in answer["parameters"] for s in p["sources"]),
+                 *(s for m in answer["missing_inputs"] for s in m["sources"]),
+                 *((answer["brochure"] or {}).get("sources") or [])]
+        assert set(cited) == {s["id"] for s in answer["sources"]}
+        assert ({s["document"] for s in answer["sources"] if s["document"]}
+                == {d["id"] for d in answer["documents"]})
+
+    def test_identical_months_share_one_breakdown(self, client: TestClient) -> None:
+        # The same grids and rates all along (nothing changes between November 2027 and October 2029).
+        answer = client.post("/simulate", json={"scheme": "ccu-ah", "region": "32", "start": "2027-11-01",
+                                                "months": 24}).json()
+        assert len(answer["breakdowns"]) == 1 and len(answer["breakdowns"][0]["months"]) == 24
+
+    def test_the_openapi_example_is_the_live_answer(self, client: TestClient) -> None:
+        from app.simulation import example
+
+        documented = client.get("/openapi.json").json()["paths"]["/simulate"]["post"]["responses"]["200"]
+        shown = documented["content"]["application/json"]["example"]
+        live = client.post("/simulate", json=example.REQUEST).json()
+        assert shown == live, "the catalogue changed: run `python -m app.openapi --example`"
+
+
 class TestLinksAndExports:
     def test_get_gives_the_same_result_as_post(self, client: TestClient) -> None:
         body = simulate(client, scheme="atp-regional", method="statutory",
                         options={"periphery_share": 50, "gardes_per_month": 2})
         response = client.get("/simulate?scheme=atp-regional&region=32&start=2024-11-01&months=24"
                               "&periphery_share=50&gardes_per_month=2")
-        assert response.status_code == 200 and response.json() == body
+        assert response.status_code == 200 and expand(response.json()) == body
 
     def test_csv_export(self, client: TestClient) -> None:
         for response in (
