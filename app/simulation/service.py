@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
-from typing import Any
 
 from app.catalogue import service as catalogue
 from app.core.dates import today
@@ -18,6 +17,7 @@ from app.messages import Message as M
 from app.messages import render, render_all
 from app.simulation import engine
 from app.simulation import schemas as S
+from app.simulation.contributions import Deduction
 from app.simulation.engine import Options, Result, SimulationError
 from app.simulation.parameters import ParameterSet
 from app.simulation.pay_models import PAY_MODELS, PUBLISHED_ONLY, PayModel
@@ -122,18 +122,38 @@ class _Refs:
         self.documents: dict[str, S.DocumentOut] = {}
         self.components: dict[tuple[object, ...], S.ComponentDefinition] = {}
         self.contributions: dict[str, S.ContributionDefinition] = {}
-        self.component_lines: dict[str, S.ComponentLine] = {}
-        self.contribution_lines: dict[str, S.ContributionLine] = {}
+        self.component_lines: dict[tuple[object, ...], S.ComponentLine] = {}
+        self.contribution_lines: dict[tuple[object, ...], S.ContributionLine] = {}
 
-    def line(self, line: S.ComponentLine | S.ContributionLine) -> str:
-        """The id of a line the same as this one (its fields but the id), listed once."""
-        lines: dict[str, Any] = (self.component_lines if isinstance(line, S.ComponentLine)
-                                 else self.contribution_lines)
-        key = line.model_dump_json(exclude={"id"})
-        found = lines.get(key)
+    def component_line(self, line: engine.Line) -> str:
+        """The id of this pay line, built and listed the first time a month pays it (the same component, amount,
+        formula, carried values, brochure figure, sources and parameters)."""
+        b = line.brochure
+        key = (line.code, line.label, line.category, line.basis, line.payer, line.origin, line.unconfirmed,
+               line.derivation, line.amount, line.formula, line.smoothed, line.known_until, line.sources,
+               tuple((u.code, u.value.valid_from) for u in line.used),
+               (b.codes, b.amount, b.basis, b.approximate, b.sources) if b else None)
+        found = self.component_lines.get(key)
         if found is None:
-            found = lines[key] = line.model_copy(update={"id": f"{line.id[0]}{len(lines) + 1}"})
-        return str(found.id)
+            found = self.component_lines[key] = S.ComponentLine(
+                id=f"c{len(self.component_lines) + 1}", component=self.component(line), amount=line.amount,
+                formula=line.formula, smoothed_monthly=line.smoothed, projected=line.known_until is not None,
+                known_until=line.known_until, brochure=_brochure_line(line, self), sources=self.cite(line.sources),
+                parameters=[S.ParameterRef(code=u.code, valid_from=u.value.valid_from) for u in line.used])
+        return found.id
+
+    def contribution_line(self, d: Deduction, until: dt.date | None) -> str:
+        """The id of this contribution line, built and listed the first time a month withholds it."""
+        base, amount = round_cents(d.base), round_half_up(d.amount, Decimal("0.0001"))
+        key = (d.code, d.label, d.formula, base, d.rate, amount, until, d.unconfirmed)
+        found = self.contribution_lines.get(key)
+        if found is None:
+            if d.code not in self.contributions:
+                self.contributions[d.code] = S.ContributionDefinition(code=d.code, label=d.label, formula=d.formula)
+            found = self.contribution_lines[key] = S.ContributionLine(
+                id=f"k{len(self.contribution_lines) + 1}", contribution=d.code, base=base, rate=d.rate,
+                amount=amount, projected=until is not None, known_until=until, unconfirmed=d.unconfirmed)
+        return found.id
 
     def cite(self, sources: tuple[str, ...] | list[str]) -> list[str]:
         ids = []
@@ -164,11 +184,6 @@ class _Refs:
             self.components[key] = found
         return found.id
 
-    def contribution(self, code: str, label: str, formula: str) -> str:
-        if code not in self.contributions:
-            self.contributions[code] = S.ContributionDefinition(code=code, label=label, formula=formula)
-        return code
-
 
 def _brochure_line(line: engine.Line, refs: _Refs) -> S.BrochureLine | None:
     b = line.brochure
@@ -194,24 +209,8 @@ def _tax(month: engine.Month) -> S.MonthTax | None:
 def _detail(month: engine.Month, refs: _Refs) -> tuple[list[str], list[str]]:
     """The ids of the month's lines, each line listed once in the answer however many months share it."""
     pay = month.pay
-    components = [
-        refs.line(S.ComponentLine(
-            id="c0", component=refs.component(line), amount=line.amount, formula=line.formula,
-            smoothed_monthly=line.smoothed, projected=line.known_until is not None, known_until=line.known_until,
-            brochure=_brochure_line(line, refs), sources=refs.cite(line.sources),
-            parameters=[S.ParameterRef(code=u.code, valid_from=u.value.valid_from) for u in line.used],
-        ))
-        for line in month.lines
-    ]
-    contributions = [
-        refs.line(S.ContributionLine(
-            id="k0", contribution=refs.contribution(d.code, d.label, d.formula), base=round_cents(d.base),
-            rate=d.rate, amount=round_half_up(d.amount, Decimal("0.0001")), projected=until is not None,
-            known_until=until, unconfirmed=d.unconfirmed))
-        for d in (pay.deductions if pay else ())
-        for until in [_deduction_known_until(d, pay)]
-    ]
-    return components, contributions
+    return ([refs.component_line(line) for line in month.lines],
+            [refs.contribution_line(d, _deduction_known_until(d, pay)) for d in (pay.deductions if pay else ())])
 
 
 def _months(months: list[engine.Month], refs: _Refs) -> tuple[list[S.MonthOut], list[S.Breakdown]]:
