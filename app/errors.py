@@ -85,8 +85,9 @@ UNEXPECTED = M("Le serveur n'a pas pu répondre à cette requête ; l'erreur est
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def reject_control_characters(request: Request) -> None:
-    """No parameter may carry a control character: PostgreSQL refuses NUL bytes, and no id or text needs them."""
+async def reject_control_characters(request: Request) -> None:
+    """No parameter may carry a control character: PostgreSQL refuses NUL bytes, and no id or text needs them.
+    Async, so that FastAPI calls it on the event loop instead of sending every request through a worker thread."""
     for location, params in (("path", request.path_params), ("query", request.query_params)):
         for name, value in params.items():
             if isinstance(value, str) and _CONTROL.search(value):
