@@ -6,6 +6,7 @@ euro figure is rounded once, half-up to the cent (`app.core.money.round_cents`),
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 from collections import defaultdict
@@ -493,8 +494,11 @@ def simulate(
     months: int,
     method: Method = "statutory",
     options: Options = Options(),
+    reuse_months: bool = True,
 ) -> Result:
-    """Month-by-month income over a contract, every figure with its formula and sources."""
+    """Month-by-month income over a contract, every figure with its formula and sources.
+
+    `reuse_months=False` computes every month on its own (the tests compare both ways: see _month_class)."""
     if region not in scheme.regions:
         where = ", ".join(scheme.regions)
         raise SimulationError(
@@ -548,12 +552,8 @@ def simulate(
                          f"({others}) ; aucune source de cette région ne la fixe.",
                          f"The work split published for this scheme comes from another region ({others}); no source "
                          "of this region sets one."))
-    built = [
-        _month(scheme, model, parameters, region, add_months(start, i), i, months, method, options, collector)
-        for i in range(months)
-    ]
-    built = _cpam_guarantee(scheme, model, parameters, built, options, collector)
-    final = tuple(_settle(m, model, parameters, options, collector) for m in built)
+    final = _all_months(scheme, model, parameters, region, start, months, method, options, collector,
+                        reuse=reuse_months)
     if method == "published":
         _reconcile_totals(scheme, region, final, collector)
     brochure = _brochure_total(scheme, region, final) if method == "statutory" else None
@@ -564,6 +564,78 @@ def simulate(
         scheme=scheme, region=region, start=start, months_count=months, method=method, options=options,
         months=final, notes=tuple(collector.notes), used=tuple(collector.used.values()),
         missing_inputs=missing_inputs, brochure=brochure, window=span,
+    )
+
+
+def _all_months(scheme: SchemeData, model: PayModel, parameters: ParameterSet, region: str, start: dt.date,
+                months: int, method: Method, options: Options, collector: _Collector, *,
+                reuse: bool) -> tuple[Month, ...]:
+    """Every month of the contract, settled. A month whose inputs are those of an earlier one (same class, see
+    _month_class) is that month again, with its own date: computed once, and its notes and values used are already
+    in the collector."""
+    changes = _change_days(scheme, parameters)
+    keys = [_month_class(scheme, model, options, add_months(start, i), i, months, changes) if reuse else None
+            for i in range(months)]
+    computed: dict[tuple[object, ...], Month] = {}
+    built = []
+    for i, key in enumerate(keys):
+        day = add_months(start, i)
+        earlier = computed.get(key) if key is not None else None
+        if earlier is None:
+            month = _month(scheme, model, parameters, region, day, i, months, method, options, collector)
+            if key is not None:
+                computed[key] = month
+            built.append(month)
+        else:
+            built.append(replace(earlier, month=day))
+    built = _cpam_guarantee(scheme, model, parameters, built, options, collector)
+    settled: dict[tuple[object, ...], tuple[tuple[Line, ...], Month]] = {}
+    final = []
+    for month, key in zip(built, keys, strict=True):
+        earlier_settled = settled.get(key) if key is not None else None
+        # The CPAM guarantee adds lines to some months: those are settled on their own.
+        if earlier_settled is not None and earlier_settled[0] is month.lines:
+            final.append(replace(earlier_settled[1], month=month.month))
+            continue
+        done = _settle(month, model, parameters, options, collector)
+        if key is not None and key not in settled:
+            settled[key] = (month.lines, done)
+        final.append(done)
+    return tuple(final)
+
+
+def _change_days(scheme: SchemeData, parameters: ParameterSet) -> tuple[dt.date, ...]:
+    """The days on which a parameter or one of the scheme's published amounts changes."""
+    own = {c.valid_from for c in scheme.published if c.valid_from is not None}
+    own |= {c.valid_to + dt.timedelta(days=1) for c in scheme.published if c.valid_to is not None}
+    if not own:
+        return parameters.change_days
+    return tuple(sorted(own.union(parameters.change_days)))
+
+
+def _month_class(scheme: SchemeData, model: PayModel, options: Options, month: dt.date, index: int,
+                 total_months: int, changes: tuple[dt.date, ...]) -> tuple[object, ...] | None:
+    """What a month's figures depend on besides its date, or None when the month must be computed on its own.
+
+    Every input of _month and _settle is one of: the run's own arguments (scheme, model, region, method, options);
+    the contract year; the values in force, which are the same for all months between two change days (a month a
+    change falls within is computed on its own); the month's rank, for amounts paid once, by quarter or by semester
+    and for the last month; and the number of days, for fees counted per day (acts_per_week). Averages over a month
+    with one value in force are that value whatever the month's length. tests/simulation/test_month_classes.py runs
+    every scheme with and without classes and requires identical results."""
+    last = month_end(month)
+    period = bisect.bisect_right(changes, month)
+    if period < len(changes) and changes[period] <= last:
+        return None  # a value changes within the month
+    quarterly = any(c.payment_frequency == "quarterly" and c.frequency != "quarterly" for c in scheme.published)
+    once = any(c.frequency not in ("monthly", "quarterly", "yearly") for c in scheme.published)
+    return (
+        period, index // 12,
+        index == total_months - 1,
+        index == 0 if once else None,
+        index % 3 if quarterly or (model.cpam and options.cpam_contract) else None,
+        index % 6 if model.semester_bonus is not None else None,
+        last.day if model.liberal and options.acts_per_week else None,
     )
 
 

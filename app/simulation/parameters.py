@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 
 class MissingParameter(LookupError):
@@ -105,3 +106,16 @@ class ParameterSet:
 
     def get(self, code: str) -> Parameter | None:
         return self.parameters.get(code)
+
+    @cached_property
+    def change_days(self) -> tuple[dt.date, ...]:
+        """Every day on which some parameter's value in force changes: a value begins, or the day after one ends
+        (where the next begins, a gap opens or the last one starts being carried forward). Between two of these
+        days every parameter reads the same; computed once per set (the set is immutable)."""
+        days: set[dt.date] = set()
+        for parameter in self.parameters.values():
+            for value in parameter.values:
+                days.add(value.valid_from)
+                if value.valid_to is not None:
+                    days.add(value.valid_to + dt.timedelta(days=1))
+        return tuple(sorted(days))
