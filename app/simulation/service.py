@@ -217,8 +217,14 @@ def _months(months: list[engine.Month], refs: _Refs) -> tuple[list[S.MonthOut], 
     """The months, each pointing at its detail; a detail shared by several months (the same lines) is listed once."""
     out: list[S.MonthOut] = []
     breakdowns: dict[tuple[tuple[str, ...], tuple[str, ...]], S.Breakdown] = {}
+    # Months the engine reused (engine._month_class) share their lines and pay objects: their detail is read once.
+    details: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
     for month in months:
-        components, contributions = _detail(month, refs)
+        shared = (id(month.lines), id(month.pay))
+        found = details.get(shared)
+        if found is None:
+            found = details[shared] = _detail(month, refs)
+        components, contributions = found
         key = (tuple(components), tuple(contributions))
         breakdown = breakdowns.get(key)
         if breakdown is None:
