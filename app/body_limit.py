@@ -64,6 +64,11 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope["method"] in ("GET", "HEAD") and not any(
+                name in (b"content-length", b"transfer-encoding") for name, _ in scope["headers"]):
+            # No length and no chunked encoding: the request has no body (RFC 9112 §6.3), nothing to count.
+            await self.app(scope, receive, send)
+            return
         route = _route(scope)
         limit = self.import_max_bytes if route == IMPORT else self.max_bytes
         declared = _declared_length(scope)

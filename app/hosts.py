@@ -25,32 +25,41 @@ from app.messages import Message as M
 PROBES = frozenset({"/health", "/ready"})
 
 
+class _Gate:
+    """The send handed to Starlette's host check: what it sends itself (its plain-text refusal) is dropped; a
+    request it lets through is answered on the real `send`, and `passed` says so."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.passed = False
+
+    async def __call__(self, message: Message) -> None:
+        """Starlette's own answer to a refused host (plain text) is never sent: ours replaces it."""
+
+
 class TrustedHosts:
     def __init__(self, app: ASGIApp, *, allowed_hosts: Sequence[str], public_url: str) -> None:
         self.app = app
         self.allowed_hosts = list(allowed_hosts)
         self.public_url = public_url
+        # Built once: the check parses its patterns when it is made, not per request.
+        self.check = TrustedHostMiddleware(self._allowed, allowed_hosts=self.allowed_hosts, www_redirect=False)
+
+    async def _allowed(self, scope: Scope, receive: Receive, gate: Send) -> None:
+        assert isinstance(gate, _Gate)
+        gate.passed = True
+        await self.app(scope, receive, _relative_redirects(scope, gate.send, self.public_url))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        answered = False
-
-        async def allowed(scope: Scope, receive: Receive, _: Send) -> None:
-            nonlocal answered
-            answered = True
-            await self.app(scope, receive, _relative_redirects(scope, send, self.public_url))
-
-        async def discard(message: Message) -> None:
-            """Starlette's own answer to a refused host (plain text) is never sent: ours replaces it below."""
-
         if scope["path"] in PROBES:
-            await allowed(scope, receive, send)
+            await self.app(scope, receive, _relative_redirects(scope, send, self.public_url))
             return
-        await TrustedHostMiddleware(allowed, allowed_hosts=self.allowed_hosts,
-                                    www_redirect=False)(scope, receive, discard)
-        if not answered:
+        gate = _Gate(send)
+        await self.check(scope, receive, gate)
+        if not gate.passed:
             await _refuse(scope, receive, send)
 
 
@@ -78,7 +87,7 @@ def _relative_redirects(scope: Scope, send: Send, public_url: str) -> Send:
     own = f"{scope.get('scheme', 'http')}://{Headers(scope=scope).get('host', '')}".lower()
 
     async def relative(message: Message) -> None:
-        if message["type"] == "http.response.start":
+        if message["type"] == "http.response.start" and any(k == b"location" for k, _ in message["headers"]):
             headers = MutableHeaders(raw=list(message["headers"]))
             location = headers.get("location")
             if location is not None and location.lower().startswith(own):

@@ -18,7 +18,7 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.dates import today
@@ -98,14 +98,16 @@ class Snapshot:
         return scope["method"] == "POST" and path in CACHED_POSTS
 
     def _key(self, scope: Scope, body: bytes) -> bytes:
-        headers = Headers(scope=scope)
+        named: dict[bytes, bytes | None] = {b"accept": None, b"content-type": None, b"accept-language": None}
+        for name, value in scope["headers"]:  # one pass; the first line of each name counts, as Headers.get reads
+            if name in named and named[name] is None:
+                named[name] = value
         digest = hashlib.blake2b(digest_size=20)
         # Not the Host: no answer depends on it (absolute links are written from PUBLIC_URL), and a Host outside
         # ALLOWED_HOSTS never gets this far (app.hosts).
-        for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
-                     headers.get("accept", ""), headers.get("content-type", ""),
-                     headers.get("accept-language", "")):
-            digest.update(part.encode() + b"\0")
+        for part in (scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
+                     *(value or b"" for value in named.values())):
+            digest.update(part + b"\0")
         # Without `as_of`, answers show the catalogue as of today (and yearly events relative to today).
         digest.update(today().isoformat().encode())
         digest.update(body)
