@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from app.core.money import format_number, round_cents, round_half_up
@@ -166,14 +167,14 @@ class Month:
     net_after_tax: Decimal | None
     tax_used: tuple[UsedValue, ...] = ()
 
-    @property
+    @cached_property
     def carried(self) -> tuple[UsedValue, ...]:
-        """Values used this month past the last date a text gives them for."""
+        """Values used this month past the last date a text gives them for (computed once: a month is immutable)."""
         used = ([u for line in self.lines for u in line.used] + list(self.pay.used if self.pay else ())
                 + list(self.tax_used))
         return tuple(u for u in used if u.carried_forward)
 
-    @property
+    @cached_property
     def known_until(self) -> dt.date | None:
         return _known_until(self.carried)
 
@@ -362,8 +363,11 @@ def month_end(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+@lru_cache(maxsize=8192)
 def _fmt(amount: Decimal) -> str:
-    """An amount in the engine's texts, by the one formatter (French style, which both languages' texts use)."""
+    """An amount in the engine's texts, by the one formatter (French style, which both languages' texts use).
+    Cached: the same amounts recur in every month and every simulation. Equal amounts (3882.0, 3882.00) share an
+    entry, which is right since both are written with two decimals."""
     return format_number(amount, "fr")
 
 
@@ -381,8 +385,11 @@ class _Collector:
         self.ircantec_gap_noted = False
 
     def use(self, parameter: Parameter, value: DatedValue, carried: bool) -> UsedValue:
-        used = UsedValue(parameter.code, parameter.label, value, carried)
         key = (parameter.code, value.valid_from)
+        known = self.used.get(key)
+        if known is not None and known.carried_forward == carried and known.value is value:
+            return known  # recorded, with its notes, the first time: nothing changes
+        used = UsedValue(parameter.code, parameter.label, value, carried)
         if carried or key not in self.used:  # carried in any month: the trace says so
             self.used[key] = used
         if carried:
@@ -574,8 +581,8 @@ def _all_months(scheme: SchemeData, model: PayModel, parameters: ParameterSet, r
     _month_class) is that month again, with its own date: computed once, and its notes and values used are already
     in the collector."""
     changes = _change_days(scheme, parameters)
-    keys = [_month_class(scheme, model, options, add_months(start, i), i, months, changes) if reuse else None
-            for i in range(months)]
+    ranks = _rank_dependencies(scheme, model, options)
+    keys = [_month_class(add_months(start, i), i, months, changes, ranks) if reuse else None for i in range(months)]
     computed: dict[tuple[object, ...], Month] = {}
     built = []
     for i, key in enumerate(keys):
@@ -587,7 +594,7 @@ def _all_months(scheme: SchemeData, model: PayModel, parameters: ParameterSet, r
                 computed[key] = month
             built.append(month)
         else:
-            built.append(replace(earlier, month=day))
+            built.append(_dated(earlier, day))
     built = _cpam_guarantee(scheme, model, parameters, built, options, collector)
     settled: dict[tuple[object, ...], tuple[tuple[Line, ...], Month]] = {}
     final = []
@@ -595,13 +602,22 @@ def _all_months(scheme: SchemeData, model: PayModel, parameters: ParameterSet, r
         earlier_settled = settled.get(key) if key is not None else None
         # The CPAM guarantee adds lines to some months: those are settled on their own.
         if earlier_settled is not None and earlier_settled[0] is month.lines:
-            final.append(replace(earlier_settled[1], month=month.month))
+            final.append(_dated(earlier_settled[1], month.month))
             continue
         done = _settle(month, model, parameters, options, collector)
         if key is not None and key not in settled:
             settled[key] = (month.lines, done)
         final.append(done)
     return tuple(final)
+
+
+def _dated(month: Month, day: dt.date) -> Month:
+    """The same month on another date: a shallow copy (lines and pay shared, the cached `carried` too, which does
+    not depend on the date). dataclasses.replace would rerun __init__ and cost five times more."""
+    copy = object.__new__(Month)
+    copy.__dict__.update(month.__dict__)
+    copy.__dict__["month"] = day
+    return copy
 
 
 def _change_days(scheme: SchemeData, parameters: ParameterSet) -> tuple[dt.date, ...]:
@@ -613,29 +629,41 @@ def _change_days(scheme: SchemeData, parameters: ParameterSet) -> tuple[dt.date,
     return tuple(sorted(own.union(parameters.change_days)))
 
 
-def _month_class(scheme: SchemeData, model: PayModel, options: Options, month: dt.date, index: int,
-                 total_months: int, changes: tuple[dt.date, ...]) -> tuple[object, ...] | None:
+def _rank_dependencies(scheme: SchemeData, model: PayModel, options: Options) -> tuple[bool, bool, bool, bool]:
+    """Whether a run's figures depend on a month's rank or length: amounts paid once (the first month), by quarter
+    (payments and the CPAM guarantee), by semester (the docteur junior bonus), and fees per day (acts_per_week)."""
+    return (
+        any(c.frequency not in ("monthly", "quarterly", "yearly") for c in scheme.published),
+        any(c.payment_frequency == "quarterly" and c.frequency != "quarterly" for c in scheme.published)
+        or bool(model.cpam and options.cpam_contract),
+        model.semester_bonus is not None,
+        bool(model.liberal and options.acts_per_week),
+    )
+
+
+def _month_class(month: dt.date, index: int, total_months: int, changes: tuple[dt.date, ...],
+                 ranks: tuple[bool, bool, bool, bool]) -> tuple[object, ...] | None:
     """What a month's figures depend on besides its date, or None when the month must be computed on its own.
 
     Every input of _month and _settle is one of: the run's own arguments (scheme, model, region, method, options);
     the contract year; the values in force, which are the same for all months between two change days (a month a
     change falls within is computed on its own); the month's rank, for amounts paid once, by quarter or by semester
-    and for the last month; and the number of days, for fees counted per day (acts_per_week). Averages over a month
-    with one value in force are that value whatever the month's length. tests/simulation/test_month_classes.py runs
-    every scheme with and without classes and requires identical results."""
+    and for the last month; and the number of days, for fees counted per day (see _rank_dependencies). Averages
+    over a month with one value in force are that value whatever the month's length.
+    tests/simulation/test_month_classes.py runs every scheme with and without classes and requires identical
+    results."""
     last = month_end(month)
     period = bisect.bisect_right(changes, month)
     if period < len(changes) and changes[period] <= last:
         return None  # a value changes within the month
-    quarterly = any(c.payment_frequency == "quarterly" and c.frequency != "quarterly" for c in scheme.published)
-    once = any(c.frequency not in ("monthly", "quarterly", "yearly") for c in scheme.published)
+    once, quarterly, semester, per_day = ranks
     return (
         period, index // 12,
         index == total_months - 1,
         index == 0 if once else None,
-        index % 3 if quarterly or (model.cpam and options.cpam_contract) else None,
-        index % 6 if model.semester_bonus is not None else None,
-        last.day if model.liberal and options.acts_per_week else None,
+        index % 3 if quarterly else None,
+        index % 6 if semester else None,
+        last.day if per_day else None,
     )
 
 

@@ -104,7 +104,8 @@ def test_classes_are_shared_by_months_with_the_same_inputs_only(engine: Engine) 
     changes = simulation._change_days(data, parameters)
     model = PAY_MODELS["ccu-ah"]
     for start, months in ((dt.date(2027, 11, 1), 24), (dt.date(2024, 11, 1), 24)):
-        keys = [simulation._month_class(data, model, Options(), simulation.add_months(start, i), i, months, changes)
+        ranks = simulation._rank_dependencies(data, model, Options())
+        keys = [simulation._month_class(simulation.add_months(start, i), i, months, changes, ranks)
                 for i in range(months)]
         distinct = {k for k in keys if k is not None} | {i for i, k in enumerate(keys) if k is None}
         assert len(distinct) < months, (start, keys)
