@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-
-from icalendar import Calendar, Event
+from typing import TYPE_CHECKING
 
 from app.catalogue.age import expected_note
 from app.catalogue.schemas import CalendarEventOut
+
+if TYPE_CHECKING:
+    from icalendar import Event
+
+# icalendar is imported by the first feed asked for, not at start: a worker that never serves one does not hold it
+# in memory (issue 12).
 
 PRODID = "-//post-internat API//catalogue//FR"
 
 
 def _event(event: CalendarEventOut, *, summary: str, description: list[str], status: str) -> Event:
+    from icalendar import Event
+
     start = event.date
     vevent = Event()
     vevent.add("uid", f"{event.id}@post-internat")
@@ -35,6 +42,8 @@ def _event(event: CalendarEventOut, *, summary: str, description: list[str], sta
 
 
 def render(events: Sequence[CalendarEventOut], *, name: str) -> str:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

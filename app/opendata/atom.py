@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from feedgen.feed import FeedGenerator
-
 from app.opendata.schemas import ChangePage
+
+# feedgen (and lxml under it) is imported by the first feed asked for, not at start: a worker that never serves one
+# does not hold it in memory (issue 12).
 
 # Ids are tag URIs (RFC 4151): the same whatever address the service is reached at, as RFC 4287 §4.2.6 asks.
 FEED_ID = "tag:post-internat.api,2026:changes"
@@ -15,6 +16,8 @@ EMPTY_UPDATED = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
 
 
 def render(page: ChangePage, *, public_url: str, query: str, changed_at: dt.datetime | None) -> bytes:
+    from feedgen.feed import FeedGenerator
+
     feed = FeedGenerator()
     feed.id(FEED_ID + (f"?{query}" if query else ""))
     feed.title("Post-internat : modifications du catalogue")
