@@ -32,6 +32,25 @@ def _vary_on_accept(headers: MutableHeaders) -> None:
         headers.append("Vary", "Accept")
 
 
+def _with_cache_headers(raw: list[tuple[bytes, bytes]], cache_control: str) -> list[tuple[bytes, bytes]]:
+    """`raw` with Cache-Control (unless it has one) and `Vary: Accept` (unless a Vary line names it), read in one
+    pass over the raw lines: what MutableHeaders.setdefault and _vary_on_accept do, for the answers already
+    tagged (kept snapshots), which every repeated request replays."""
+    has_cache_control = False
+    named: set[bytes] = set()
+    for name, value in raw:
+        if name == b"cache-control":
+            has_cache_control = True
+        elif name == b"vary":
+            named.update(v.strip().lower() for v in value.split(b","))
+    out = list(raw)
+    if not has_cache_control:
+        out.append((b"cache-control", cache_control.encode("latin-1")))
+    if b"accept" not in named and b"*" not in named:
+        out.append((b"vary", b"Accept"))
+    return out
+
+
 def _matches(if_none_match: str, etag: str) -> bool:
     candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in candidates or etag in candidates
@@ -51,7 +70,6 @@ class HttpCache:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             await self.app(scope, receive, send)
             return
-        request_headers = Headers(scope=scope)
         start: Message | None = None
         chunks: list[bytes] = []
         skip_body = [False]
@@ -60,23 +78,24 @@ class HttpCache:
             nonlocal start
             if message["type"] == "http.response.start":
                 start = message
-                headers = Headers(raw=message["headers"])
                 if message["status"] != 200:
                     start = None
                     await send(message)
-                elif "etag" in headers:
+                    return
+                etag = next((value for name, value in message["headers"] if name == b"etag"), None)
+                if etag is not None:
                     # Already tagged (a kept snapshot, a static file): answer 304 or pass it through unbuffered.
                     start = None
-                    if _matches(request_headers.get("if-none-match", ""), headers["etag"]):
+                    asked = next((value for name, value in scope["headers"] if name == b"if-none-match"), None)
+                    if asked is not None and _matches(asked.decode("latin-1"), etag.decode("latin-1")):
+                        headers = Headers(raw=message["headers"])
                         await send({"type": "http.response.start", "status": 304,
                                     "headers": _not_modified_headers(headers, self.cache_control)})
                         await send({"type": "http.response.body", "body": b""})
                         skip_body[0] = True
                     else:
-                        tagged = MutableHeaders(raw=list(message["headers"]))
-                        tagged.setdefault("Cache-Control", self.cache_control)
-                        _vary_on_accept(tagged)
-                        await send({**message, "headers": tagged.raw})
+                        await send({**message, "headers": _with_cache_headers(message["headers"],
+                                                                               self.cache_control)})
                 return
             if skip_body[0]:
                 return
@@ -92,7 +111,8 @@ class HttpCache:
             headers["ETag"] = etag
             headers.setdefault("Cache-Control", self.cache_control)
             _vary_on_accept(headers)
-            if _matches(request_headers.get("if-none-match", ""), etag):
+            asked = next((value for name, value in scope["headers"] if name == b"if-none-match"), b"")
+            if _matches(asked.decode("latin-1"), etag):
                 del headers["content-length"]
                 del headers["content-type"]
                 await send({"type": "http.response.start", "status": 304, "headers": headers.raw})
