@@ -23,6 +23,7 @@ from app.messages import LANG, negotiate
 from app.messages import Message as M
 
 PROBES = frozenset({"/health", "/ready"})
+MAX_PASSED = 64
 
 
 class _Gate:
@@ -44,10 +45,17 @@ class TrustedHosts:
         self.public_url = public_url
         # Built once: the check parses its patterns when it is made, not per request.
         self.check = TrustedHostMiddleware(self._allowed, allowed_hosts=self.allowed_hosts, www_redirect=False)
+        # Host header values already let through, as sent (app/fast_path.py serves kept answers to these only):
+        # the same value always gets the same verdict. Bounded, since clients choose the values.
+        self.passed: set[bytes] = set()
 
     async def _allowed(self, scope: Scope, receive: Receive, gate: Send) -> None:
         assert isinstance(gate, _Gate)
         gate.passed = True
+        if len(self.passed) < MAX_PASSED:
+            host = next((value for name, value in scope["headers"] if name == b"host"), None)
+            if host is not None:
+                self.passed.add(host)
         await self.app(scope, receive, _relative_redirects(scope, gate.send, self.public_url))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -20,7 +20,7 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _not_modified_headers(headers: Headers, cache_control: str) -> list[tuple[bytes, bytes]]:
+def not_modified_headers(headers: Headers, cache_control: str) -> list[tuple[bytes, bytes]]:
     out = MutableHeaders(raw=[(k, v) for k, v in headers.raw if k not in (b"content-length", b"content-type")])
     out.setdefault("Cache-Control", cache_control)
     _vary_on_accept(out)
@@ -34,7 +34,7 @@ def _vary_on_accept(headers: MutableHeaders) -> None:
         headers.append("Vary", "Accept")
 
 
-def _with_cache_headers(raw: list[tuple[bytes, bytes]], cache_control: str) -> list[tuple[bytes, bytes]]:
+def with_cache_headers(raw: list[tuple[bytes, bytes]], cache_control: str) -> list[tuple[bytes, bytes]]:
     """`raw` with Cache-Control (unless it has one) and `Vary: Accept` (unless a Vary line names it), read in one
     pass over the raw lines: what MutableHeaders.setdefault and _vary_on_accept do, for the answers already
     tagged (kept snapshots), which every repeated request replays."""
@@ -53,7 +53,7 @@ def _with_cache_headers(raw: list[tuple[bytes, bytes]], cache_control: str) -> l
     return out
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
+def matches(if_none_match: str, etag: str) -> bool:
     candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in candidates or etag in candidates
 
@@ -89,14 +89,14 @@ class HttpCache:
                     # Already tagged (a kept snapshot, a static file): answer 304 or pass it through unbuffered.
                     start = None
                     asked = next((value for name, value in scope["headers"] if name == b"if-none-match"), None)
-                    if asked is not None and _matches(asked.decode("latin-1"), etag.decode("latin-1")):
+                    if asked is not None and matches(asked.decode("latin-1"), etag.decode("latin-1")):
                         headers = Headers(raw=message["headers"])
                         await send({"type": "http.response.start", "status": 304,
-                                    "headers": _not_modified_headers(headers, self.cache_control)})
+                                    "headers": not_modified_headers(headers, self.cache_control)})
                         await send({"type": "http.response.body", "body": b""})
                         skip_body[0] = True
                     else:
-                        await send({**message, "headers": _with_cache_headers(message["headers"],
+                        await send({**message, "headers": with_cache_headers(message["headers"],
                                                                                self.cache_control)})
                 return
             if skip_body[0]:
@@ -114,7 +114,7 @@ class HttpCache:
             headers.setdefault("Cache-Control", self.cache_control)
             _vary_on_accept(headers)
             asked = next((value for name, value in scope["headers"] if name == b"if-none-match"), b"")
-            if _matches(asked.decode("latin-1"), etag):
+            if matches(asked.decode("latin-1"), etag):
                 del headers["content-length"]
                 del headers["content-type"]
                 await send({"type": "http.response.start", "status": 304, "headers": headers.raw})

@@ -68,7 +68,7 @@ class Snapshot:
             return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self._cacheable(scope):
+        if scope["type"] != "http" or not self.cacheable(scope):
             await self.app(scope, receive, send)
             return
         body, receive = await _read_body(receive) if scope["method"] == "POST" else (b"", receive)
@@ -82,7 +82,7 @@ class Snapshot:
         if current != self.version:
             self._clear()
             self.version = current
-        key = self._key(scope, body)
+        key = self.key(scope, body)
         kept = self.entries.get(key)
         if kept is not None:
             self.entries.move_to_end(key)
@@ -91,7 +91,7 @@ class Snapshot:
             return
         await self._forward_and_keep(scope, receive, send, key, current)
 
-    def _cacheable(self, scope: Scope) -> bool:
+    def cacheable(self, scope: Scope) -> bool:
         path: str = scope["path"]
         if any(name == b"authorization" for name, _ in scope["headers"]):
             # An authenticated answer (the audit log) is never kept: replaying it would skip the key check.
@@ -100,7 +100,7 @@ class Snapshot:
             return not path.startswith(UNCACHED_PREFIXES)
         return scope["method"] == "POST" and path in CACHED_POSTS
 
-    def _key(self, scope: Scope, body: bytes) -> bytes:
+    def key(self, scope: Scope, body: bytes) -> bytes:
         named: dict[bytes, bytes | None] = {b"accept": None, b"content-type": None, b"accept-language": None}
         for name, value in scope["headers"]:  # one pass; the first line of each name counts, as Headers.get reads
             if name in named and named[name] is None:
