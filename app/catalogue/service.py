@@ -40,16 +40,32 @@ AUDIENCES_FOR = {
 # --- small helpers -------------------------------------------------------------------------------------
 
 
+# Citations built once per catalogue version: a scheme's detail holds about 70, the same from one request to the
+# next. Each entry names the documents it was built from (a catalogue version's `docs`, never changed), and is used
+# only for those; entries are kept for one version at a time: a write makes a new catalogue, whose citations are
+# built anew. Answers are serialized, never
+# changed, so the same citation can appear in many of them.
+_CITATIONS: dict[tuple[int, str, str | None, str | None], tuple[dict[str, SourceDocument], S.Citation]] = {}
+_CITING: list[dict[str, SourceDocument] | None] = [None]  # the documents of the version the entries are for
+
+
 def cite(refs: Iterable[dict[str, Any]], docs: dict[str, SourceDocument]) -> list[S.Citation]:
     out = []
     for ref in refs:
+        key = (id(docs), ref["doc"], ref.get("quote"), ref.get("note"))
+        found = _CITATIONS.get(key)
+        if found is not None and found[0] is docs:
+            out.append(found[1])
+            continue
         doc = docs[ref["doc"]]
-        out.append(
-            S.Citation(
-                doc=doc.key, title=doc.title, kind=doc.kind, file=doc.file, url=doc.url,
-                quote=ref.get("quote"), note=ref.get("note"),
-            )
-        )
+        citation = S.Citation(doc=doc.key, title=doc.title, kind=doc.kind, file=doc.file, url=doc.url,
+                              quote=ref.get("quote"), note=ref.get("note"))
+        if _CITING[0] is not docs:
+            # Another version: its predecessor's entries go (they would keep its documents in memory).
+            _CITATIONS.clear()
+            _CITING[0] = docs
+        _CITATIONS[key] = (docs, citation)
+        out.append(citation)
     return out
 
 
