@@ -21,23 +21,13 @@ def etag_of(body: bytes) -> str:
 
 
 def not_modified_headers(headers: Headers, cache_control: str) -> list[tuple[bytes, bytes]]:
-    out = MutableHeaders(raw=[(k, v) for k, v in headers.raw if k not in (b"content-length", b"content-type")])
-    out.setdefault("Cache-Control", cache_control)
-    _vary_on_accept(out)
-    return out.raw
-
-
-def _vary_on_accept(headers: MutableHeaders) -> None:
-    """Add `Vary: Accept` unless a Vary line already names it (`Vary: Accept-Language` does not)."""
-    named = {v.strip().lower() for line in headers.getlist("vary") for v in line.split(",")}
-    if "accept" not in named and "*" not in named:
-        headers.append("Vary", "Accept")
+    return with_cache_headers([(k, v) for k, v in headers.raw if k not in (b"content-length", b"content-type")],
+                              cache_control)
 
 
 def with_cache_headers(raw: list[tuple[bytes, bytes]], cache_control: str) -> list[tuple[bytes, bytes]]:
-    """`raw` with Cache-Control (unless it has one) and `Vary: Accept` (unless a Vary line names it), read in one
-    pass over the raw lines: what MutableHeaders.setdefault and _vary_on_accept do, for the answers already
-    tagged (kept snapshots), which every repeated request replays."""
+    """`raw` with Cache-Control (unless it has one) and `Vary: Accept` (unless a Vary line already names it; `Vary:
+    Accept-Language` does not), in one pass over the raw lines: every answer of the API gets them here."""
     has_cache_control = False
     named: set[bytes] = set()
     for name, value in raw:
@@ -109,10 +99,8 @@ class HttpCache:
                 return
             body = b"".join(chunks)
             etag = etag_of(body)
-            headers = MutableHeaders(raw=list(start["headers"]))
+            headers = MutableHeaders(raw=with_cache_headers(list(start["headers"]), self.cache_control))
             headers["ETag"] = etag
-            headers.setdefault("Cache-Control", self.cache_control)
-            _vary_on_accept(headers)
             asked = next((value for name, value in scope["headers"] if name == b"if-none-match"), b"")
             if matches(asked.decode("latin-1"), etag):
                 del headers["content-length"]

@@ -40,31 +40,19 @@ AUDIENCES_FOR = {
 # --- small helpers -------------------------------------------------------------------------------------
 
 
-# Citations built once per catalogue version: a scheme's detail holds about 70, the same from one request to the
-# next. Each entry names the documents it was built from (a catalogue version's `docs`, never changed), and is used
-# only for those; entries are kept for one version at a time: a write makes a new catalogue, whose citations are
-# built anew. Answers are serialized, never
-# changed, so the same citation can appear in many of them.
-_CITATIONS: dict[tuple[int, str, str | None, str | None], tuple[dict[str, SourceDocument], S.Citation]] = {}
-_CITING: list[dict[str, SourceDocument] | None] = [None]  # the documents of the version the entries are for
-
-
-def cite(refs: Iterable[dict[str, Any]], docs: dict[str, SourceDocument]) -> list[S.Citation]:
+def cite(refs: Iterable[dict[str, Any]], cat: Catalogue) -> list[S.Citation]:
+    """The citations of `refs`, each built once per catalogue version (Catalogue.kept): a scheme's detail holds about
+    70, the same from one request to the next. Answers are serialized, never changed, so the same citation can
+    appear in many of them."""
+    built: dict[tuple[str, str | None, str | None], S.Citation] = cat.kept("citations", dict)
     out = []
     for ref in refs:
-        key = (id(docs), ref["doc"], ref.get("quote"), ref.get("note"))
-        found = _CITATIONS.get(key)
-        if found is not None and found[0] is docs:
-            out.append(found[1])
-            continue
-        doc = docs[ref["doc"]]
-        citation = S.Citation(doc=doc.key, title=doc.title, kind=doc.kind, file=doc.file, url=doc.url,
-                              quote=ref.get("quote"), note=ref.get("note"))
-        if _CITING[0] is not docs:
-            # Another version: its predecessor's entries go (they would keep its documents in memory).
-            _CITATIONS.clear()
-            _CITING[0] = docs
-        _CITATIONS[key] = (docs, citation)
+        key = (ref["doc"], ref.get("quote"), ref.get("note"))
+        citation = built.get(key)
+        if citation is None:
+            doc = cat.docs[ref["doc"]]
+            citation = built.setdefault(key, S.Citation(doc=doc.key, title=doc.title, kind=doc.kind, file=doc.file,
+                                                        url=doc.url, quote=ref.get("quote"), note=ref.get("note")))
         out.append(citation)
     return out
 
@@ -339,8 +327,7 @@ def scheme_on(
                    field=field, location=location, allowed=slugs)
 
 
-def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region],
-             docs: dict[str, SourceDocument]) -> S.PayComponentOut:
+def _pay_out(component: PayComponent, slug: str, cat: Catalogue) -> S.PayComponentOut:
     return S.PayComponentOut(
         code=component.code, scheme=slug, kind=component.kind, label=component.label, amount=component.amount,
         approximate=component.approximate, basis=component.basis, frequency=component.frequency,
@@ -348,10 +335,10 @@ def _pay_out(component: PayComponent, slug: str, regions: dict[str, Region],
         contract_years=S.ContractYears(first=component.year_from, last=component.year_to),
         periphery_share_pct=component.periphery_share_pct, conditions=component.conditions, payer=component.payer,
         recipient=component.recipient,
-        region=region_ref(regions[component.region_code]) if component.region_code else None,
+        region=region_ref(cat.regions[component.region_code]) if component.region_code else None,
         valid_from=component.valid_from, valid_to=component.valid_to, headline=component.headline,
         note=component.note, origin="derived" if component.derivation else "published",
-        derivation=component.derivation, unconfirmed=not component.confirmed, sources=cite(component.sources, docs),
+        derivation=component.derivation, unconfirmed=not component.confirmed, sources=cite(component.sources, cat),
     )
 
 
@@ -369,7 +356,7 @@ def get_scheme(cat: Catalogue, *, slug: str, as_of: dt.date | None = None) -> S.
     components = [c for c in every_component if covers(c.valid_from, c.valid_to, day)]
     scheduled = [c for c in every_component if c.valid_from is not None and c.valid_from > day]
     pay = {
-        kind: [_pay_out(c, slug, regions, docs) for c in components if c.kind == kind]
+        kind: [_pay_out(c, slug, cat) for c in components if c.kind == kind]
         for kind in ("pay", "total", "funding")
     }
     contacts = _contacts(cat, day, scheme=scheme.slug)
@@ -398,31 +385,31 @@ def get_scheme(cat: Catalogue, *, slug: str, as_of: dt.date | None = None) -> S.
         **summary.model_dump(exclude={"duration"}),
         description=scheme.description,
         audience_text=scheme.audience_text,
-        eligible_specialties=[_eligible_out(s, link, docs) for s, link in specialties if link.confirmed],
-        specialties_unconfirmed=[_eligible_out(s, link, docs) for s, link in specialties if not link.confirmed],
+        eligible_specialties=[_eligible_out(s, link, cat) for s, link in specialties if link.confirmed],
+        specialties_unconfirmed=[_eligible_out(s, link, cat) for s, link in specialties if not link.confirmed],
         duration=S.Duration(
             initial_months=scheme.duration_initial_months, max_months=scheme.duration_max_months,
             text=scheme.duration_text, renewals=scheme.duration_renewals,
             renewal_months=scheme.duration_renewal_months,
             standard_max_months=scheme.duration_standard_max_months,
             max_condition=scheme.duration_max_condition, extendable=scheme.duration_extendable,
-            sources=cite(scheme.duration_sources, docs),
+            sources=cite(scheme.duration_sources, cat),
         ),
-        work_split=S.WorkSplit(**{**split, "sources": cite(split["sources"], docs)}) if split else None,
-        rules=[S.Rule(kind=r.kind, text=r.text, data=r.data, criterion=r.criterion, sources=cite(r.sources, docs))
+        work_split=S.WorkSplit(**{**split, "sources": cite(split["sources"], cat)}) if split else None,
+        rules=[S.Rule(kind=r.kind, text=r.text, data=r.data, criterion=r.criterion, sources=cite(r.sources, cat))
                for r in rules],
         availability=[
             S.Availability(
                 region=region_ref(regions[a.region_code]), local_name=a.local_name, since=a.since,
                 since_text=a.since_text, funders=a.funders, faculties=a.faculties, notes=a.notes,
-                evidence=a.evidence, sources=cite(a.sources, docs),
+                evidence=a.evidence, sources=cite(a.sources, cat),
             )
             for a in availability
         ],
         pay_components=pay["pay"],
         published_totals=pay["total"],
         funding=pay["funding"],
-        scheduled_changes=[_pay_out(c, slug, regions, docs) for c in scheduled],
+        scheduled_changes=[_pay_out(c, slug, cat) for c in scheduled],
         as_of=day,
         valid_from=scheme.valid_from,
         valid_to=scheme.valid_to,
@@ -447,16 +434,16 @@ def _source_out(doc: SourceDocument) -> S.SourceOut:
     )
 
 
-def _specialty_out(spec: Specialty, docs: dict[str, SourceDocument]) -> S.SpecialtyOut:
+def _specialty_out(spec: Specialty, cat: Catalogue) -> S.SpecialtyOut:
     return S.SpecialtyOut(
-        code=spec.code, name=spec.name, is_mg=spec.is_mg, discipline=spec.discipline, sources=cite(spec.sources, docs)
+        code=spec.code, name=spec.name, is_mg=spec.is_mg, discipline=spec.discipline, sources=cite(spec.sources, cat)
     )
 
 
-def _eligible_out(spec: Specialty, link: SchemeSpecialty, docs: dict[str, SourceDocument]) -> S.EligibleSpecialty:
+def _eligible_out(spec: Specialty, link: SchemeSpecialty, cat: Catalogue) -> S.EligibleSpecialty:
     return S.EligibleSpecialty(
-        **_specialty_out(spec, docs).model_dump(), confirmed=link.confirmed, note=link.note,
-        eligibility_sources=cite(link.sources or [], docs),
+        **_specialty_out(spec, cat).model_dump(), confirmed=link.confirmed, note=link.note,
+        eligibility_sources=cite(link.sources or [], cat),
     )
 
 
@@ -468,7 +455,7 @@ def list_regions(cat: Catalogue, *, as_of: dt.date | None = None) -> list[S.Regi
     view = cat.on(as_of or today())
     return [
         S.RegionOut(code=r.code, name=r.name, iso_code=r.iso_code, scheme_count=len(view.in_region.get(r.code, ())),
-                    sources=cite(r.sources, cat.docs))
+                    sources=cite(r.sources, cat))
         for r in cat.regions.values()
     ]
 
@@ -493,7 +480,7 @@ def get_region(cat: Catalogue, *, code: str, as_of: dt.date | None = None) -> S.
         contacts=_contacts(cat, day, region=code),
         calendar=calendar_events(cat, day, region=code),
         notes=list(region.notes), quotas=region_quotas(cat, code),
-        sources=cite(region.sources, cat.docs),
+        sources=cite(region.sources, cat),
     )
 
 
@@ -502,13 +489,13 @@ def region_quotas(cat: Catalogue, code: str) -> list[S.PostQuotaOut]:
     return [
         S.PostQuotaOut(id=q.key, programme=q.programme, scheme=q.scheme_slug, period_start=q.period_start,
                        period_end=q.period_end, kind=q.kind, posts=q.posts, note=q.note,
-                       sources=cite(q.sources, cat.docs))
+                       sources=cite(q.sources, cat))
         for q in cat.quotas_of.get(code, [])
     ]
 
 
 def list_specialties(cat: Catalogue, *, is_mg: bool | None = None) -> list[S.SpecialtyOut]:
-    return [_specialty_out(s, cat.docs) for s in cat.specialties.values() if is_mg is None or s.is_mg == is_mg]
+    return [_specialty_out(s, cat) for s in cat.specialties.values() if is_mg is None or s.is_mg == is_mg]
 
 
 # --- contacts and calendar -----------------------------------------------------------------------------------
@@ -554,7 +541,7 @@ def _contacts(
         S.ContactOut(
             id=c.key, organisation=c.organisation, service=c.service, person_name=c.person_name, email=c.email,
             phone=c.phone, website=c.website, region=region_ref(cat.regions[c.region_code]), faculty=c.faculty,
-            schemes=slugs, sources=cite(c.sources, cat.docs), valid_from=c.valid_from, valid_to=c.valid_to,
+            schemes=slugs, sources=cite(c.sources, cat), valid_from=c.valid_from, valid_to=c.valid_to,
         )
         for c, slugs in _listed(cat.contacts, cat.contact_schemes, cat.on(day), region=region, scheme=scheme)
     ]
@@ -606,7 +593,7 @@ def calendar_events(
             date=e.date, precision=e.precision, when_text=e.when_text, recurrence=e.recurrence, next_date=next_date,
             status="expected" if projected else "announced",
             status_note=age.expected_note(e.date.year) if projected else None,
-            sources=cite(e.sources, cat.docs), valid_from=e.valid_from, valid_to=e.valid_to,
+            sources=cite(e.sources, cat), valid_from=e.valid_from, valid_to=e.valid_to,
         ))
     # With `from`, the agenda order (next occurrence); without, the documents' chronology.
     out.sort(key=lambda e: ((e.next_date or e.date) if start else e.date, e.id))

@@ -21,7 +21,7 @@ from app.errors import ApiError
 from app.memory import Catalogue
 from app.messages import Message as M
 from app.messages import render
-from app.models import Scheme, SchemeRule, SchemeSpecialty, SourceDocument, Specialty
+from app.models import Scheme, SchemeRule, SchemeSpecialty, Specialty
 from app.records import schemas as I
 from app.simulation import service as simulation
 from app.simulation.engine import PROJECTION_MONTHS, Result, add_months
@@ -106,10 +106,10 @@ def _scheme_rules(scheme: Scheme, rules: list[SchemeRule], links: list[SchemeSpe
     )
 
 
-def _reason(reason: R.Reason, docs: dict[str, SourceDocument]) -> S.ReasonOut:
+def _reason(reason: R.Reason, cat: Catalogue) -> S.ReasonOut:
     return S.ReasonOut(criterion=reason.criterion, met=reason.met, decisive=reason.decisive, rule=reason.rule,
                        explanation=render(reason.explanation), region=reason.region,
-                       sources=catalogue.cite(reason.sources, docs))
+                       sources=catalogue.cite(reason.sources, cat))
 
 
 def _income(cat: Catalogue, scheme: Scheme, region: str,
@@ -168,7 +168,6 @@ def answer(cat: Catalogue, profile: S.Profile) -> S.EligibilityAnswer:
     # Only the rules the evaluation reads (app/eligibility/rules.py): who may apply, and a scheme's status.
     rules = {s.id: [r for r in cat.rules_of.get(s.id, ()) if r.kind in ("eligibility", "status")] for s in schemes}
     links = {s.id: list(cat.links_of.get(s.id, ())) for s in schemes}
-    docs = cat.docs
     regions = cat.regions
 
     # The calendar of each region asked, read twice: from today (deadlines) and from the wished start (posts).
@@ -191,7 +190,7 @@ def answer(cat: Catalogue, profile: S.Profile) -> S.EligibilityAnswer:
                 income, note = _income(cat, scheme, code, profile.start)
             answers.append(S.RegionAnswer(
                 region=catalogue.region_ref(regions[code]), verdict=evaluation.verdict,
-                reasons=[_reason(r, docs) for r in evaluation.reasons if r.region is not None],
+                reasons=[_reason(r, cat) for r in evaluation.reasons if r.region is not None],
                 next_deadline=deadline, start_of_post=start_of_post, income=income, income_note=note,
             ))
         verdict = min((a.verdict for a in answers), key=R.VERDICT_ORDER.__getitem__)
@@ -199,8 +198,8 @@ def answer(cat: Catalogue, profile: S.Profile) -> S.EligibilityAnswer:
         out.append(S.SchemeAnswer(
             scheme=S.SchemeRef(slug=scheme.slug, name=scheme.name, short_name=scheme.short_name,
                                category=scheme.category, url=f"/schemes/{scheme.slug}"),
-            verdict=verdict, reasons=[_reason(r, docs) for r in common],
-            information=[S.InformationOut(text=r.text, sources=catalogue.cite(r.sources, docs))
+            verdict=verdict, reasons=[_reason(r, cat) for r in common],
+            information=[S.InformationOut(text=r.text, sources=catalogue.cite(r.sources, cat))
                          for r in per_region[0][1].information],
             regions=answers, next_deadline=min(deadlines, default=None),
         ))
