@@ -12,7 +12,8 @@ decide, so this one, just inside the request id and access log, sends the kept a
 - not at all when rate limiting is on (each request must be counted by the RateLimit layer);
 - with the headers those layers add, computed by their own code: Cache-Control and Vary from HttpCache's helpers,
   304 on a matching If-None-Match as HttpCache answers it, and the CORS layer's own `send` (which adds `Vary:
-  Origin`) for both.
+  Origin`) for both. For a 200, those headers depend only on the kept answer and the Cache-Control value (no
+  `Origin` comes this way), so they are computed once and kept with the answer (`Kept.sent`).
 
 Everything else goes through the whole stack. tests/test_fast_path.py compares, request by request, the answers of
 an app with and without this layer (status, every header but the request id, body).
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.hosts import TrustedHosts
 from app.http_cache import HttpCache, matches, not_modified_headers, with_cache_headers
@@ -105,16 +106,33 @@ class FastPath:
         snapshot.entries.move_to_end(key)
         snapshot.hits += 1
         self.served += 1
-        out = functools.partial(layers.cors.send, send=send, request_headers=Headers(scope=scope))
         cache_control = layers.http_cache.cache_control
         etag = next(value for name, value in kept.headers if name == b"etag")
         asked = next((value for name, value in scope["headers"] if name == b"if-none-match"), None)
         if asked is not None and matches(asked.decode("latin-1"), etag.decode("latin-1")):
+            out = functools.partial(layers.cors.send, send=send, request_headers=Headers(scope=scope))
             await out({"type": "http.response.start", "status": 304,
                        "headers": not_modified_headers(Headers(raw=kept.headers), cache_control)})
             await out({"type": "http.response.body", "body": b""})
-        else:
-            await out({"type": "http.response.start", "status": kept.status,
-                       "headers": with_cache_headers(kept.headers, cache_control)})
-            await out({"type": "http.response.body", "body": kept.body})
+            return True
+        sent = kept.sent
+        if sent is None or sent[0] != cache_control:
+            sent = kept.sent = (cache_control, await _through(layers.cors, with_cache_headers(kept.headers,
+                                                                                              cache_control)))
+        await send({"type": "http.response.start", "status": kept.status, "headers": list(sent[1])})
+        await send({"type": "http.response.body", "body": kept.body})
         return True
+
+
+async def _through(cors: CORSMiddleware, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` as the CORS layer's own `send` leaves them for a request without `Origin` (the only requests served
+    here): they depend on nothing else of the request, so a kept answer's are computed once per Cache-Control value
+    and kept with it (Kept.sent), instead of on every replay."""
+    out: list[list[tuple[bytes, bytes]]] = []
+
+    async def keep(message: Message) -> None:
+        out.append(message["headers"])
+
+    await cors.send({"type": "http.response.start", "status": 200, "headers": headers}, send=keep,
+                    request_headers=Headers(raw=[]))
+    return out[0]

@@ -40,6 +40,8 @@ class Kept:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     tag: bool = False  # a GET answer gets its ETag the first time it is replayed (see _replay)
+    # The headers app/fast_path.py sends this answer with, for the Cache-Control value they were computed for.
+    sent: tuple[str, list[tuple[bytes, bytes]]] | None = None
 
 
 class Snapshot:
