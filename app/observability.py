@@ -18,9 +18,9 @@ import functools
 import json
 import logging
 import math
+import os
 import re
 import time
-import uuid
 from dataclasses import dataclass
 from typing import cast
 
@@ -102,8 +102,10 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+        incoming = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
+        # 32 random hex digits, as uuid4().hex wrote them, without building a UUID object (a tenth of a kept answer's
+        # cost in-process).
+        request_id = incoming if _SANE_ID.match(incoming) else os.urandom(16).hex()
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
