@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,16 +16,39 @@ except ZoneInfoNotFoundError:  # a system without time zone data: UTC is at most
     _PARIS = dt.UTC
 
 
+# The current day in France and the instants (POSIX time) it starts and ends, worked out again only when the clock
+# leaves them: every kept answer reads the day (app/snapshot.py) and the seconds left (app/http_cache.py), and a
+# time zone conversion each time was a tenth of a kept answer's cost. One tuple, replaced whole: threads read either
+# the old day or the new one.
+_DAY: tuple[dt.date, float, float] = (dt.date.min, 0.0, 0.0)
+
+
+def _midnight_after(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=_PARIS)
+
+
+def _day_at(now: float) -> tuple[dt.date, float, float]:
+    global _DAY
+    found = _DAY
+    if not found[1] <= now < found[2]:  # another day (or the clock was set back past midnight)
+        day = dt.datetime.fromtimestamp(now, _PARIS).date()
+        found = _DAY = (day, dt.datetime.combine(day, dt.time(), tzinfo=_PARIS).timestamp(),
+                        _midnight_after(day).timestamp())
+    return found
+
+
 def today() -> dt.date:
     """The date in France: versions change at midnight, Paris time."""
-    return dt.datetime.now(_PARIS).date()
+    return _day_at(time.time())[0]
 
 
 def seconds_left_today(now: dt.datetime | None = None) -> int:
     """Seconds until the next midnight in France (at least 1): how long an answer about "today" stays true."""
-    current = (now or dt.datetime.now(_PARIS)).astimezone(_PARIS)
-    midnight = dt.datetime.combine(current.date() + dt.timedelta(days=1), dt.time(), tzinfo=_PARIS)
-    return max(1, int((midnight - current).total_seconds()))
+    if now is None:
+        current = time.time()
+        return max(1, int(_day_at(current)[2] - current))
+    current_day = now.astimezone(_PARIS)
+    return max(1, int((_midnight_after(current_day.date()) - current_day).total_seconds()))
 
 
 def in_force(model: Any, day: dt.date) -> ColumnElement[bool]:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
+from app.core import dates
 from app.core.dates import seconds_left_today, today
 from app.main import create_app
 from app.migrate import upgrade
@@ -218,6 +219,21 @@ class TestCachesEndWithTheDay:
         assert seconds_left_today(dt.datetime(2026, 12, 1, 23, 58, 20, tzinfo=paris)) == 100
         assert seconds_left_today(dt.datetime(2026, 12, 1, 22, 58, 20, tzinfo=dt.UTC)) == 100  # 23:58:20 in Paris
         assert seconds_left_today(dt.datetime(2026, 12, 1, 0, 0, 0, tzinfo=paris)) == 86_400
+
+    @pytest.mark.parametrize("first", [dt.datetime(2027, 3, 28), dt.datetime(2027, 10, 31), dt.datetime(2026, 12, 31)])
+    def test_the_kept_day_is_the_day_in_france_at_every_instant(self, first: dt.datetime) -> None:
+        """today() and seconds_left_today() keep the day's bounds between calls (app/core/dates.py): around
+        midnights and the changes to and from summer time, forwards and with the clock set back, they must give what
+        a conversion of each instant gives."""
+        paris = ZoneInfo("Europe/Paris")
+        start = first.replace(tzinfo=paris).timestamp()
+        instants = [start + offset + 0.25 for offset in range(-7_200, 93_600, 97)]
+        for now in instants + instants[::-1]:
+            day, _, ends = dates._day_at(now)
+            local = dt.datetime.fromtimestamp(now, paris)
+            midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=paris)
+            assert day == local.date(), local
+            assert ends == midnight.timestamp(), local
 
     def test_clients_may_not_reuse_an_answer_past_midnight(self, client: TestClient) -> None:
         for path in ("/schemes", "/schemes/asr", "/calendar", "/embed/schemes"):
