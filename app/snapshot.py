@@ -107,16 +107,13 @@ class Snapshot:
         for name, value in scope["headers"]:  # one pass; the first line of each name counts, as Headers.get reads
             if name in named and named[name] is None:
                 named[name] = value
-        digest = hashlib.blake2b(digest_size=20)
         # Not the Host: no answer depends on it (absolute links are written from PUBLIC_URL), and a Host outside
-        # ALLOWED_HOSTS never gets this far (app.hosts).
-        for part in (scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
-                     *(value or b"" for value in named.values())):
-            digest.update(part + b"\0")
-        # Without `as_of`, answers show the catalogue as of today (and yearly events relative to today).
-        digest.update(today().isoformat().encode())
-        digest.update(body)
-        return digest.digest()
+        # ALLOWED_HOSTS never gets this far (app.hosts). Without `as_of`, answers show the catalogue as of today (and
+        # yearly events relative to today). One hash call over the parts joined (each ends with a NUL).
+        accept, content_type, language = named.values()
+        return hashlib.blake2b(b"\0".join((
+            scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), accept or b"",
+            content_type or b"", language or b"", today().isoformat().encode() + body)), digest_size=20).digest()
 
     async def _forward_and_keep(self, scope: Scope, receive: Receive, send: Send, key: bytes, seen: int) -> None:
         start: Message | None = None
