@@ -122,14 +122,15 @@ class RequestContext:
         try:
             await self.app(scope, receive, tagged)
         finally:
-            access_logger.info(
-                "request",
-                extra={
-                    "request_id": request_id, "method": scope["method"], "path": scope["path"], "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "client": (scope.get("client") or ("-",))[0],
-                },
-            )
+            if access_logger.isEnabledFor(logging.INFO):  # not building the line's fields when it is not written
+                access_logger.info(
+                    "request",
+                    extra={
+                        "request_id": request_id, "method": scope["method"], "path": scope["path"], "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "client": (scope.get("client") or ("-",))[0],
+                    },
+                )
             request_id_var.reset(token)
 
 
