@@ -85,12 +85,14 @@ class FastPath:
         snapshot = layers.snapshot
         if not snapshot.cacheable(scope):
             return False
-        host = None
-        for name, value in scope["headers"]:
+        host = asked = None
+        for name, value in scope["headers"]:  # one pass; the first line of a name counts, as Headers.get reads
             if name in _LONG_WAY:
                 return False
             if name == b"host" and host is None:
                 host = value
+            elif name == b"if-none-match" and asked is None:
+                asked = value
         if host is None or host not in layers.hosts.passed:
             return False
         try:
@@ -108,7 +110,6 @@ class FastPath:
         self.served += 1
         cache_control = layers.http_cache.cache_control
         etag = next(value for name, value in kept.headers if name == b"etag")
-        asked = next((value for name, value in scope["headers"] if name == b"if-none-match"), None)
         if asked is not None and matches(asked.decode("latin-1"), etag.decode("latin-1")):
             out = functools.partial(layers.cors.send, send=send, request_headers=Headers(scope=scope))
             await out({"type": "http.response.start", "status": 304,
