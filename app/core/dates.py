@@ -23,17 +23,14 @@ except ZoneInfoNotFoundError:  # a system without time zone data: UTC is at most
 _DAY: tuple[dt.date, float, float] = (dt.date.min, 0.0, 0.0)
 
 
-def _midnight_after(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=_PARIS)
-
-
 def _day_at(now: float) -> tuple[dt.date, float, float]:
+    """The day in France at the POSIX instant `now`, with the instants it starts and ends (kept in _DAY)."""
     global _DAY
     found = _DAY
     if not found[1] <= now < found[2]:  # another day (or the clock was set back past midnight)
         day = dt.datetime.fromtimestamp(now, _PARIS).date()
         found = _DAY = (day, dt.datetime.combine(day, dt.time(), tzinfo=_PARIS).timestamp(),
-                        _midnight_after(day).timestamp())
+                        dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=_PARIS).timestamp())
     return found
 
 
@@ -44,11 +41,8 @@ def today() -> dt.date:
 
 def seconds_left_today(now: dt.datetime | None = None) -> int:
     """Seconds until the next midnight in France (at least 1): how long an answer about "today" stays true."""
-    if now is None:
-        current = time.time()
-        return max(1, int(_day_at(current)[2] - current))
-    current_day = now.astimezone(_PARIS)
-    return max(1, int((_midnight_after(current_day.date()) - current_day).total_seconds()))
+    instant = time.time() if now is None else now.timestamp()
+    return max(1, int(_day_at(instant)[2] - instant))
 
 
 def in_force(model: Any, day: dt.date) -> ColumnElement[bool]:
