@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.core.money import round_cents
-from app.simulation.parameters import DatedValue, ParameterSet
+from app.simulation.parameters import ParameterSet, UsedValue
 
 ZERO = Decimal("0")
 
@@ -34,16 +34,6 @@ CONTRIBUTION_PARAMETERS = (
     "csg-assiette-abattue",
     "csg-abattement-plafond-pmss",
 )
-
-
-@dataclass(frozen=True)
-class UsedValue:
-    """A parameter value the computation used: shown in the trace."""
-
-    code: str
-    label: str
-    value: DatedValue
-    carried_forward: bool
 
 
 @dataclass(frozen=True)
@@ -88,11 +78,10 @@ def gross_to_net(gross: Decimal, month: dt.date, parameters: ParameterSet, *,
     used: list[UsedValue] = []
 
     def value(code: str) -> Decimal:
-        parameter = parameters[code]
-        dated, carried = parameter.at(day)
-        used.append(UsedValue(code, parameter.label, dated, carried))
-        assert dated.value is not None
-        return dated.value
+        found = parameters.used_on(code, day)
+        used.append(found)
+        assert found.value.value is not None
+        return found.value.value
 
     pmss = value("pmss")
     ceiling_b = pmss * value("ircantec-tranche-b-plafond-pmss")

@@ -13,13 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property, lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 from app.core.money import format_number, round_cents, round_half_up
 from app.core.vocabulary import Basis, Calculation, Frequency, PayKind
 from app.messages import Message as M
-from app.simulation.contributions import CONTRIBUTION_PARAMETERS, NetPay, UsedValue, gross_to_net
-from app.simulation.parameters import DatedValue, MissingParameter, Parameter, ParameterSet
+from app.simulation.contributions import CONTRIBUTION_PARAMETERS, NetPay, gross_to_net
+from app.simulation.parameters import DatedValue, MissingParameter, Parameter, ParameterSet, UsedValue
 from app.simulation.pay_models import PayModel, StatutoryLine
 
 ZERO = Decimal("0")
@@ -181,6 +181,9 @@ class Month:
     @property
     def projected(self) -> bool:
         return self.known_until is not None
+
+
+_Frozen = TypeVar("_Frozen", Line, Month)
 
 
 @dataclass(frozen=True)
@@ -359,8 +362,12 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def month_end(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    # The month's length from a table (calendar.monthrange also computes the weekday the month starts on).
+    return day.replace(day=29 if day.month == 2 and calendar.isleap(day.year) else _MONTH_DAYS[day.month])
 
 
 @lru_cache(maxsize=8192)
@@ -582,11 +589,11 @@ def _all_months(scheme: SchemeData, model: PayModel, parameters: ParameterSet, r
     in the collector."""
     changes = _change_days(scheme, parameters)
     ranks = _rank_dependencies(scheme, model, options)
-    keys = [_month_class(add_months(start, i), i, months, changes, ranks) if reuse else None for i in range(months)]
+    days = [add_months(start, i) for i in range(months)]
+    keys = [_month_class(day, i, months, changes, ranks) if reuse else None for i, day in enumerate(days)]
     computed: dict[tuple[object, ...], Month] = {}
     built = []
-    for i, key in enumerate(keys):
-        day = add_months(start, i)
+    for i, (day, key) in enumerate(zip(days, keys, strict=True)):
         earlier = computed.get(key) if key is not None else None
         if earlier is None:
             month = _month(scheme, model, parameters, region, day, i, months, method, options, collector)
@@ -605,6 +612,7 @@ def _all_months(scheme: SchemeData, model: PayModel, parameters: ParameterSet, r
             final.append(_dated(earlier_settled[1], month.month))
             continue
         done = _settle(month, model, parameters, options, collector)
+        _ = done.known_until  # computed now, so that the month's copies (_dated) share it
         if key is not None and key not in settled:
             settled[key] = (month.lines, done)
         final.append(done)
@@ -617,6 +625,20 @@ def _dated(month: Month, day: dt.date) -> Month:
     copy = object.__new__(Month)
     copy.__dict__.update(month.__dict__)
     copy.__dict__["month"] = day
+    return copy
+
+
+def _changed(item: _Frozen, **changes: object) -> _Frozen:
+    """`dataclasses.replace` for the engine's frozen Line and Month, without rerunning __init__ (which sets each
+    field through object.__setattr__ and costs several times more): a shallow copy of the fields with `changes`.
+    The values a Month keeps (cached properties computed from its lines) are dropped, to be computed again from
+    the new fields."""
+    copy = object.__new__(type(item))
+    fields = copy.__dict__
+    fields.update(item.__dict__)
+    fields.update(changes)
+    fields.pop("carried", None)
+    fields.pop("known_until", None)
     return copy
 
 
@@ -692,6 +714,19 @@ def _month(
     scheme: SchemeData, model: PayModel, parameters: ParameterSet, region: str, month: dt.date, index: int,
     total_months: int, method: Method, options: Options, collector: _Collector,
 ) -> Month:
+    year = index // 12 + 1
+    lines = list(_fixed_lines(scheme, model, parameters, region, month, index, total_months, method, options,
+                              collector))
+    lines += _input_lines(model, parameters, month, options, collector)
+    return Month(month, year, tuple(lines), None, None, ZERO, ZERO, ZERO, None, None, None, None)
+
+
+def _fixed_lines(
+    scheme: SchemeData, model: PayModel, parameters: ParameterSet, region: str, month: dt.date, index: int,
+    total_months: int, method: Method, options: Options, collector: _Collector,
+) -> tuple[Line, ...]:
+    """The month's lines that no number the user types changes: published components, grids, allowances,
+    bonuses."""
     year = index // 12 + 1
     lines: list[Line] = []
     applied: set[str] = set()
@@ -779,8 +814,13 @@ def _month(
         lines.append(_traced(Line("indemnite-zip", parameter.label, "allowance", round_cents(amount), "gross",
                                   "CHU de rattachement", "input", f"{_fmt(amount)} € pour le mois (stage en ZIP)",
                                   _sources(used), used)))
+    return tuple(lines)
 
-    # Variable income from the user's inputs, at the rates in force.
+
+def _input_lines(model: PayModel, parameters: ParameterSet, month: dt.date, options: Options,
+                 collector: _Collector) -> list[Line]:
+    """Variable income from the user's inputs (gardes, astreintes, fees), at the rates in force."""
+    lines: list[Line] = []
     if model.garde and options.gardes_per_month:
         parameter = parameters[model.garde]
         rate, used = _month_average(parameter, month, collector)
@@ -813,7 +853,7 @@ def _month(
                           round_cents(options.liberal_fees_monthly),
                           "fees", "Patients / Assurance maladie", "input", "montant mensuel saisi", ()))
         collector.note(FEES_NOTE)
-    return Month(month, year, tuple(lines), None, None, ZERO, ZERO, ZERO, None, None, None, None)
+    return lines
 
 
 FEES_NOTE = M("Les honoraires sont comptés avant charges et cotisations sociales libérales (non modélisées).",
@@ -911,8 +951,8 @@ def _traced(line: Line) -> Line:
     if not derivations and not unconfirmed:
         return line
     origin = "derived" if derivations and line.origin != "input" else line.origin
-    return replace(line, origin=origin, unconfirmed=unconfirmed,
-                   derivation=" ; ".join(derivations) if derivations else line.derivation)
+    return _changed(line, origin=origin, unconfirmed=unconfirmed,
+                    derivation=" ; ".join(derivations) if derivations else line.derivation)
 
 
 def _astreinte_rate(parameters: ParameterSet, month: dt.date, options: Options,
@@ -987,7 +1027,7 @@ def _with_brochure(line: Line, scheme: SchemeData, codes: tuple[str, ...] | None
     amount = round_cents(sum((a for _, a in found), ZERO))
     basis = found[0][0].basis if len({c.basis for c, _ in found}) == 1 else "unspecified"
     approximate = any(c.approximate for c, _ in found)
-    return replace(line, brochure=Brochure(
+    return _changed(line, brochure=Brochure(
         codes=tuple(c.code for c, _ in found), amount=amount, basis=basis, approximate=approximate,
         sources=tuple(dict.fromkeys(src for c, _ in found for src in c.sources)),
         text=_brochure_text(amount, basis, approximate, line)))
@@ -1236,7 +1276,7 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
                              "relèvent d'acomptes, non calculés ici.",
                              "Tax withheld at source applies to the salary; fees and CPAM payments fall under "
                              "instalments, not computed here."))
-    return replace(month, gross=gross, pay=pay, net_salary=net_salary, other_income=other, net=net,
+    return _changed(month, gross=gross, pay=pay, net_salary=net_salary, other_income=other, net=net,
                    tax_base=tax_base, tax_rate=tax_rate, tax=tax, net_after_tax=after, tax_used=tax_used)
 
 

@@ -92,6 +92,16 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class UsedValue:
+    """A parameter value the computation used: shown in the trace."""
+
+    code: str
+    label: str
+    value: DatedValue
+    carried_forward: bool
+
+
+@dataclass(frozen=True)
 class ParameterSet:
     parameters: dict[str, Parameter]
 
@@ -106,6 +116,22 @@ class ParameterSet:
 
     def get(self, code: str) -> Parameter | None:
         return self.parameters.get(code)
+
+    def used_on(self, code: str, day: dt.date) -> UsedValue:
+        """The value of `code` in force on `day`, as the trace shows it; read once per day and kept with the set,
+        which is immutable (the contributions read eleven values every month of every simulation). Raises
+        MissingParameter as Parameter.at does."""
+        key = (code, day)
+        found = self._used.get(key)
+        if found is None:
+            parameter = self[code]
+            value, carried = parameter.at(day)
+            found = self._used[key] = UsedValue(code, parameter.label, value, carried)
+        return found
+
+    @cached_property
+    def _used(self) -> dict[tuple[str, dt.date], UsedValue]:
+        return {}
 
     @cached_property
     def change_days(self) -> tuple[dt.date, ...]:

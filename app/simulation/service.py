@@ -217,27 +217,33 @@ def _months(months: list[engine.Month], refs: _Refs) -> tuple[list[S.MonthOut], 
     """The months, each pointing at its detail; a detail shared by several months (the same lines) is listed once."""
     out: list[S.MonthOut] = []
     breakdowns: dict[tuple[tuple[str, ...], tuple[str, ...]], S.Breakdown] = {}
-    # Months the engine reused (engine._month_class) share their lines and pay objects: their detail is read once.
-    details: dict[tuple[int, int], tuple[list[str], list[str]]] = {}
+    # Months the engine reused (engine._month_class) share their lines and pay objects, and every figure with them
+    # (engine._dated): what a month says besides its date is shaped once for all of them.
+    shaped: dict[tuple[int, int], tuple[S.Breakdown, S.MonthOut]] = {}
     for month in months:
+        day = month.month
+        label = f"{day.year:04d}-{day.month:02d}"
         shared = (id(month.lines), id(month.pay))
-        found = details.get(shared)
+        found = shaped.get(shared)
         if found is None:
-            found = details[shared] = _detail(month, refs)
-        components, contributions = found
-        key = (tuple(components), tuple(contributions))
-        breakdown = breakdowns.get(key)
-        if breakdown is None:
-            breakdown = breakdowns[key] = S.Breakdown(id=f"b{len(breakdowns) + 1}", months=[], components=components,
-                                                      contributions=contributions)
-        label = f"{month.month:%Y-%m}"
+            components, contributions = _detail(month, refs)
+            key = (tuple(components), tuple(contributions))
+            breakdown = breakdowns.get(key)
+            if breakdown is None:
+                breakdown = breakdowns[key] = S.Breakdown(id=f"b{len(breakdowns) + 1}", months=[],
+                                                          components=components, contributions=contributions)
+            pay = month.pay
+            first = S.MonthOut(
+                month=label, contract_year=month.contract_year, projected=month.projected, gross=month.gross,
+                contributions_total=round_cents(pay.total_deductions) if pay else None,
+                net_salary=month.net_salary, other_income=month.other_income, net=month.net, tax=_tax(month),
+                breakdown=breakdown.id)
+            shaped[shared] = (breakdown, first)
+            out.append(first)
+        else:
+            breakdown, first = found
+            out.append(first.model_copy(update={"month": label}))  # the same figures, validated once
         breakdown.months.append(label)
-        pay = month.pay
-        out.append(S.MonthOut(
-            month=label, contract_year=month.contract_year, projected=month.projected, gross=month.gross,
-            contributions_total=round_cents(pay.total_deductions) if pay else None, net_salary=month.net_salary,
-            other_income=month.other_income, net=month.net, tax=_tax(month), breakdown=breakdown.id,
-        ))
     return out, list(breakdowns.values())
 
 

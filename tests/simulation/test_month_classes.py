@@ -144,3 +144,4 @@ def test_an_amount_paid_once_is_counted_in_the_first_month_only(engine: Engine) 
     code = published[first].code
     paid = [m.month for m in results[0].months for line in m.lines if line.code == code]
     assert paid == [dt.date(2027, 11, 1)], paid
+
