@@ -10,6 +10,7 @@ import bisect
 import calendar
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property, lru_cache
@@ -78,6 +79,11 @@ class SchemeData:
     published: tuple[PublishedComponent, ...]
     # Regions whose own source states the work split (None: the split applies wherever the scheme is offered).
     split_regions: tuple[str, ...] | None = None
+
+    @cached_property
+    def fixed_lines(self) -> _FixedLines:
+        """The lines of its months that no number the user types changes, computed once (the data is immutable)."""
+        return _FixedLines()
 
 
 @dataclass(frozen=True)
@@ -413,6 +419,64 @@ class _Collector:
         self.notes.setdefault(text, None)
 
 
+class _Recorder(_Collector):
+    """A collector that also records what is asked of it, to be asked again of another collector (_FixedLines)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[Parameter, DatedValue, bool] | M] = []
+        self._using = False
+
+    def use(self, parameter: Parameter, value: DatedValue, carried: bool) -> UsedValue:
+        self.calls.append((parameter, value, carried))
+        self._using = True  # the notes `use` adds, it adds again when replayed
+        try:
+            return super().use(parameter, value, carried)
+        finally:
+            self._using = False
+
+    def note(self, text: M) -> None:
+        if not self._using:
+            self.calls.append(text)
+        super().note(text)
+
+    def replay(self, collector: _Collector) -> None:
+        for call in self.calls:
+            if isinstance(call, tuple):
+                collector.use(*call)
+            else:
+                collector.note(call)
+
+
+class _FixedLines:
+    """A scheme's month lines that no number the user types changes (_fixed_lines), by pay model, parameter set,
+    region, method, options without inputs and month class: simulations that differ only by gardes, astreintes,
+    fees or tax (as candidates try values in a form) compute them once. Each entry keeps what its computation
+    asked of the collector (the values used, the notes), and says it again to the collector of the run that reads
+    it, in the same order, so that a run's trace is the one it would have had without it.
+
+    Entries hold the model and parameter set they were computed with and are used only for those same objects
+    (the key has their ids: the entry keeping them alive, no other object can have those ids meanwhile)."""
+
+    LIMIT = 2048  # entries per scheme version and start; past it, the store starts again empty
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[object, ...], tuple[PayModel, ParameterSet, tuple[Line, ...], _Recorder]] = {}
+
+    def get(self, model: PayModel, parameters: ParameterSet, key: tuple[object, ...], collector: _Collector,
+            compute: Callable[[_Collector], tuple[Line, ...]]) -> tuple[Line, ...]:
+        full = (id(model), id(parameters), *key)
+        entry = self.entries.get(full)
+        if entry is None or entry[0] is not model or entry[1] is not parameters:
+            recorder = _Recorder()
+            lines = compute(recorder)
+            if len(self.entries) >= self.LIMIT:
+                self.entries.clear()
+            entry = self.entries[full] = (model, parameters, lines, recorder)
+        entry[3].replay(collector)
+        return entry[2]
+
+
 def _month_average(parameter: Parameter, month: dt.date, collector: _Collector, *, scale_input: Decimal | None = None,
                    carry: bool = True) -> tuple[Decimal, tuple[UsedValue, ...]]:
     """The parameter's value over a month, weighted by the days each value is in force."""
@@ -591,12 +655,14 @@ def _all_months(scheme: SchemeData, model: PayModel, parameters: ParameterSet, r
     ranks = _rank_dependencies(scheme, model, options)
     days = [add_months(start, i) for i in range(months)]
     keys = [_month_class(day, i, months, changes, ranks) if reuse else None for i, day in enumerate(days)]
+    fixed_options = _without_inputs(options)
     computed: dict[tuple[object, ...], Month] = {}
     built = []
     for i, (day, key) in enumerate(zip(days, keys, strict=True)):
         earlier = computed.get(key) if key is not None else None
         if earlier is None:
-            month = _month(scheme, model, parameters, region, day, i, months, method, options, collector)
+            month = _month(scheme, model, parameters, region, day, i, months, method, options, collector,
+                           None if key is None else (fixed_options, key))
             if key is not None:
                 computed[key] = month
             built.append(month)
@@ -713,12 +779,30 @@ def _period_fr(c: PublishedComponent) -> str:
 def _month(
     scheme: SchemeData, model: PayModel, parameters: ParameterSet, region: str, month: dt.date, index: int,
     total_months: int, method: Method, options: Options, collector: _Collector,
+    fixed: tuple[Options, tuple[object, ...]] | None = None,
 ) -> Month:
-    year = index // 12 + 1
-    lines = list(_fixed_lines(scheme, model, parameters, region, month, index, total_months, method, options,
-                              collector))
+    """One month: the lines no number the user types changes (published amounts, grids, allowances), then the
+    lines from the user's inputs (gardes, astreintes, fees). `fixed` (the options without those inputs, and the
+    month's class: see _month_class) lets the first part be read from the scheme's kept months (_FixedLines)."""
+    if fixed is None:
+        lines = list(_fixed_lines(scheme, model, parameters, region, month, index, total_months, method,
+                                  _without_inputs(options), collector))
+    else:
+        lines = list(scheme.fixed_lines.get(model, parameters, (region, method, *fixed), collector, lambda recorder: (
+            _fixed_lines(scheme, model, parameters, region, month, index, total_months, method, fixed[0], recorder))))
     lines += _input_lines(model, parameters, month, options, collector)
-    return Month(month, year, tuple(lines), None, None, ZERO, ZERO, ZERO, None, None, None, None)
+    return Month(month, index // 12 + 1, tuple(lines), None, None, ZERO, ZERO, ZERO, None, None, None, None)
+
+
+# The options only _input_lines reads: the numbers a candidate types for a month's variable income and the tax.
+INPUT_OPTIONS = ("acts_per_week", "liberal_fees_monthly", "gardes_per_month", "astreintes_per_month", "astreinte_rate",
+                 "tax", "tax_rate")
+_NO_INPUTS = {name: getattr(Options(), name) for name in INPUT_OPTIONS}
+
+
+def _without_inputs(options: Options) -> Options:
+    """The options _fixed_lines reads: INPUT_OPTIONS back to their defaults, so that it cannot depend on them."""
+    return replace(options, **_NO_INPUTS)
 
 
 def _fixed_lines(
@@ -726,7 +810,7 @@ def _fixed_lines(
     total_months: int, method: Method, options: Options, collector: _Collector,
 ) -> tuple[Line, ...]:
     """The month's lines that no number the user types changes: published components, grids, allowances,
-    bonuses."""
+    bonuses (INPUT_OPTIONS are at their defaults in `options`)."""
     year = index // 12 + 1
     lines: list[Line] = []
     applied: set[str] = set()
@@ -819,7 +903,7 @@ def _fixed_lines(
 
 def _input_lines(model: PayModel, parameters: ParameterSet, month: dt.date, options: Options,
                  collector: _Collector) -> list[Line]:
-    """Variable income from the user's inputs (gardes, astreintes, fees), at the rates in force."""
+    """Variable income from the user's inputs (INPUT_OPTIONS), at the rates in force."""
     lines: list[Line] = []
     if model.garde and options.gardes_per_month:
         parameter = parameters[model.garde]

@@ -145,3 +145,37 @@ def test_an_amount_paid_once_is_counted_in_the_first_month_only(engine: Engine) 
     paid = [m.month for m in results[0].months for line in m.lines if line.code == code]
     assert paid == [dt.date(2027, 11, 1)], paid
 
+
+def test_lines_kept_for_one_simulation_serve_only_those_with_the_same_fixed_inputs(engine: Engine) -> None:
+    """The lines no typed number changes (engine._FixedLines) are computed once per scheme data, model, parameter
+    set, region, method, options without inputs and month class. Runs that differ only by gardes, astreintes, fees
+    or tax read them; each gives what it gives computed month by month, trace included; a run with another
+    parameter set or in another region computes its own."""
+    cat = memory.read(engine)
+    data = scheme_data(cat, "ccu-ah", dt.date(2027, 11, 1))
+    assert data is not None
+    parameters = catalogue_data(cat).parameters
+    inputs: list[dict[str, Any]] = [
+        {}, {"gardes_per_month": Decimal(4)}, {"astreintes_per_month": Decimal(3), "tax": "neutral"},
+        {"gardes_per_month": Decimal(2), "astreintes_per_month": Decimal(6), "tax": "personal",
+         "tax_rate": Decimal(5)},
+    ]
+    for method in ("statutory", "published"):
+        for options in inputs:
+            reused, alone = _both_ways(cat, "ccu-ah", "32", dt.date(2027, 11, 1), 24, method, options)
+            assert reused == alone, (method, options)
+    kept = data.fixed_lines.entries
+    # 2 methods × 3 month classes of a 24-month contract (two contract years, the last month), whatever the inputs.
+    assert len(kept) == 6, list(kept)
+    # Another region is another entry (the slow test above covers the fixed options: seniority, shares, bonuses).
+    elsewhere = simulation.simulate(scheme=data, model=PAY_MODELS["ccu-ah"], parameters=parameters, region="11",
+                                    start=dt.date(2027, 11, 1), months=24, options=Options(gardes_per_month=Decimal(3)))
+    assert len(kept) == 9
+    assert elsewhere == simulation.simulate(scheme=data, model=PAY_MODELS["ccu-ah"], parameters=parameters,
+                                            region="11", start=dt.date(2027, 11, 1), months=24,
+                                            options=Options(gardes_per_month=Decimal(3)), reuse_months=False)
+    # An equal but distinct parameter set does not read the entries of the first one.
+    copy = type(parameters)(dict(parameters.parameters))
+    simulation.simulate(scheme=data, model=PAY_MODELS["ccu-ah"], parameters=copy, region="32",
+                        start=dt.date(2027, 11, 1), months=24)
+    assert len(kept) == 12
