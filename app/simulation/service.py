@@ -90,26 +90,33 @@ def run(cat: Catalogue, request: S.SimulationRequest) -> Result:
     return _run(cat, request, catalogue_data(cat).parameters)
 
 
-def _totals(months: list[engine.Month], divisor: int = 1) -> S.Totals:
+_Sums = tuple[Decimal | None, Decimal, Decimal, Decimal, Decimal | None, Decimal | None, bool]
+
+
+def _sums(months: list[engine.Month]) -> _Sums:
+    """The months' gross, net salary, other income, net, tax and net after tax summed (None where a month lacks
+    one), and whether any month is taxed: what _totals divides."""
     def total(values: list[Decimal | None]) -> Decimal | None:
         if any(v is None for v in values):
             return None
-        return sum((v for v in values if v is not None), ZERO) / divisor
+        return sum((v for v in values if v is not None), ZERO)
+
+    return (total([m.gross for m in months]), sum((m.net_salary for m in months), ZERO),
+            sum((m.other_income for m in months), ZERO), sum((m.net for m in months), ZERO),
+            total([m.tax for m in months]), total([m.net_after_tax for m in months]),
+            any(m.tax is not None for m in months))
+
+
+def _totals(sums: _Sums, divisor: int = 1) -> S.Totals:
+    gross, net_salary, other_income, net, tax, after_tax, taxed = sums
 
     def money(value: Decimal | None) -> Decimal | None:
-        return None if value is None else round_cents(value)
+        return None if value is None else round_cents(value / divisor)
 
-    def always(values: list[Decimal]) -> Decimal:  # the sum of amounts every month has
-        return round_cents(sum(values, ZERO) / divisor)
-
-    taxed = any(m.tax is not None for m in months)
     return S.Totals(
-        gross=money(total([m.gross for m in months])),
-        net_salary=always([m.net_salary for m in months]),
-        other_income=always([m.other_income for m in months]),
-        net=always([m.net for m in months]),
-        tax=money(total([m.tax for m in months])) if taxed else None,
-        net_after_tax=money(total([m.net_after_tax for m in months])) if taxed else None,
+        gross=money(gross), net_salary=round_cents(net_salary / divisor),
+        other_income=round_cents(other_income / divisor), net=round_cents(net / divisor),
+        tax=money(tax) if taxed else None, net_after_tax=money(after_tax) if taxed else None,
     )
 
 
@@ -193,10 +200,9 @@ def _brochure_line(line: engine.Line, refs: _Refs) -> S.BrochureLine | None:
                           difference=line.amount - b.amount, text=render(b.text), sources=refs.cite(b.sources))
 
 
-def _deduction_known_until(d: object, pay: object) -> dt.date | None:
-    codes = set(getattr(d, "parameters", ()))
-    dates = [u.value.valid_to for u in getattr(pay, "used", ())
-             if u.code in codes and u.carried_forward and u.value.valid_to]
+def _deduction_known_until(d: Deduction, carried: dict[str, dt.date]) -> dt.date | None:
+    """The earliest date a value this contribution used is known until, among the month's carried values."""
+    dates = [carried[code] for code in d.parameters if code in carried]
     return min(dates) if dates else None
 
 
@@ -209,8 +215,11 @@ def _tax(month: engine.Month) -> S.MonthTax | None:
 def _detail(month: engine.Month, refs: _Refs) -> tuple[list[str], list[str]]:
     """The ids of the month's lines, each line listed once in the answer however many months share it."""
     pay = month.pay
+    if pay is None:
+        return [refs.component_line(line) for line in month.lines], []
+    carried = {u.code: u.value.valid_to for u in pay.used if u.carried_forward and u.value.valid_to}
     return ([refs.component_line(line) for line in month.lines],
-            [refs.contribution_line(d, _deduction_known_until(d, pay)) for d in (pay.deductions if pay else ())])
+            [refs.contribution_line(d, _deduction_known_until(d, carried)) for d in pay.deductions])
 
 
 def _months(months: list[engine.Month], refs: _Refs) -> tuple[list[S.MonthOut], list[S.Breakdown]]:
@@ -258,7 +267,7 @@ def _inputs(request: S.SimulationRequest, result: Result) -> S.SimulationInputs:
 def _years(result: Result) -> list[S.YearSummary]:
     out = []
     for year, months in engine.yearly(result).items():
-        totals = _totals(months)
+        totals = _totals(_sums(months))
         out.append(S.YearSummary(**totals.model_dump(), contract_year=year, months=len(months),
                                  first_month=f"{months[0].month:%Y-%m}", last_month=f"{months[-1].month:%Y-%m}"))
     return out
@@ -320,6 +329,7 @@ def simulate(cat: Catalogue, request: S.SimulationRequest) -> S.SimulationResult
     parameters = catalogue_data(cat).parameters
     result = _run(cat, request, parameters)
     months = list(result.months)
+    sums = _sums(months)
     refs = _Refs()
     month_list, breakdowns = _months(months, refs)
     used = _parameters(result, refs)
@@ -335,8 +345,8 @@ def simulate(cat: Catalogue, request: S.SimulationRequest) -> S.SimulationResult
         contribution_lines=list(refs.contribution_lines.values()),
         components=list(refs.components.values()),
         contributions=list(refs.contributions.values()),
-        totals=_totals(months),
-        monthly_average=_totals(months, divisor=len(months)),
+        totals=_totals(sums),
+        monthly_average=_totals(sums, divisor=len(months)),
         years=_years(result),
         parameters=used,
         sources=list(refs.sources.values()),
@@ -399,8 +409,8 @@ def compare(cat: Catalogue, request: S.CompareRequest) -> S.CompareResult:
         columns.append(S.CompareColumn(
             label=item.label or f"{item.scheme} ({item.region}, {item.method})",
             inputs=_inputs(single, result),
-            totals=_totals(list(result.months)),
-            monthly_average=_totals(list(result.months), divisor=len(result.months)),
+            totals=_totals(sums := _sums(list(result.months))),
+            monthly_average=_totals(sums, divisor=len(result.months)),
             net_by_month=[m.net for m in result.months],
             notes=render_all(result.notes),
         ))
