@@ -653,36 +653,46 @@ def _all_months(scheme: SchemeData, model: PayModel, parameters: ParameterSet, r
     in the collector."""
     changes = _change_days(scheme, parameters)
     ranks = _rank_dependencies(scheme, model, options)
-    days = [add_months(start, i) for i in range(months)]
-    keys = [_month_class(day, i, months, changes, ranks) if reuse else None for i, day in enumerate(days)]
+    days, keys = _calendar(start, months, changes, ranks) if reuse else (
+        tuple(add_months(start, i) for i in range(months)), (None,) * months)
     fixed_options = _without_inputs(options)
     computed: dict[tuple[object, ...], Month] = {}
-    built = []
+    built = []  # a month of a class computed earlier is that month, dated when settled (or for the guarantee)
     for i, (day, key) in enumerate(zip(days, keys, strict=True)):
-        earlier = computed.get(key) if key is not None else None
-        if earlier is None:
+        month = computed.get(key) if key is not None else None
+        if month is None:
             month = _month(scheme, model, parameters, region, day, i, months, method, options, collector,
                            None if key is None else (fixed_options, key))
             if key is not None:
                 computed[key] = month
-            built.append(month)
-        else:
-            built.append(_dated(earlier, day))
-    built = _cpam_guarantee(scheme, model, parameters, built, options, collector)
+        built.append(month)
+    if model.cpam and options.cpam_contract:  # the guarantee reads each month's date
+        built = _cpam_guarantee(scheme, model, parameters, [_dated(m, day) if m.month != day else m
+                                                             for m, day in zip(built, days, strict=True)],
+                                options, collector)
     settled: dict[tuple[object, ...], tuple[tuple[Line, ...], Month]] = {}
     final = []
-    for month, key in zip(built, keys, strict=True):
+    for month, day, key in zip(built, days, keys, strict=True):
         earlier_settled = settled.get(key) if key is not None else None
         # The CPAM guarantee adds lines to some months: those are settled on their own.
         if earlier_settled is not None and earlier_settled[0] is month.lines:
-            final.append(_dated(earlier_settled[1], month.month))
+            final.append(_dated(earlier_settled[1], day))
             continue
-        done = _settle(month, model, parameters, options, collector)
+        done = _settle(month if month.month == day else _dated(month, day), model, parameters, options, collector)
         _ = done.known_until  # computed now, so that the month's copies (_dated) share it
         if key is not None and key not in settled:
             settled[key] = (month.lines, done)
         final.append(done)
     return tuple(final)
+
+
+@lru_cache(maxsize=4096)
+def _calendar(start: dt.date, months: int, changes: tuple[dt.date, ...], ranks: tuple[bool, bool, bool, bool],
+              ) -> tuple[tuple[dt.date, ...], tuple[tuple[object, ...] | None, ...]]:
+    """The contract's months and their classes (_month_class): the same for every run with this start, length,
+    change days and rank dependencies, so computed once for them."""
+    days = tuple(add_months(start, i) for i in range(months))
+    return days, tuple(_month_class(day, i, months, changes, ranks) for i, day in enumerate(days))
 
 
 def _dated(month: Month, day: dt.date) -> Month:
