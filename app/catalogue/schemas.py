@@ -25,16 +25,12 @@ from app.core.vocabulary import (
     SourceKind,
 )
 
-
-def _json_number(amount: Decimal) -> float:
-    # Amounts are exact Decimals (two decimals) everywhere in the app; only the JSON text renders them
-    # as numbers, which a two-decimal euro amount survives exactly.
-    return float(amount)
-
-
+# Amounts are exact Decimals (two decimals) everywhere in the app; only the JSON text renders them as numbers, which
+# a two-decimal euro amount survives exactly. The builtin `float` is the serializer itself: a Python function around
+# it added a Python call per amount (about 140 in a simulation answer).
 Money = Annotated[
     Decimal,
-    PlainSerializer(_json_number, return_type=float, when_used="json"),
+    PlainSerializer(float, return_type=float, when_used="json"),
     Field(description="Euros, two decimals.", examples=[1392.0]),
 ]
 
