@@ -267,8 +267,8 @@ def _inputs(request: S.SimulationRequest, result: Result) -> S.SimulationInputs:
 def _years(result: Result) -> list[S.YearSummary]:
     out = []
     for year, months in engine.yearly(result).items():
-        totals = _totals(_sums(months))
-        out.append(S.YearSummary(**totals.model_dump(), contract_year=year, months=len(months),
+        totals = _totals(_sums(months))  # its fields as they are (model_dump would copy and convert them)
+        out.append(S.YearSummary(**vars(totals), contract_year=year, months=len(months),
                                  first_month=f"{months[0].month:%Y-%m}", last_month=f"{months[-1].month:%Y-%m}"))
     return out
 
