@@ -9,12 +9,13 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property, lru_cache
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 from app.core.money import format_number, round_cents, round_half_up
 from app.core.vocabulary import Basis, Calculation, Frequency, PayKind
@@ -79,11 +80,6 @@ class SchemeData:
     published: tuple[PublishedComponent, ...]
     # Regions whose own source states the work split (None: the split applies wherever the scheme is offered).
     split_regions: tuple[str, ...] | None = None
-
-    @cached_property
-    def fixed_lines(self) -> _FixedLines:
-        """The lines of its months that no number the user types changes, computed once (the data is immutable)."""
-        return _FixedLines()
 
 
 @dataclass(frozen=True)
@@ -449,32 +445,46 @@ class _Recorder(_Collector):
 
 
 class _FixedLines:
-    """A scheme's month lines that no number the user types changes (_fixed_lines), by pay model, parameter set,
-    region, method, options without inputs and month class: simulations that differ only by gardes, astreintes,
-    fees or tax (as candidates try values in a form) compute them once. Each entry keeps what its computation
-    asked of the collector (the values used, the notes), and says it again to the collector of the run that reads
-    it, in the same order, so that a run's trace is the one it would have had without it.
+    """Month lines that no number the user types changes (_fixed_lines), by scheme data, pay model, region, method,
+    options without inputs and month class, for one parameter set (fixed_lines): simulations that differ only by
+    gardes, astreintes, fees or tax (as candidates try values in a form) compute them once. Each entry keeps what
+    its computation asked of the collector (the values used, the notes), and says it again to the collector of the
+    run that reads it, in the same order, so that a run's trace is the one it would have had without it.
 
-    Entries hold the model and parameter set they were computed with and are used only for those same objects
-    (the key has their ids: the entry keeping them alive, no other object can have those ids meanwhile)."""
+    Entries hold the scheme data and model they were computed with and are used only for those same objects (the
+    key has their ids: the entry keeping them alive, no other object can have those ids meanwhile). At most LIMIT
+    entries, the oldest dropped first: about 6 KB each (measured with tracemalloc on ccu-ah), so about 12 MB at
+    most per worker and catalogue version, whatever the requests."""
 
-    LIMIT = 2048  # entries per scheme version and start; past it, the store starts again empty
+    LIMIT = 2048
 
     def __init__(self) -> None:
-        self.entries: dict[tuple[object, ...], tuple[PayModel, ParameterSet, tuple[Line, ...], _Recorder]] = {}
+        self.entries: dict[tuple[object, ...], tuple[SchemeData, PayModel, tuple[Line, ...], _Recorder]] = {}
+        self.lock = threading.Lock()
 
-    def get(self, model: PayModel, parameters: ParameterSet, key: tuple[object, ...], collector: _Collector,
+    def get(self, scheme: SchemeData, model: PayModel, key: tuple[object, ...], collector: _Collector,
             compute: Callable[[_Collector], tuple[Line, ...]]) -> tuple[Line, ...]:
-        full = (id(model), id(parameters), *key)
+        full = (id(scheme), id(model), *key)
         entry = self.entries.get(full)
-        if entry is None or entry[0] is not model or entry[1] is not parameters:
+        if entry is None or entry[0] is not scheme or entry[1] is not model:
             recorder = _Recorder()
             lines = compute(recorder)
-            if len(self.entries) >= self.LIMIT:
-                self.entries.clear()
-            entry = self.entries[full] = (model, parameters, lines, recorder)
+            entry = (scheme, model, lines, recorder)
+            with self.lock:  # simulations may run in several threads; dicts keep insertion order, oldest first
+                self.entries[full] = entry
+                while len(self.entries) > self.LIMIT:
+                    del self.entries[next(iter(self.entries))]
         entry[3].replay(collector)
         return entry[2]
+
+
+def fixed_lines(parameters: ParameterSet) -> _FixedLines:
+    """The store of fixed month lines computed with this parameter set, kept with it (it is immutable, and one
+    per catalogue version: a new version starts with an empty store)."""
+    store = parameters.kept.get("fixed lines")
+    if store is None:
+        store = parameters.kept.setdefault("fixed lines", _FixedLines())
+    return cast(_FixedLines, store)
 
 
 def _month_average(parameter: Parameter, month: dt.date, collector: _Collector, *, scale_input: Decimal | None = None,
@@ -793,12 +803,12 @@ def _month(
 ) -> Month:
     """One month: the lines no number the user types changes (published amounts, grids, allowances), then the
     lines from the user's inputs (gardes, astreintes, fees). `fixed` (the options without those inputs, and the
-    month's class: see _month_class) lets the first part be read from the scheme's kept months (_FixedLines)."""
+    month's class: see _month_class) lets the first part be read from the lines kept (_FixedLines)."""
     if fixed is None:
         lines = list(_fixed_lines(scheme, model, parameters, region, month, index, total_months, method,
                                   _without_inputs(options), collector))
     else:
-        lines = list(scheme.fixed_lines.get(model, parameters, (region, method, *fixed), collector, lambda recorder: (
+        lines = list(fixed_lines(parameters).get(scheme, model, (region, method, *fixed), collector, lambda recorder: (
             _fixed_lines(scheme, model, parameters, region, month, index, total_months, method, fixed[0], recorder))))
     lines += _input_lines(model, parameters, month, options, collector)
     return Month(month, index // 12 + 1, tuple(lines), None, None, ZERO, ZERO, ZERO, None, None, None, None)

@@ -134,6 +134,11 @@ class ParameterSet:
         return {}
 
     @cached_property
+    def kept(self) -> dict[str, object]:
+        """What the engine derives from this set and keeps with it (app/simulation/engine.py: fixed_lines)."""
+        return {}
+
+    @cached_property
     def change_days(self) -> tuple[dt.date, ...]:
         """Every day on which some parameter's value in force changes: a value begins, or the day after one ends
         (where the next begins, a gap opens or the last one starts being carried forward). Between two of these

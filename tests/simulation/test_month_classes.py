@@ -147,10 +147,10 @@ def test_an_amount_paid_once_is_counted_in_the_first_month_only(engine: Engine) 
 
 
 def test_lines_kept_for_one_simulation_serve_only_those_with_the_same_fixed_inputs(engine: Engine) -> None:
-    """The lines no typed number changes (engine._FixedLines) are computed once per scheme data, model, parameter
-    set, region, method, options without inputs and month class. Runs that differ only by gardes, astreintes, fees
-    or tax read them; each gives what it gives computed month by month, trace included; a run with another
-    parameter set or in another region computes its own."""
+    """The lines no typed number changes (engine._FixedLines) are computed once per parameter set, scheme data,
+    model, region, method, options without inputs and month class. Runs that differ only by gardes, astreintes,
+    fees or tax read them; each gives what it gives computed month by month, trace included; a run in another
+    region or with another parameter set computes its own."""
     cat = memory.read(engine)
     data = scheme_data(cat, "ccu-ah", dt.date(2027, 11, 1))
     assert data is not None
@@ -164,7 +164,7 @@ def test_lines_kept_for_one_simulation_serve_only_those_with_the_same_fixed_inpu
         for options in inputs:
             reused, alone = _both_ways(cat, "ccu-ah", "32", dt.date(2027, 11, 1), 24, method, options)
             assert reused == alone, (method, options)
-    kept = data.fixed_lines.entries
+    kept = simulation.fixed_lines(parameters).entries
     # 2 methods × 3 month classes of a 24-month contract (two contract years, the last month), whatever the inputs.
     assert len(kept) == 6, list(kept)
     # Another region is another entry (the slow test above covers the fixed options: seniority, shares, bonuses).
@@ -174,8 +174,26 @@ def test_lines_kept_for_one_simulation_serve_only_those_with_the_same_fixed_inpu
     assert elsewhere == simulation.simulate(scheme=data, model=PAY_MODELS["ccu-ah"], parameters=parameters,
                                             region="11", start=dt.date(2027, 11, 1), months=24,
                                             options=Options(gardes_per_month=Decimal(3)), reuse_months=False)
-    # An equal but distinct parameter set does not read the entries of the first one.
+    # An equal but distinct parameter set (a new catalogue version) has its own store, empty at first.
     copy = type(parameters)(dict(parameters.parameters))
     simulation.simulate(scheme=data, model=PAY_MODELS["ccu-ah"], parameters=copy, region="32",
                         start=dt.date(2027, 11, 1), months=24)
-    assert len(kept) == 12
+    assert len(kept) == 9 and len(simulation.fixed_lines(copy).entries) == 3
+
+
+def test_the_store_of_kept_lines_is_bounded_and_drops_its_oldest_entries(engine: Engine,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past LIMIT entries the oldest go first; runs whose lines were dropped compute them again, the same."""
+    monkeypatch.setattr(simulation._FixedLines, "LIMIT", 4)
+    cat = memory.read(engine)
+    parameters = catalogue_data(cat).parameters
+    kept = simulation.fixed_lines(parameters).entries
+    seen: list[tuple[object, ...]] = []
+    for region in ("32", "11", "32"):
+        reused, alone = _both_ways(cat, "ccu-ah", region, dt.date(2027, 11, 1), 24, "statutory",
+                                   {"gardes_per_month": Decimal(2)})
+        assert reused == alone, region
+        assert len(kept) <= 4
+        seen.append(tuple(kept))
+    # Region 11's three classes pushed out two of region 32's; running 32 again computed them anew.
+    assert seen[0][0] not in seen[1] and seen[2][-1][2] == "32", seen
