@@ -667,19 +667,16 @@ def _all_months(scheme: SchemeData, model: PayModel, parameters: ParameterSet, r
         tuple(add_months(start, i) for i in range(months)), (None,) * months)
     fixed_options = _without_inputs(options)
     computed: dict[tuple[object, ...], Month] = {}
-    built = []  # a month of a class computed earlier is that month, dated when settled (or for the guarantee)
+    built = []  # a month of a class computed earlier is that month, dated when settled (or by the guarantee)
     for i, (day, key) in enumerate(zip(days, keys, strict=True)):
         month = computed.get(key) if key is not None else None
         if month is None:
             month = _month(scheme, model, parameters, region, day, i, months, method, options, collector,
-                           None if key is None else (fixed_options, key))
+                           fixed_options, key)
             if key is not None:
                 computed[key] = month
         built.append(month)
-    if model.cpam and options.cpam_contract:  # the guarantee reads each month's date
-        built = _cpam_guarantee(scheme, model, parameters, [_dated(m, day) if m.month != day else m
-                                                             for m, day in zip(built, days, strict=True)],
-                                options, collector)
+    built = _cpam_guarantee(scheme, model, parameters, built, days, options, collector)
     settled: dict[tuple[object, ...], tuple[tuple[Line, ...], Month]] = {}
     final = []
     for month, day, key in zip(built, days, keys, strict=True):
@@ -799,18 +796,20 @@ def _period_fr(c: PublishedComponent) -> str:
 
 def _month(
     scheme: SchemeData, model: PayModel, parameters: ParameterSet, region: str, month: dt.date, index: int,
-    total_months: int, method: Method, options: Options, collector: _Collector,
-    fixed: tuple[Options, tuple[object, ...]] | None = None,
+    total_months: int, method: Method, options: Options, collector: _Collector, fixed_options: Options,
+    key: tuple[object, ...] | None,
 ) -> Month:
     """One month: the lines no number the user types changes (published amounts, grids, allowances), then the
-    lines from the user's inputs (gardes, astreintes, fees). `fixed` (the options without those inputs, and the
-    month's class: see _month_class) lets the first part be read from the lines kept (_FixedLines)."""
-    if fixed is None:
+    lines from the user's inputs (gardes, astreintes, fees). `fixed_options` are the options without those inputs
+    (_without_inputs); with the month's class (`key`, see _month_class), the first part is read from the lines kept
+    (_FixedLines)."""
+    if key is None:
         lines = list(_fixed_lines(scheme, model, parameters, region, month, index, total_months, method,
-                                  _without_inputs(options), collector))
+                                  fixed_options, collector))
     else:
-        lines = list(fixed_lines(parameters).get(scheme, model, (region, method, *fixed), collector, lambda recorder: (
-            _fixed_lines(scheme, model, parameters, region, month, index, total_months, method, fixed[0], recorder))))
+        lines = list(fixed_lines(parameters).get(
+            scheme, model, (region, method, fixed_options, key), collector, lambda recorder: _fixed_lines(
+                scheme, model, parameters, region, month, index, total_months, method, fixed_options, recorder)))
     lines += _input_lines(model, parameters, month, options, collector)
     return Month(month, index // 12 + 1, tuple(lines), None, None, ZERO, ZERO, ZERO, None, None, None, None)
 
@@ -1253,12 +1252,14 @@ def _missing_inputs(scheme: SchemeData, model: PayModel, given: Options, resolve
 
 
 def _cpam_guarantee(scheme: SchemeData, model: PayModel, parameters: ParameterSet, months: list[Month],
-                    options: Options, collector: _Collector) -> list[Month]:
+                    days: tuple[dt.date, ...], options: Options, collector: _Collector) -> list[Month]:
     """CCU-MG: the CPAM tops fees up to a gross income per quarter, paid in the quarter's last month, under a number
-    of acts a week (a dated parameter)."""
+    of acts a week (a dated parameter). `months` may hold a class's first month for its later ones (_all_months):
+    where the guarantee applies, each is dated `days[i]` first."""
     top_up = next((c for c in scheme.published if c.calculation == "top_up_to"), None)
     if not (model.cpam and model.cpam_acts_threshold and options.cpam_contract and top_up is not None and months):
         return months
+    months = [m if m.month == day else _dated(m, day) for m, day in zip(months, days, strict=True)]
     parameter = parameters[model.cpam_acts_threshold]
     threshold, carried = parameter.at(max(months[0].month, parameter.first_day))
     assert threshold.value is not None
