@@ -118,6 +118,7 @@ def render(page: Page, frame: Frame) -> str:
         "theme_css": Markup(frame.theme.css),
         "fr": Markup(' lang="fr"') if lang != "fr" else "",
         "money": lambda amount, cents=True: money(amount, lang, cents=cents),
+        "amount": lambda amount: f"{amount:.2f}",  # a data-value: euros with two decimals, in any language
         "month_label": lambda value, long=False: month_label(value, lang, long=long),
         "date_label": lambda value: date_label(value, lang),
         "sources_when": lambda summary: sources_when(summary, lang),

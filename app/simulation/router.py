@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from app.catalogue.router import GONE
 from app.errors import ApiError, Problem
+from app.memory import Catalogue
 from app.memory.watch import CatalogueDep
 from app.negotiation import CSV, JSON, VARY, Format, choose
 from app.simulation import schemas as S
@@ -31,34 +32,33 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _respond(response: Response, result: S.SimulationResult, chosen: Format) -> S.SimulationResult | Response:
+def _respond(request: S.SimulationRequest, cat: Catalogue, chosen: Format) -> Response:
+    """The answer's JSON text as the service writes it (S.SimulationResult, the documented shape), or its CSV."""
     if chosen is CSV:
+        result = service.simulate(cat, request)
         name = f"simulation-{result.inputs.scheme}-{result.inputs.region}-{result.inputs.start:%Y-%m}.csv"
         return Response(service.to_csv(result), media_type=f"{CSV.media_type}; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}"', **VARY})
-    response.headers.update(VARY)
-    return result
+    return Response(service.answer(cat, request), media_type=JSON.media_type, headers=VARY)
 
 
 @router.post("/simulate", response_model=S.SimulationResult, responses={**INVALID, **CSV_RESPONSE})
-async def simulate(request: Request, response: Response, cat: CatalogueDep,
-             body: S.SimulationRequest) -> S.SimulationResult | Response:
+async def simulate(request: Request, cat: CatalogueDep, body: S.SimulationRequest) -> Response:
     """Simulate net monthly income over a contract, month by month, with every figure explained."""
     chosen = choose(request, (JSON, CSV), parameter=None)
-    return _respond(response, service.simulate(cat, body), chosen)
+    return _respond(body, cat, chosen)
 
 
 @router.get("/simulate", response_model=S.SimulationResult, responses={**INVALID, **CSV_RESPONSE})
 async def simulate_from_query(
-    request: Request, response: Response, cat: CatalogueDep, query: Annotated[S.SimulationQuery, Query()]
-) -> S.SimulationResult | Response:
+    request: Request, cat: CatalogueDep, query: Annotated[S.SimulationQuery, Query()]
+) -> Response:
     """The same simulation from query parameters (options flattened): a shareable, cacheable link."""
     chosen = choose(request, (JSON, CSV), explicit=query.format)
     try:
-        result = service.simulate(cat, query.to_request())
+        return _respond(query.to_request(), cat, chosen)
     except ApiError as exc:  # the service reads a body; here its fields came as query parameters, options flattened
         raise exc.sent_in("query", lambda field: field.removeprefix("options.")) from None
-    return _respond(response, result, chosen)
 
 
 @router.post("/simulate/compare", response_model=S.CompareResult, responses=INVALID,

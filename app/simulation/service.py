@@ -7,6 +7,8 @@ import datetime as dt
 import io
 from decimal import Decimal
 
+from pydantic_core import to_json
+
 from app.catalogue import service as catalogue
 from app.core.dates import today
 from app.core.money import format_number, round_cents, round_half_up
@@ -91,6 +93,22 @@ def run(cat: Catalogue, request: S.SimulationRequest) -> Result:
 
 
 _Sums = tuple[Decimal | None, Decimal, Decimal, Decimal, Decimal | None, Decimal | None, bool]
+# The answer is built as JSON-ready Python (dicts, lists, str, int, float, bool, None) in the order and shape of its
+# schema (S.SimulationResult, the OpenAPI document's), then written by pydantic-core's `to_json` in one call: about
+# 160 pydantic models built and validated for every answer, then serialized through a Python `float` per amount,
+# cost more than half of the answer's shaping (issue 12). tests/simulation/test_answer.py checks, over every
+# scheme, region and method, that each answer validates as S.SimulationResult and that the model writes the very
+# same bytes: the schema stays the contract.
+Json = dict[str, object]
+
+
+def _money(value: Decimal | None) -> float | None:
+    """An amount, a rate or a bound as the schema writes it (Money, RateOut, Number: a JSON number)."""
+    return None if value is None else float(value)
+
+
+def _day(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _sums(months: list[engine.Month]) -> _Sums:
@@ -107,17 +125,20 @@ def _sums(months: list[engine.Month]) -> _Sums:
             any(m.tax is not None for m in months))
 
 
-def _totals(sums: _Sums, divisor: int = 1) -> S.Totals:
+def _totals(sums: _Sums, divisor: int = 1) -> dict[str, Decimal | None]:
+    """The fields of S.Totals, in its order."""
     gross, net_salary, other_income, net, tax, after_tax, taxed = sums
 
     def money(value: Decimal | None) -> Decimal | None:
         return None if value is None else round_cents(value / divisor)
 
-    return S.Totals(
-        gross=money(gross), net_salary=round_cents(net_salary / divisor),
-        other_income=round_cents(other_income / divisor), net=round_cents(net / divisor),
-        tax=money(tax) if taxed else None, net_after_tax=money(after_tax) if taxed else None,
-    )
+    return {"gross": money(gross), "net_salary": round_cents(net_salary / divisor),
+            "other_income": round_cents(other_income / divisor), "net": round_cents(net / divisor),
+            "tax": money(tax) if taxed else None, "net_after_tax": money(after_tax) if taxed else None}
+
+
+def _totals_json(sums: _Sums, divisor: int = 1) -> Json:
+    return {name: _money(value) for name, value in _totals(sums, divisor).items()}
 
 
 class _Refs:
@@ -125,16 +146,16 @@ class _Refs:
     contribution once, in the order of first use, referred to by id."""
 
     def __init__(self) -> None:
-        self.sources: dict[str, S.SourceOut] = {}
-        self.documents: dict[str, S.DocumentOut] = {}
-        self.components: dict[tuple[object, ...], S.ComponentDefinition] = {}
-        self.contributions: dict[str, S.ContributionDefinition] = {}
-        self.component_lines: dict[tuple[object, ...], S.ComponentLine] = {}
-        self.contribution_lines: dict[tuple[object, ...], S.ContributionLine] = {}
+        self.sources: dict[str, Json] = {}
+        self.documents: dict[str, Json] = {}
+        self.components: dict[tuple[object, ...], Json] = {}
+        self.contributions: dict[str, Json] = {}
+        self.component_lines: dict[tuple[object, ...], Json] = {}
+        self.contribution_lines: dict[tuple[object, ...], Json] = {}
 
     def component_line(self, line: engine.Line) -> str:
-        """The id of this pay line, built and listed the first time a month pays it (the same component, amount,
-        formula, carried values, brochure figure, sources and parameters)."""
+        """The id of this pay line (S.ComponentLine), built and listed the first time a month pays it (the same
+        component, amount, formula, carried values, brochure figure, sources and parameters)."""
         b = line.brochure
         key = (line.code, line.label, line.category, line.basis, line.payer, line.origin, line.unconfirmed,
                line.derivation, line.amount, line.formula, line.smoothed, line.known_until, line.sources,
@@ -142,62 +163,68 @@ class _Refs:
                (b.codes, b.amount, b.basis, b.approximate, b.sources) if b else None)
         found = self.component_lines.get(key)
         if found is None:
-            found = self.component_lines[key] = S.ComponentLine(
-                id=f"c{len(self.component_lines) + 1}", component=self.component(line), amount=line.amount,
-                formula=line.formula, smoothed_monthly=line.smoothed, projected=line.known_until is not None,
-                known_until=line.known_until, brochure=_brochure_line(line, self), sources=self.cite(line.sources),
-                parameters=[S.ParameterRef(code=u.code, valid_from=u.value.valid_from) for u in line.used])
-        return found.id
+            until = line.known_until
+            found = self.component_lines[key] = {
+                "id": f"c{len(self.component_lines) + 1}", "component": self.component(line),
+                "amount": float(line.amount), "formula": line.formula, "smoothed_monthly": _money(line.smoothed),
+                "projected": until is not None, "known_until": _day(until), "brochure": _brochure_line(line, self),
+                "sources": self.cite(line.sources),
+                "parameters": [{"code": u.code, "valid_from": u.value.valid_from.isoformat()} for u in line.used]}
+        return found["id"]  # type: ignore[return-value]
 
     def contribution_line(self, d: Deduction, until: dt.date | None) -> str:
-        """The id of this contribution line, built and listed the first time a month withholds it."""
+        """The id of this contribution line (S.ContributionLine), built and listed the first time a month
+        withholds it."""
         base, amount = round_cents(d.base), round_half_up(d.amount, Decimal("0.0001"))
         key = (d.code, d.label, d.formula, base, d.rate, amount, until, d.unconfirmed)
         found = self.contribution_lines.get(key)
         if found is None:
             if d.code not in self.contributions:
-                self.contributions[d.code] = S.ContributionDefinition(code=d.code, label=d.label, formula=d.formula)
-            found = self.contribution_lines[key] = S.ContributionLine(
-                id=f"k{len(self.contribution_lines) + 1}", contribution=d.code, base=base, rate=d.rate,
-                amount=amount, projected=until is not None, known_until=until, unconfirmed=d.unconfirmed)
-        return found.id
+                self.contributions[d.code] = {"code": d.code, "label": d.label, "formula": d.formula}
+            found = self.contribution_lines[key] = {
+                "id": f"k{len(self.contribution_lines) + 1}", "contribution": d.code, "base": float(base),
+                "rate": float(d.rate), "amount": float(amount), "projected": until is not None,
+                "known_until": _day(until), "unconfirmed": d.unconfirmed}
+        return found["id"]  # type: ignore[return-value]
 
     def cite(self, sources: tuple[str, ...] | list[str]) -> list[str]:
+        """The ids of these citations (S.SourceOut), each listed once, with its document (S.DocumentOut)."""
         ids = []
         for text in sources:
             found = self.sources.get(text)
             if found is None:
                 if isinstance(text, Citation):
                     if text.document not in self.documents:
-                        self.documents[text.document] = S.DocumentOut(id=text.document, title=text.document_title,
-                                                                      file=text.file)
-                    found = S.SourceOut(id=f"s{len(self.sources) + 1}", document=text.document, quote=text.quote)
+                        self.documents[text.document] = {"id": text.document, "title": text.document_title,
+                                                          "file": text.file}
+                    found = {"id": f"s{len(self.sources) + 1}", "document": text.document, "quote": text.quote}
                 else:
-                    found = S.SourceOut(id=f"s{len(self.sources) + 1}", document=None, quote=text)
+                    found = {"id": f"s{len(self.sources) + 1}", "document": None, "quote": str(text)}
                 self.sources[text] = found
-            ids.append(found.id)
-        return ids
+            ids.append(found["id"])
+        return ids  # type: ignore[return-value]
 
     def component(self, line: engine.Line) -> str:
+        """The id of the line's component (S.ComponentDefinition)."""
         key = (line.code, line.label, line.category, line.basis, line.payer, line.origin, line.unconfirmed,
                line.derivation)
         found = self.components.get(key)
         if found is None:
-            same_code = sum(1 for c in self.components.values() if c.code == line.code)
-            found = S.ComponentDefinition(
-                id=line.code if not same_code else f"{line.code}~{same_code + 1}", code=line.code, label=line.label,
-                category=line.category, basis=line.basis, payer=line.payer, origin=line.origin,
-                unconfirmed=line.unconfirmed, derivation=line.derivation)
+            same_code = sum(1 for c in self.components.values() if c["code"] == line.code)
+            found = {"id": line.code if not same_code else f"{line.code}~{same_code + 1}", "code": line.code,
+                     "label": line.label, "category": line.category, "basis": line.basis, "payer": line.payer,
+                     "origin": line.origin, "unconfirmed": line.unconfirmed, "derivation": line.derivation}
             self.components[key] = found
-        return found.id
+        return found["id"]  # type: ignore[return-value]
 
 
-def _brochure_line(line: engine.Line, refs: _Refs) -> S.BrochureLine | None:
+def _brochure_line(line: engine.Line, refs: _Refs) -> Json | None:
+    """S.BrochureLine."""
     b = line.brochure
     if b is None:
         return None
-    return S.BrochureLine(codes=list(b.codes), amount=b.amount, basis=b.basis, approximate=b.approximate,
-                          difference=line.amount - b.amount, text=render(b.text), sources=refs.cite(b.sources))
+    return {"codes": list(b.codes), "amount": float(b.amount), "basis": b.basis, "approximate": b.approximate,
+            "difference": float(line.amount - b.amount), "text": render(b.text), "sources": refs.cite(b.sources)}
 
 
 def _deduction_known_until(d: Deduction, carried: dict[str, dt.date]) -> dt.date | None:
@@ -206,10 +233,12 @@ def _deduction_known_until(d: Deduction, carried: dict[str, dt.date]) -> dt.date
     return min(dates) if dates else None
 
 
-def _tax(month: engine.Month) -> S.MonthTax | None:
+def _tax(month: engine.Month) -> Json | None:
+    """S.MonthTax."""
     if month.tax is None or month.tax_base is None or month.tax_rate is None or month.net_after_tax is None:
         return None
-    return S.MonthTax(base=month.tax_base, rate=month.tax_rate, amount=month.tax, net_after_tax=month.net_after_tax)
+    return {"base": float(month.tax_base), "rate": float(month.tax_rate), "amount": float(month.tax),
+            "net_after_tax": float(month.net_after_tax)}
 
 
 def _detail(month: engine.Month, refs: _Refs) -> tuple[list[str], list[str]]:
@@ -222,13 +251,14 @@ def _detail(month: engine.Month, refs: _Refs) -> tuple[list[str], list[str]]:
             [refs.contribution_line(d, _deduction_known_until(d, carried)) for d in pay.deductions])
 
 
-def _months(months: list[engine.Month], refs: _Refs) -> tuple[list[S.MonthOut], list[S.Breakdown]]:
-    """The months, each pointing at its detail; a detail shared by several months (the same lines) is listed once."""
-    out: list[S.MonthOut] = []
-    breakdowns: dict[tuple[tuple[str, ...], tuple[str, ...]], S.Breakdown] = {}
+def _months(months: list[engine.Month], refs: _Refs) -> tuple[list[Json], list[Json]]:
+    """The months (S.MonthOut), each pointing at its detail (S.Breakdown); a detail shared by several months (the
+    same lines) is listed once."""
+    out: list[Json] = []
+    breakdowns: dict[tuple[tuple[str, ...], tuple[str, ...]], Json] = {}
     # Months the engine reused (engine._month_class) share their lines and pay objects, and every figure with them
     # (engine._dated): what a month says besides its date is shaped once for all of them.
-    shaped: dict[tuple[int, int], tuple[S.Breakdown, S.MonthOut]] = {}
+    shaped: dict[tuple[int, int], tuple[list[str], Json]] = {}
     for month in months:
         day = month.month
         label = f"{day.year:04d}-{day.month:02d}"
@@ -239,93 +269,101 @@ def _months(months: list[engine.Month], refs: _Refs) -> tuple[list[S.MonthOut], 
             key = (tuple(components), tuple(contributions))
             breakdown = breakdowns.get(key)
             if breakdown is None:
-                breakdown = breakdowns[key] = S.Breakdown(id=f"b{len(breakdowns) + 1}", months=[],
-                                                          components=components, contributions=contributions)
+                breakdown = breakdowns[key] = {"id": f"b{len(breakdowns) + 1}", "months": [],
+                                               "components": components, "contributions": contributions}
             pay = month.pay
-            first = S.MonthOut(
-                month=label, contract_year=month.contract_year, projected=month.projected, gross=month.gross,
-                contributions_total=round_cents(pay.total_deductions) if pay else None,
-                net_salary=month.net_salary, other_income=month.other_income, net=month.net, tax=_tax(month),
-                breakdown=breakdown.id)
-            shaped[shared] = (breakdown, first)
+            first: Json = {
+                "month": label, "contract_year": month.contract_year, "projected": month.projected,
+                "gross": _money(month.gross),
+                "contributions_total": float(round_cents(pay.total_deductions)) if pay else None,
+                "net_salary": float(month.net_salary), "other_income": float(month.other_income),
+                "net": float(month.net), "tax": _tax(month), "breakdown": breakdown["id"]}
+            labels: list[str] = breakdown["months"]  # type: ignore[assignment]
+            shaped[shared] = (labels, first)
             out.append(first)
         else:
-            breakdown, first = found
-            out.append(first.model_copy(update={"month": label}))  # the same figures, validated once
-        breakdown.months.append(label)
+            labels, first = found
+            out.append({**first, "month": label})  # the same figures, shaped once
+        labels.append(label)
     return out, list(breakdowns.values())
 
 
-def _inputs(request: S.SimulationRequest, result: Result) -> S.SimulationInputs:
-    options = {k: v for k, v in result.options.__dict__.items()}
-    return S.SimulationInputs(
-        scheme=request.scheme, region=request.region, start=request.start, months=request.months,
-        method=request.method, options=options,
-    )
+def _option_json(value: object) -> object:
+    """An option's value as S.SimulationInputs writes it (`object` fields: a Decimal as a string)."""
+    return str(value) if isinstance(value, Decimal) else value
 
 
-def _years(result: Result) -> list[S.YearSummary]:
+def _inputs(request: S.SimulationRequest, result: Result) -> Json:
+    """S.SimulationInputs."""
+    return {"scheme": request.scheme, "region": request.region, "start": request.start.isoformat(),
+            "months": request.months, "method": request.method,
+            "options": {k: _option_json(v) for k, v in result.options.__dict__.items()}}
+
+
+def _years(result: Result) -> list[Json]:
+    """S.YearSummary, one per contract year."""
     out = []
     for year, months in engine.yearly(result).items():
-        totals = _totals(_sums(months))  # its fields as they are (model_dump would copy and convert them)
-        out.append(S.YearSummary(**vars(totals), contract_year=year, months=len(months),
-                                 first_month=f"{months[0].month:%Y-%m}", last_month=f"{months[-1].month:%Y-%m}"))
+        out.append({**_totals_json(_sums(months)), "contract_year": year, "months": len(months),
+                    "first_month": f"{months[0].month:%Y-%m}", "last_month": f"{months[-1].month:%Y-%m}"})
     return out
 
 
-def _parameters(result: Result, refs: _Refs) -> list[S.ParameterUsed]:
+def _parameters(result: Result, refs: _Refs) -> list[Json]:
+    """S.ParameterUsed, every value used."""
     return [
-        S.ParameterUsed(
-            code=u.code, label=u.label, value=u.value.value,
-            brackets=[{"threshold": b.threshold, "value": b.value} for b in u.value.brackets]
-            if u.value.brackets else None,
-            valid_from=u.value.valid_from, valid_to=u.value.valid_to, confirmed=u.value.confirmed,
-            derivation=u.value.derivation, carried_forward=u.carried_forward, sources=refs.cite(u.value.sources),
-        )
+        {"code": u.code, "label": u.label, "value": _money(u.value.value),
+         "brackets": [{"threshold": float(b.threshold), "value": float(b.value)} for b in u.value.brackets]
+         if u.value.brackets else None,
+         "valid_from": u.value.valid_from.isoformat(), "valid_to": _day(u.value.valid_to),
+         "confirmed": u.value.confirmed, "derivation": u.value.derivation, "carried_forward": u.carried_forward,
+         "sources": refs.cite(u.value.sources)}
         for u in sorted(result.used, key=lambda u: (u.code, u.value.valid_from))
     ]
 
 
 def _method_check(cat: Catalogue, request: S.SimulationRequest, result: Result,
-                  parameters: ParameterSet) -> S.MethodCheck:
+                  parameters: ParameterSet) -> Json:
+    """S.MethodCheck."""
     total = sum((m.net for m in result.months), ZERO)
     other_method = OTHER[request.method]
+
+    def check(other_total: Decimal | None, difference: Decimal | None, agree: bool | None, detail: M) -> Json:
+        return {"method": request.method, "other_method": other_method, "total_net": float(total),
+                "other_total_net": _money(other_total), "difference": _money(difference), "agree": agree,
+                "detail": render(detail)}
+
     try:
         other = _run(cat, request.model_copy(update={"method": other_method}), parameters)
     except ApiError as exc:
-        return S.MethodCheck(method=request.method, other_method=other_method, total_net=total, other_total_net=None,
-                             difference=None, agree=None,
-                             detail=render(M(f"La méthode {other_method} ne peut pas être calculée : {exc.detail}",
-                                             f"The {other_method} method cannot run: {exc.detail}")))
+        return check(None, None, None, M(f"La méthode {other_method} ne peut pas être calculée : {exc.detail}",
+                                         f"The {other_method} method cannot run: {exc.detail}"))
     other_total = sum((m.net for m in other.months), ZERO)
     difference = total - other_total
     published = result if request.method == "published" else other
     if not any(line.origin == "published" and line.category in engine.SALARY
                for m in published.months for line in m.lines):
         # Without a published salary figure both methods rest on the same grids: comparing them proves nothing.
-        return S.MethodCheck(
-            method=request.method, other_method=other_method, total_net=total, other_total_net=other_total,
-            difference=difference, agree=None,
-            detail=render(M("Aucun document ne publie de montant de salaire pour ce dispositif : les deux méthodes "
-                            "reposent sur les mêmes grilles officielles (ou des montants dérivés), il n'y a rien à "
-                            "comparer.",
-                            "No document publishes a salary figure for this scheme: both methods rest on the same "
-                            "official grids (or derived amounts); there is nothing to compare.")))
+        return check(other_total, difference, None, M(
+            "Aucun document ne publie de montant de salaire pour ce dispositif : les deux méthodes "
+            "reposent sur les mêmes grilles officielles (ou des montants dérivés), il n'y a rien à comparer.",
+            "No document publishes a salary figure for this scheme: both methods rest on the same "
+            "official grids (or derived amounts); there is nothing to compare."))
     agree = abs(difference) <= abs(other_total) / 100 if other_total else difference == 0
     other_text, gap = format_number(other_total, "fr"), format_number(abs(difference), "fr")
-    detail = render(M(f"La méthode {other_method} donne le même total net, à 1 % près.",
-                      f"The {other_method} method gives the same total net within 1 %.") if agree else M(
+    return check(other_total, difference, agree, M(
+        f"La méthode {other_method} donne le même total net, à 1 % près.",
+        f"The {other_method} method gives the same total net within 1 %.") if agree else M(
         f"La méthode {other_method} donne {other_text} € au total, soit {gap} € de "
         f"{'moins' if difference > 0 else 'plus'} : "
         "les montants publiés et les grilles officielles divergent.",
         f"The {other_method} method gives {other_text} € in total, {gap} € {'less' if difference > 0 else 'more'}: "
         "the published figures and the official grids disagree."))
-    return S.MethodCheck(method=request.method, other_method=other_method, total_net=total,
-                         other_total_net=other_total, difference=difference, agree=agree, detail=detail)
 
 
-def simulate(cat: Catalogue, request: S.SimulationRequest) -> S.SimulationResult:
-    """One simulation, with the other method run alongside to say where they disagree."""
+def answer(cat: Catalogue, request: S.SimulationRequest) -> bytes:
+    """One simulation as the JSON text of S.SimulationResult, with the other method run alongside to say where
+    they disagree."""
     parameters = catalogue_data(cat).parameters
     result = _run(cat, request, parameters)
     months = list(result.months)
@@ -333,58 +371,69 @@ def simulate(cat: Catalogue, request: S.SimulationRequest) -> S.SimulationResult
     refs = _Refs()
     month_list, breakdowns = _months(months, refs)
     used = _parameters(result, refs)
-    missing = [S.MissingInput(option=m.option, effect=render(m.effect), typical_range=m.typical_range,
-                              sources=refs.cite(m.sources)) for m in result.missing_inputs]
+    missing = [{"option": m.option, "effect": render(m.effect), "typical_range": m.typical_range,
+                "sources": refs.cite(m.sources)} for m in result.missing_inputs]
     brochure = _brochure_total(result, refs)
-    return S.SimulationResult(
-        inputs=_inputs(request, result),
-        scheme=S.SchemeRef(slug=result.scheme.slug, name=result.scheme.name, url=f"/schemes/{result.scheme.slug}"),
-        months=month_list,
-        breakdowns=breakdowns,
-        component_lines=list(refs.component_lines.values()),
-        contribution_lines=list(refs.contribution_lines.values()),
-        components=list(refs.components.values()),
-        contributions=list(refs.contributions.values()),
-        totals=_totals(sums),
-        monthly_average=_totals(sums, divisor=len(months)),
-        years=_years(result),
-        parameters=used,
-        sources=list(refs.sources.values()),
-        documents=list(refs.documents.values()),
-        notes=render_all(result.notes),
-        projection=_projection(result),
-        missing_inputs=missing,
-        brochure=brochure,
-        method_check=_method_check(cat, request, result, parameters),
-    )
+    scheme = result.scheme
+    return to_json({
+        "inputs": _inputs(request, result),
+        "scheme": {"slug": scheme.slug, "name": scheme.name, "url": f"/schemes/{scheme.slug}"},
+        "months": month_list,
+        "breakdowns": breakdowns,
+        "component_lines": list(refs.component_lines.values()),
+        "contribution_lines": list(refs.contribution_lines.values()),
+        "components": list(refs.components.values()),
+        "contributions": list(refs.contributions.values()),
+        "totals": _totals_json(sums),
+        "monthly_average": _totals_json(sums, divisor=len(months)),
+        "years": _years(result),
+        "parameters": used,
+        "sources": list(refs.sources.values()),
+        "documents": list(refs.documents.values()),
+        "notes": render_all(result.notes),
+        "projection": _projection(result),
+        "missing_inputs": missing,
+        "brochure": brochure,
+        "method_check": _method_check(cat, request, result, parameters),
+    })
 
 
-def _projection(result: Result) -> S.Projection | None:
+def simulate(cat: Catalogue, request: S.SimulationRequest) -> S.SimulationResult:
+    """The same simulation as a model, for the pages that read its figures (app/embed) and the CSV export: the
+    answer's JSON text read back, so that they show what an API client reads."""
+    return S.SimulationResult.model_validate_json(answer(cat, request))
+
+
+def _projection(result: Result) -> Json | None:
+    """S.Projection."""
     projected = result.projected_months
     if not projected:
         return None
     carried = {(u.code, u.value.valid_from): u for m in projected for u in m.carried if u.value.valid_to}
-    values = sorted(
-        (S.ProjectedValue(code=u.code, label=u.label, valid_from=u.value.valid_from, known_until=until)
-         for u in carried.values() if (until := u.value.valid_to) is not None), key=lambda v: (v.known_until, v.code))
+    values = sorted(((u, until) for u in carried.values() if (until := u.value.valid_to) is not None),
+                    key=lambda v: (v[1], v[0].code))
     first = projected[0].month
     text = render(M(
         f"{len(projected)} mois sur {len(result.months)}, à partir de {first:%m/%Y}, utilisent des valeurs au-delà de "
         "la date jusqu'à laquelle un texte les donne : la dernière valeur connue est reprise — "
-        + " ; ".join(f"{v.label} (connue jusqu'au {v.known_until:%d/%m/%Y})" for v in values) + ".",
+        + " ; ".join(f"{u.label} (connue jusqu'au {until:%d/%m/%Y})" for u, until in values) + ".",
         f"{len(projected)} of {len(result.months)} months, from {first:%m/%Y}, use values past the date a text gives "
         "them for: the last known value is carried forward — "
-        + "; ".join(f"{v.label} (known until {v.known_until:%d/%m/%Y})" for v in values) + "."))
-    return S.Projection(first_month=f"{first:%Y-%m}", months=len(projected), values=values, text=text)
+        + "; ".join(f"{u.label} (known until {until:%d/%m/%Y})" for u, until in values) + "."))
+    return {"first_month": f"{first:%Y-%m}", "months": len(projected),
+            "values": [{"code": u.code, "label": u.label, "valid_from": u.value.valid_from.isoformat(),
+                        "known_until": until.isoformat()} for u, until in values],
+            "text": text}
 
 
-def _brochure_total(result: Result, refs: _Refs) -> S.BrochureTotal | None:
+def _brochure_total(result: Result, refs: _Refs) -> Json | None:
+    """S.BrochureTotal."""
     b = result.brochure
     if b is None:
         return None
-    return S.BrochureTotal(month=f"{b.month:%Y-%m}", amount=b.amount, basis=b.basis, approximate=b.approximate,
-                           official_net=b.official_net, official_gross=b.official_gross, difference=b.difference,
-                           text=render(b.text), sources=refs.cite(b.sources))
+    return {"month": f"{b.month:%Y-%m}", "amount": float(b.amount), "basis": b.basis, "approximate": b.approximate,
+            "official_net": float(b.official_net), "official_gross": _money(b.official_gross),
+            "difference": float(b.difference), "text": render(b.text), "sources": refs.cite(b.sources)}
 
 
 def compare(cat: Catalogue, request: S.CompareRequest) -> S.CompareResult:
@@ -408,9 +457,9 @@ def compare(cat: Catalogue, request: S.CompareRequest) -> S.CompareResult:
         months = [f"{m.month:%Y-%m}" for m in result.months]
         columns.append(S.CompareColumn(
             label=item.label or f"{item.scheme} ({item.region}, {item.method})",
-            inputs=_inputs(single, result),
-            totals=_totals(sums := _sums(list(result.months))),
-            monthly_average=_totals(sums, divisor=len(result.months)),
+            inputs=S.SimulationInputs.model_validate(_inputs(single, result)),
+            totals=S.Totals.model_validate(_totals(sums := _sums(list(result.months)))),
+            monthly_average=S.Totals.model_validate(_totals(sums, divisor=len(result.months))),
             net_by_month=[m.net for m in result.months],
             notes=render_all(result.notes),
         ))
