@@ -583,10 +583,15 @@ def simulate(
     method: Method = "statutory",
     options: Options = Options(),
     reuse_months: bool = True,
+    explain: bool = True,
 ) -> Result:
     """Month-by-month income over a contract, every figure with its formula and sources.
 
-    `reuse_months=False` computes every month on its own (the tests compare both ways: see _month_class)."""
+    `reuse_months=False` computes every month on its own (the tests compare both ways: see _month_class).
+    `explain=False` is for a total alone (the other method's, in the answer's method check): the same months and
+    figures up to the net before income tax, without what only explains them or comes after the net — no notes, no
+    income tax (the options' tax is set to none, and the result says so), no brochure total, no missing inputs.
+    The same requests are refused, with the same errors. tests/simulation/test_method_check.py compares both."""
     if region not in scheme.regions:
         where = ", ".join(scheme.regions)
         raise SimulationError(
@@ -632,6 +637,13 @@ def simulate(
         raise SimulationError("start", M(fr + ").", en + ")."))
 
     collector = _Collector()
+    if not explain:
+        options = replace(options, tax="none", tax_rate=None)
+        collector.ircantec_gap_noted = True  # the gap is a note's figure: not computed
+        months_alone = _all_months(scheme, model, parameters, region, start, months, method, options, collector,
+                                   reuse=reuse_months)
+        return Result(scheme=scheme, region=region, start=start, months_count=months, method=method, options=options,
+                      months=months_alone, notes=(), used=tuple(collector.used.values()), window=span)
     for note in model.notes:
         collector.note(note)
     if model.hospital_share and not split_stated(scheme, region):
@@ -1326,8 +1338,8 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
         codes, why = model.ircantec_unconfirmed
         part = sum((line.amount for line in gross_lines if line.code in codes), ZERO)
         if part:
-            pay = replace(pay, deductions=tuple(
-                replace(d, unconfirmed=True) if d.code.startswith("ircantec") else d for d in pay.deductions))
+            pay = pay._replace(deductions=tuple(
+                d._replace(unconfirmed=True) if d.code.startswith("ircantec") else d for d in pay.deductions))
             if not collector.ircantec_gap_noted:  # once, with the first month's figure: a second net only then
                 collector.ircantec_gap_noted = True
                 without = gross_to_net(gross_total, month.month, parameters, ircantec_base=gross_total - part)

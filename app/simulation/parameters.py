@@ -134,8 +134,9 @@ class ParameterSet:
         return {}
 
     @cached_property
-    def kept(self) -> dict[str, object]:
-        """What the engine derives from this set and keeps with it (app/simulation/engine.py: fixed_lines)."""
+    def kept(self) -> dict[object, object]:
+        """What the engine derives from this set and keeps with it (app/simulation/engine.py: fixed_lines;
+        app/simulation/contributions.py: the contribution values in force on a day)."""
         return {}
 
     @cached_property

@@ -73,13 +73,17 @@ def _options(options: S.SimulationOptions) -> Options:
     return Options(**options.model_dump())
 
 
-def _run(cat: Catalogue, request: S.SimulationRequest, parameters: ParameterSet, *, prefix: str = "") -> Result:
+def _run(cat: Catalogue, request: S.SimulationRequest, parameters: ParameterSet, *, prefix: str = "",
+         method: engine.Method | None = None) -> Result:
+    """The engine's run for the request, or for its figures alone by another `method` (engine.simulate's
+    explain=False: for the method check's total)."""
     scheme = _scheme(cat, request.scheme, field=f"{prefix}scheme", location="body", on=request.start)
+    asked = method or request.method
     try:
         return engine.simulate(
-            scheme=scheme, model=_model(scheme, request.method, prefix=prefix), parameters=parameters,
-            region=request.region,
-            start=request.start, months=request.months, method=request.method, options=_options(request.options),
+            scheme=scheme, model=_model(scheme, asked, prefix=prefix), parameters=parameters,
+            region=request.region, start=request.start, months=request.months, method=asked,
+            options=_options(request.options), explain=method is None,
         )
     except SimulationError as exc:
         raise ApiError(422, render(exc.message), field=f"{prefix}{exc.field}", location="body",
@@ -334,7 +338,7 @@ def _method_check(cat: Catalogue, request: S.SimulationRequest, result: Result,
                 "detail": render(detail)}
 
     try:
-        other = _run(cat, request.model_copy(update={"method": other_method}), parameters)
+        other = _run(cat, request, parameters, method=other_method)
     except ApiError as exc:
         return check(None, None, None, M(f"La méthode {other_method} ne peut pas être calculée : {exc.detail}",
                                          f"The {other_method} method cannot run: {exc.detail}"))
