@@ -556,7 +556,16 @@ PROJECTION_MONTHS = 36
 
 def window(parameters: ParameterSet, codes: list[str]) -> Window:
     """The starts a simulation accepts: from the day every needed parameter has a value, to PROJECTION_MONTHS past
-    the newest value any of them has; past `known_until` some values are carried forward (projected)."""
+    the newest value any of them has; past `known_until` some values are carried forward (projected). Kept with
+    the parameter set, which is immutable, for each list of codes (a few per pay model: which options are on)."""
+    key = ("window", *codes)
+    found = parameters.kept.get(key)
+    if not isinstance(found, Window):
+        found = parameters.kept[key] = _window(parameters, codes)
+    return found
+
+
+def _window(parameters: ParameterSet, codes: list[str]) -> Window:
     present = [parameters[c] for c in codes if c in parameters]
     # The establishments' astreinte forfait starts later than the national rate it replaces: it bounds no start.
     # A value that starts during a month lets a contract start that month (its days before count for nothing).
