@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     snapshot_entries: int = Field(default=2048, ge=0, description="Answers kept in memory per worker (0: none).")
     snapshot_max_bytes: int = Field(default=16 << 20, ge=0, description="Bytes of answers kept in memory per worker.")
     fast_path: bool = Field(default=True, description="Send kept GET answers from in front of the middlewares "
-                            "that would only pass them through (app/fast_path.py); off: the whole stack every time.")
+                            "that would only pass them through (app/fast_path.py), and answer plain POST /simulate "
+                            "requests without FastAPI's routing (app/simulation/fast_route.py); off: the whole stack "
+                            "every time.")
     log_format: Literal["json", "text"] = "json"
     rate_limit_per_minute: int = Field(default=0, ge=0, description="Requests a minute per client address (0: off).")
     rate_limit_burst: int | None = Field(default=None, ge=1,

@@ -34,6 +34,7 @@ from app.migrate import pending_migrations
 from app.observability import ClientLimits, RateLimit, RequestContext, configure_logging
 from app.opendata.router import router as opendata_router
 from app.records.router import router as records_router
+from app.simulation.fast_route import SimulateRoute
 from app.simulation.router import router as simulation_router
 from app.snapshot import Snapshot
 
@@ -109,7 +110,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.error_page = embed_error_page  # errors at /embed addresses are HTML pages (errors.error_response)
     # Starlette runs the last added middleware first. From the outside in: CORS (per-origin headers, so it must
     # stay outside anything replayed from memory), HTTP validators (ETag/304), then the in-memory snapshot.
-    # Innermost: the language every message of the answer is written in.
+    # Innermost: POST /simulate answered without FastAPI's routing when it has nothing to decide (with the fast
+    # path on), then the language every message of the answer is written in.
+    if settings.fast_path:
+        app.add_middleware(SimulateRoute, catalogues=catalogues)
     app.add_middleware(Language)
     if settings.snapshot_entries:
         app.add_middleware(

@@ -73,7 +73,7 @@ class Snapshot:
         if scope["type"] != "http" or not self.cacheable(scope):
             await self.app(scope, receive, send)
             return
-        body, receive = await _read_body(receive) if scope["method"] == "POST" else (b"", receive)
+        body, receive = await read_body(receive) if scope["method"] == "POST" else (b"", receive)
         if len(body) > MAX_BODY:
             await self.app(scope, receive, send)
             return
@@ -155,7 +155,7 @@ class Snapshot:
             self.bytes -= len(dropped.body)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+async def read_body(receive: Receive) -> tuple[bytes, Receive]:
     """Read the request body once, and hand the app a receive that replays it."""
     chunks = []
     more = True
