@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal, TypeVar, cast
 
 from app.catalogue import age
@@ -30,6 +31,7 @@ from app.models import (
 )
 
 RowT = TypeVar("RowT", Contact, CalendarEvent)
+OutT = TypeVar("OutT")
 SchemeSort = Literal["name", "-name", "slug", "-slug", "duration", "-duration"]
 AUDIENCES_FOR = {
     # Who a filter value lets through: `all` schemes are open to everybody, `disciplines` to listed specialists.
@@ -57,8 +59,28 @@ def cite(refs: Iterable[dict[str, Any]], cat: Catalogue) -> list[S.Citation]:
     return out
 
 
+def once(cat: Catalogue, kind: str, record: object, make: Callable[[], OutT], *extra: object) -> OutT:
+    """What `make` builds from `record` (and `extra`, what else it reads), built once per catalogue version
+    (Catalogue.kept), as the citations are: a record never changes within a version, nor does what it is shown as,
+    and answers are serialized, never changed. A scheme's detail is about 120 such blocks, the same from one request
+    to the next (issue 12). The record is kept with its block, so that its id names it as long as the version
+    lives."""
+    built: dict[tuple[object, ...], tuple[object, OutT]] = cat.kept(kind, dict)
+    key = (id(record), *extra)
+    found = built.get(key)
+    if found is None:
+        found = built.setdefault(key, (record, make()))
+    return found[1]
+
+
 def region_ref(region: Region) -> S.RegionRef:
     return S.RegionRef(code=region.code, name=region.name)
+
+
+def _region_ref(cat: Catalogue, code: str) -> S.RegionRef:
+    """The reference to this region, built once per catalogue version."""
+    region = cat.regions[code]
+    return once(cat, "region refs", region, lambda: region_ref(region))
 
 
 _BASIS_FR = {"net": " net", "gross": " brut", "unspecified": ""}
@@ -328,6 +350,10 @@ def scheme_on(
 
 
 def _pay_out(component: PayComponent, slug: str, cat: Catalogue) -> S.PayComponentOut:
+    return once(cat, "pay components", component, lambda: _build_pay_out(component, slug, cat), slug)
+
+
+def _build_pay_out(component: PayComponent, slug: str, cat: Catalogue) -> S.PayComponentOut:
     return S.PayComponentOut(
         code=component.code, scheme=slug, kind=component.kind, label=component.label, amount=component.amount,
         approximate=component.approximate, basis=component.basis, frequency=component.frequency,
@@ -335,7 +361,7 @@ def _pay_out(component: PayComponent, slug: str, cat: Catalogue) -> S.PayCompone
         contract_years=S.ContractYears(first=component.year_from, last=component.year_to),
         periphery_share_pct=component.periphery_share_pct, conditions=component.conditions, payer=component.payer,
         recipient=component.recipient,
-        region=region_ref(cat.regions[component.region_code]) if component.region_code else None,
+        region=_region_ref(cat, component.region_code) if component.region_code else None,
         valid_from=component.valid_from, valid_to=component.valid_to, headline=component.headline,
         note=component.note, origin="derived" if component.derivation else "published",
         derivation=component.derivation, unconfirmed=not component.confirmed, sources=cite(component.sources, cat),
@@ -348,7 +374,7 @@ def get_scheme(cat: Catalogue, *, slug: str, as_of: dt.date | None = None) -> S.
     scheme = scheme_on(cat, slug, day, field="slug", location="path", asked="as_of" if as_of else None,
                        unknown_status=404)
     view = cat.on(day)
-    docs, regions = cat.docs, cat.regions
+    docs = cat.docs
     rules = cat.rules_of.get(scheme.id, [])
     specialties = [(cat.specialties[link.specialty_code], link) for link in cat.links_of.get(scheme.id, [])]
     availability = view.offers[scheme.slug]
@@ -396,16 +422,8 @@ def get_scheme(cat: Catalogue, *, slug: str, as_of: dt.date | None = None) -> S.
             sources=cite(scheme.duration_sources, cat),
         ),
         work_split=S.WorkSplit(**{**split, "sources": cite(split["sources"], cat)}) if split else None,
-        rules=[S.Rule(kind=r.kind, text=r.text, data=r.data, criterion=r.criterion, sources=cite(r.sources, cat))
-               for r in rules],
-        availability=[
-            S.Availability(
-                region=region_ref(regions[a.region_code]), local_name=a.local_name, since=a.since,
-                since_text=a.since_text, funders=a.funders, faculties=a.faculties, notes=a.notes,
-                evidence=a.evidence, sources=cite(a.sources, cat),
-            )
-            for a in availability
-        ],
+        rules=[once(cat, "rules", r, partial(_rule_out, r, cat)) for r in rules],
+        availability=[once(cat, "availability", a, partial(_availability_out, a, cat)) for a in availability],
         pay_components=pay["pay"],
         published_totals=pay["total"],
         funding=pay["funding"],
@@ -415,7 +433,19 @@ def get_scheme(cat: Catalogue, *, slug: str, as_of: dt.date | None = None) -> S.
         valid_to=scheme.valid_to,
         contacts=contacts,
         calendar=calendar,
-        sources=[_source_out(docs[key]) for key in sorted(cited)],
+        sources=[once(cat, "documents", docs[key], partial(_source_out, docs[key])) for key in sorted(cited)],
+    )
+
+
+def _rule_out(rule: SchemeRule, cat: Catalogue) -> S.Rule:
+    return S.Rule(kind=rule.kind, text=rule.text, data=rule.data, criterion=rule.criterion,
+                  sources=cite(rule.sources, cat))
+
+
+def _availability_out(a: SchemeRegion, cat: Catalogue) -> S.Availability:
+    return S.Availability(
+        region=_region_ref(cat, a.region_code), local_name=a.local_name, since=a.since, since_text=a.since_text,
+        funders=a.funders, faculties=a.faculties, notes=a.notes, evidence=a.evidence, sources=cite(a.sources, cat),
     )
 
 
@@ -441,10 +471,10 @@ def _specialty_out(spec: Specialty, cat: Catalogue) -> S.SpecialtyOut:
 
 
 def _eligible_out(spec: Specialty, link: SchemeSpecialty, cat: Catalogue) -> S.EligibleSpecialty:
-    return S.EligibleSpecialty(
+    return once(cat, "eligible specialties", link, lambda: S.EligibleSpecialty(
         **_specialty_out(spec, cat).model_dump(), confirmed=link.confirmed, note=link.note,
         eligibility_sources=cite(link.sources or [], cat),
-    )
+    ), spec.code)
 
 
 # --- regions, specialties ----------------------------------------------------------------------------------
@@ -538,13 +568,17 @@ def _contacts(
     scheme: str | None = None,
 ) -> list[S.ContactOut]:
     return [
-        S.ContactOut(
-            id=c.key, organisation=c.organisation, service=c.service, person_name=c.person_name, email=c.email,
-            phone=c.phone, website=c.website, region=region_ref(cat.regions[c.region_code]), faculty=c.faculty,
-            schemes=slugs, sources=cite(c.sources, cat), valid_from=c.valid_from, valid_to=c.valid_to,
-        )
+        once(cat, "contacts", c, partial(_contact_out, c, slugs, cat), tuple(slugs))
         for c, slugs in _listed(cat.contacts, cat.contact_schemes, cat.on(day), region=region, scheme=scheme)
     ]
+
+
+def _contact_out(c: Contact, slugs: list[str], cat: Catalogue) -> S.ContactOut:
+    return S.ContactOut(
+        id=c.key, organisation=c.organisation, service=c.service, person_name=c.person_name, email=c.email,
+        phone=c.phone, website=c.website, region=_region_ref(cat, c.region_code), faculty=c.faculty,
+        schemes=slugs, sources=cite(c.sources, cat), valid_from=c.valid_from, valid_to=c.valid_to,
+    )
 
 
 def list_contacts(
@@ -586,18 +620,22 @@ def calendar_events(
         if start is not None and not (e.date >= start or e.recurrence == "yearly"):
             continue
         next_date = next_occurrence(e.date, e.recurrence, reference) if e.recurrence == "yearly" else e.date
-        # A yearly event moved past the date its source states is our projection, not an announcement.
-        projected = next_date != e.date
-        out.append(S.CalendarEventOut(
-            id=e.key, region=region_ref(cat.regions[e.region_code]), schemes=slugs, kind=e.kind, label=e.label,
-            date=e.date, precision=e.precision, when_text=e.when_text, recurrence=e.recurrence, next_date=next_date,
-            status="expected" if projected else "announced",
-            status_note=age.expected_note(e.date.year) if projected else None,
-            sources=cite(e.sources, cat), valid_from=e.valid_from, valid_to=e.valid_to,
-        ))
+        out.append(once(cat, "events", e, partial(_event_out, e, slugs, next_date, cat), tuple(slugs), next_date))
     # With `from`, the agenda order (next occurrence); without, the documents' chronology.
     out.sort(key=lambda e: ((e.next_date or e.date) if start else e.date, e.id))
     return out
+
+
+def _event_out(e: CalendarEvent, slugs: list[str], next_date: dt.date, cat: Catalogue) -> S.CalendarEventOut:
+    # A yearly event moved past the date its source states is our projection, not an announcement.
+    projected = next_date != e.date
+    return S.CalendarEventOut(
+        id=e.key, region=_region_ref(cat, e.region_code), schemes=slugs, kind=e.kind, label=e.label,
+        date=e.date, precision=e.precision, when_text=e.when_text, recurrence=e.recurrence, next_date=next_date,
+        status="expected" if projected else "announced",
+        status_note=age.expected_note(e.date.year) if projected else None,
+        sources=cite(e.sources, cat), valid_from=e.valid_from, valid_to=e.valid_to,
+    )
 
 
 def list_calendar(
