@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from typing import Literal, TypeVar, cast
 
 from app.core.money import format_number, round_cents, round_half_up
@@ -392,6 +392,7 @@ class _Collector:
         self.used: dict[tuple[str, dt.date], UsedValue] = {}
         self.notes: dict[M, None] = {}
         self.ircantec_gap_noted = False
+        self._said: dict[int, tuple[UsedValue, ...]] = {}
 
     def use(self, parameter: Parameter, value: DatedValue, carried: bool) -> UsedValue:
         key = (parameter.code, value.valid_from)
@@ -413,6 +414,16 @@ class _Collector:
 
     def note(self, text: M) -> None:
         self.notes.setdefault(text, None)
+
+    def use_all(self, parameters: ParameterSet, used: tuple[UsedValue, ...]) -> None:
+        """`use` for each value of a tuple the parameter set keeps (the contributions' values in force on a day,
+        contributions._in_force), once per run: a month of the same period says the same values again, and saying
+        a value again changes nothing (`use` keeps the first entry, notes are kept once, in their first order)."""
+        if self._said.get(id(used)) is used:
+            return
+        for u in used:
+            self.use(parameters[u.code], u.value, u.carried_forward)
+        self._said[id(used)] = used  # the tuple kept with its id, so that no other object can have it meanwhile
 
 
 class _Recorder(_Collector):
@@ -944,25 +955,22 @@ def _fixed_lines(
 
 def _input_lines(model: PayModel, parameters: ParameterSet, month: dt.date, options: Options,
                  collector: _Collector) -> list[Line]:
-    """Variable income from the user's inputs (INPUT_OPTIONS), at the rates in force."""
+    """Variable income from the user's inputs (INPUT_OPTIONS), at the rates in force: a count the user types times
+    a rate that depends on the month alone (_InputRate, computed once per parameter set and month)."""
     lines: list[Line] = []
     if model.garde and options.gardes_per_month:
-        parameter = parameters[model.garde]
-        rate, used = _month_average(parameter, month, collector)
-        formula = f"{options.gardes_per_month} × {_fmt(rate)} €"
-        if "garde-majoration-temporaire" in parameters:
-            extra, extra_used = _optional_value(parameters["garde-majoration-temporaire"], month, collector)
-            if extra:
-                rate, used = rate * (1 + extra), used + extra_used
-                formula += f" × (1 + {extra:.4f}) (majoration temporaire)"
-        lines.append(_traced(Line("gardes", parameter.label, "garde", round_cents(options.gardes_per_month * rate),
-                                  "gross", "Établissement employeur", "input", formula, _sources(used), used)))
+        rate = _input_rate(parameters, ("garde rate", model.garde, month), collector,
+                           partial(_garde_rate, model.garde, parameters, month))
+        lines.append(rate.line(options.gardes_per_month))
     if model.astreinte and options.astreintes_per_month:
-        rate, used, how = _astreinte_rate(parameters, month, options, collector)
-        lines.append(_traced(Line("astreintes", parameters["astreinte-nuit"].label, "garde",
-                                  round_cents(options.astreintes_per_month * rate), "gross", "Établissement employeur",
-                                  "input", f"{options.astreintes_per_month} × {_fmt(rate)} €{how}", _sources(used),
-                                  used)))
+        # Kept for the default forfait (resolve_options fills in the floor) and no other: a rate the user types
+        # could take any value in its range.
+        compute = partial(_astreinte_line_rate, parameters, month, options)
+        floor = parameters.get(ASTREINTE_FLOOR)
+        default = options.astreinte_rate is None or (floor is not None and options.astreinte_rate == floor.newest.value)
+        rate = (_input_rate(parameters, ("astreinte rate", month, options.astreinte_rate), collector, compute)
+                if default else compute(collector))
+        lines.append(rate.line(options.astreintes_per_month))
     if model.liberal and options.acts_per_week:
         parameter = parameters["tarif-consultation-g"]
         tariff, used = _month_average(parameter, month, collector)
@@ -979,6 +987,55 @@ def _input_lines(model: PayModel, parameters: ParameterSet, month: dt.date, opti
                           "fees", "Patients / Assurance maladie", "input", "montant mensuel saisi", ()))
         collector.note(FEES_NOTE)
     return lines
+
+
+@dataclass(frozen=True)
+class _InputRate:
+    """A rate for a count the user types (gardes or astreintes a month): the rate over the month, the line it makes
+    without its amount and formula (`template`: label, sources, values used, origin), and the formula's text
+    after the count."""
+
+    rate: Decimal
+    template: Line
+    formula: str
+
+    def line(self, count: Decimal) -> Line:
+        return _changed(self.template, amount=round_cents(count * self.rate), formula=f"{count}{self.formula}")
+
+
+def _input_rate(parameters: ParameterSet, key: tuple[object, ...], collector: _Collector,
+                compute: Callable[[_Collector], _InputRate]) -> _InputRate:
+    """The rate for `key`, computed once per parameter set (immutable, one per catalogue version) and month, with
+    what its computation told the collector said again to each run's collector, in the same order (as _FixedLines
+    does). At most a few keys per month of the window: a few hundred entries."""
+    found = parameters.kept.get(key)
+    if not isinstance(found, tuple):
+        recorder = _Recorder()
+        found = parameters.kept[key] = (compute(recorder), recorder)
+    rate, recorder = found
+    recorder.replay(collector)
+    return cast(_InputRate, rate)
+
+
+def _garde_rate(code: str, parameters: ParameterSet, month: dt.date, collector: _Collector) -> _InputRate:
+    parameter = parameters[code]
+    rate, used = _month_average(parameter, month, collector)
+    formula = f" × {_fmt(rate)} €"
+    if "garde-majoration-temporaire" in parameters:
+        extra, extra_used = _optional_value(parameters["garde-majoration-temporaire"], month, collector)
+        if extra:
+            rate, used = rate * (1 + extra), used + extra_used
+            formula += f" × (1 + {extra:.4f}) (majoration temporaire)"
+    return _InputRate(rate, _traced(Line("gardes", parameter.label, "garde", ZERO, "gross", "Établissement employeur",
+                                         "input", "", _sources(used), used)), formula)
+
+
+def _astreinte_line_rate(parameters: ParameterSet, month: dt.date, options: Options,
+                         collector: _Collector) -> _InputRate:
+    rate, used, how = _astreinte_rate(parameters, month, options, collector)
+    return _InputRate(rate, _traced(Line("astreintes", parameters["astreinte-nuit"].label, "garde", ZERO, "gross",
+                                         "Établissement employeur", "input", "", _sources(used), used)),
+                      f" × {_fmt(rate)} €{how}")
 
 
 FEES_NOTE = M("Les honoraires sont comptés avant charges et cotisations sociales libérales (non modélisées).",
@@ -1358,8 +1415,7 @@ def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Op
                                        f" Without IRCANTEC on that part, the net would be {_fmt(gap)} € higher "
                                        f"(first month, {month.month:%m/%Y})."))
     if pay is not None:
-        for used in pay.used:
-            collector.use(parameters[used.code], used.value, used.carried_forward)
+        collector.use_all(parameters, pay.used)
     if gross_lines and net_lines:
         collector.note(M("Chiffres publiés en net et en brut dans le même mois : les cotisations sont calculées sur la "
                          "seule part brute (approximation : le plafond de la sécurité sociale est appliqué à cette "
