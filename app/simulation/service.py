@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import cast
 
 from pydantic_core import to_json
 
@@ -21,7 +22,7 @@ from app.simulation import engine
 from app.simulation import schemas as S
 from app.simulation.contributions import Deduction
 from app.simulation.engine import Options, Result, SimulationError
-from app.simulation.parameters import ParameterSet
+from app.simulation.parameters import ParameterSet, UsedValue
 from app.simulation.pay_models import PAY_MODELS, PUBLISHED_ONLY, PayModel
 from app.simulation.repository import Citation, catalogue_data, scheme_data
 
@@ -117,16 +118,22 @@ def _day(value: dt.date | None) -> str | None:
 
 def _sums(months: list[engine.Month]) -> _Sums:
     """The months' gross, net salary, other income, net, tax and net after tax summed (None where a month lacks
-    one), and whether any month is taxed: what _totals divides."""
-    def total(values: list[Decimal | None]) -> Decimal | None:
-        if any(v is None for v in values):
-            return None
-        return sum((v for v in values if v is not None), ZERO)
-
-    return (total([m.gross for m in months]), sum((m.net_salary for m in months), ZERO),
-            sum((m.other_income for m in months), ZERO), sum((m.net for m in months), ZERO),
-            total([m.tax for m in months]), total([m.net_after_tax for m in months]),
-            any(m.tax is not None for m in months))
+    one), and whether any month is taxed: what _totals divides. One pass over the months."""
+    gross: Decimal | None = ZERO
+    tax: Decimal | None = ZERO
+    after: Decimal | None = ZERO
+    net_salary = other = net = ZERO
+    taxed = False
+    for m in months:
+        net_salary += m.net_salary
+        other += m.other_income
+        net += m.net
+        gross = None if gross is None or m.gross is None else gross + m.gross
+        if m.tax is not None:
+            taxed = True
+        tax = None if tax is None or m.tax is None else tax + m.tax
+        after = None if after is None or m.net_after_tax is None else after + m.net_after_tax
+    return gross, net_salary, other, net, tax, after, taxed
 
 
 def _totals(sums: _Sums, divisor: int = 1) -> dict[str, Decimal | None]:
@@ -313,17 +320,28 @@ def _years(result: Result) -> list[Json]:
     return out
 
 
-def _parameters(result: Result, refs: _Refs) -> list[Json]:
-    """S.ParameterUsed, every value used."""
-    return [
-        {"code": u.code, "label": u.label, "value": _money(u.value.value),
-         "brackets": [{"threshold": float(b.threshold), "value": float(b.value)} for b in u.value.brackets]
-         if u.value.brackets else None,
-         "valid_from": u.value.valid_from.isoformat(), "valid_to": _day(u.value.valid_to),
-         "confirmed": u.value.confirmed, "derivation": u.value.derivation, "carried_forward": u.carried_forward,
-         "sources": refs.cite(u.value.sources)}
-        for u in sorted(result.used, key=lambda u: (u.code, u.value.valid_from))
-    ]
+def _parameters(result: Result, refs: _Refs, parameters: ParameterSet) -> list[Json]:
+    """S.ParameterUsed, every value used: what a value says but its sources' ids (which are the answer's own) is
+    written once per parameter set (_parameter_json)."""
+    return [{**_parameter_json(u, parameters), "sources": refs.cite(u.value.sources)}
+            for u in sorted(result.used, key=lambda u: (u.code, u.value.valid_from))]
+
+
+def _parameter_json(u: UsedValue, parameters: ParameterSet) -> Json:
+    """S.ParameterUsed without its sources, kept with the parameter set (immutable, one per catalogue version) for
+    each value and whether it is carried forward: a few hundred entries at most. The value is kept in the entry, so
+    that its id names it as long as the entry lives."""
+    key = ("parameter json", id(u.value), u.code, u.label, u.carried_forward)
+    found = parameters.kept.get(key)
+    if not isinstance(found, tuple) or found[0] is not u.value:
+        value = u.value
+        found = parameters.kept[key] = (value, {
+            "code": u.code, "label": u.label, "value": _money(value.value),
+            "brackets": [{"threshold": float(b.threshold), "value": float(b.value)} for b in value.brackets]
+            if value.brackets else None,
+            "valid_from": value.valid_from.isoformat(), "valid_to": _day(value.valid_to),
+            "confirmed": value.confirmed, "derivation": value.derivation, "carried_forward": u.carried_forward})
+    return cast(Json, found[1])
 
 
 def _method_check(cat: Catalogue, request: S.SimulationRequest, result: Result,
@@ -374,7 +392,7 @@ def answer(cat: Catalogue, request: S.SimulationRequest) -> bytes:
     sums = _sums(months)
     refs = _Refs()
     month_list, breakdowns = _months(months, refs)
-    used = _parameters(result, refs)
+    used = _parameters(result, refs, parameters)
     missing = [{"option": m.option, "effect": render(m.effect), "typical_range": m.typical_range,
                 "sources": refs.cite(m.sources)} for m in result.missing_inputs]
     brochure = _brochure_total(result, refs)
