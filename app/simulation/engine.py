@@ -147,6 +147,16 @@ class Line:
         """The earliest date a carried-forward value used here is known until (None: nothing carried)."""
         return _known_until(self.used)
 
+    @cached_property
+    def identity(self) -> tuple[object, ...]:
+        """What makes two lines the same line (an answer lists each once): every field, the values used by code and
+        date. Computed once per line: the lines kept across runs (_FixedLines) keep it."""
+        b = self.brochure
+        return (self.code, self.label, self.category, self.basis, self.payer, self.origin, self.unconfirmed,
+                self.derivation, self.amount, self.formula, self.smoothed, self.known_until, self.sources,
+                tuple((u.code, u.value.valid_from) for u in self.used),
+                (b.codes, b.amount, b.basis, b.approximate, b.sources) if b else None)
+
 
 def _known_until(used: tuple[UsedValue, ...] | list[UsedValue]) -> dt.date | None:
     dates = [u.value.valid_to for u in used if u.carried_forward and u.value.valid_to is not None]
@@ -747,14 +757,15 @@ def _dated(month: Month, day: dt.date) -> Month:
 def _changed(item: _Frozen, **changes: object) -> _Frozen:
     """`dataclasses.replace` for the engine's frozen Line and Month, without rerunning __init__ (which sets each
     field through object.__setattr__ and costs several times more): a shallow copy of the fields with `changes`.
-    The values a Month keeps (cached properties computed from its lines) are dropped, to be computed again from
-    the new fields."""
+    The values a Line or Month keeps (cached properties computed from its fields) are dropped, to be computed again
+    from the new fields."""
     copy = object.__new__(type(item))
     fields = copy.__dict__
     fields.update(item.__dict__)
     fields.update(changes)
     fields.pop("carried", None)
     fields.pop("known_until", None)
+    fields.pop("identity", None)
     return copy
 
 
@@ -1392,12 +1403,24 @@ def _reconcile_totals(scheme: SchemeData, region: str, months: tuple[Month, ...]
 
 def _settle(month: Month, model: PayModel, parameters: ParameterSet, options: Options, collector: _Collector) -> Month:
     """Gross → net with the contributions in force, then the income tax withheld at source."""
-    salary = [line for line in month.lines if line.category in SALARY]
-    gross_lines = [line for line in salary if line.basis == "gross"]
-    net_lines = [line for line in salary if line.basis == "net"]
-    other = sum((line.amount for line in month.lines if line.category not in SALARY), ZERO)
-    gross_total = sum((line.amount for line in gross_lines), ZERO)
-    excluded = sum((line.amount for line in gross_lines if line.code in model.ircantec_excluded), ZERO)
+    # One pass over the lines: salary lines stated gross or net, the other income, and the gross sums.
+    salary = False
+    gross_lines: list[Line] = []
+    net_lines: list[Line] = []
+    other = gross_total = excluded = ZERO
+    excluded_codes = model.ircantec_excluded
+    for line in month.lines:
+        if line.category not in SALARY:
+            other += line.amount
+            continue
+        salary = True
+        if line.basis == "gross":
+            gross_lines.append(line)
+            gross_total += line.amount
+            if line.code in excluded_codes:
+                excluded += line.amount
+        elif line.basis == "net":
+            net_lines.append(line)
     pay = gross_to_net(gross_total, month.month, parameters,
                        ircantec_base=gross_total - excluded if excluded else None) if gross_lines else None
     if pay is not None and model.ircantec_unconfirmed is not None:

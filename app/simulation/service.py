@@ -167,11 +167,7 @@ class _Refs:
     def component_line(self, line: engine.Line) -> str:
         """The id of this pay line (S.ComponentLine), built and listed the first time a month pays it (the same
         component, amount, formula, carried values, brochure figure, sources and parameters)."""
-        b = line.brochure
-        key = (line.code, line.label, line.category, line.basis, line.payer, line.origin, line.unconfirmed,
-               line.derivation, line.amount, line.formula, line.smoothed, line.known_until, line.sources,
-               tuple((u.code, u.value.valid_from) for u in line.used),
-               (b.codes, b.amount, b.basis, b.approximate, b.sources) if b else None)
+        key = line.identity
         found = self.component_lines.get(key)
         if found is None:
             until = line.known_until
