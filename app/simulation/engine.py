@@ -398,6 +398,8 @@ def _fmt_count(value: Decimal) -> str:
 class _Collector:
     """Parameter values used and notes, gathered once for the whole simulation."""
 
+    recording = True  # what is said to it is kept (see _Silent)
+
     def __init__(self) -> None:
         self.used: dict[tuple[str, dt.date], UsedValue] = {}
         self.notes: dict[M, None] = {}
@@ -436,6 +438,22 @@ class _Collector:
         self._said[id(used)] = used  # the tuple kept with its id, so that no other object can have it meanwhile
 
 
+class _Silent(_Collector):
+    """The collector of a run for its figures alone (simulate's explain=False): nothing to trace, so nothing kept,
+    and nothing said again (the kept lines' and rates' traces are not replayed to it)."""
+
+    recording = False
+
+    def use(self, parameter: Parameter, value: DatedValue, carried: bool) -> UsedValue:
+        return UsedValue(parameter.code, parameter.label, value, carried)
+
+    def note(self, text: M) -> None:
+        pass
+
+    def use_all(self, parameters: ParameterSet, used: tuple[UsedValue, ...]) -> None:
+        pass
+
+
 class _Recorder(_Collector):
     """A collector that also records what is asked of it, to be asked again of another collector (_FixedLines)."""
 
@@ -458,6 +476,8 @@ class _Recorder(_Collector):
         super().note(text)
 
     def replay(self, collector: _Collector) -> None:
+        if not collector.recording:
+            return
         for call in self.calls:
             if isinstance(call, tuple):
                 collector.use(*call)
@@ -620,7 +640,8 @@ def simulate(
     `reuse_months=False` computes every month on its own (the tests compare both ways: see _month_class).
     `explain=False` is for a total alone (the other method's, in the answer's method check): the same months and
     figures up to the net before income tax, without what only explains them or comes after the net — no notes, no
-    income tax (the options' tax is set to none, and the result says so), no brochure total, no missing inputs.
+    list of the values used (each line still has its own), no income tax (the options' tax is set to none, and the
+    result says so), no brochure total, no missing inputs.
     The same requests are refused, with the same errors. tests/simulation/test_method_check.py compares both."""
     if region not in scheme.regions:
         where = ", ".join(scheme.regions)
@@ -666,14 +687,15 @@ def simulate(
             en += f"; values known until {span.known_until:%Y-%m-%d} are carried forward after it, and marked projected"
         raise SimulationError("start", M(fr + ").", en + ")."))
 
-    collector = _Collector()
     if not explain:
         options = replace(options, tax="none", tax_rate=None)
-        collector.ircantec_gap_noted = True  # the gap is a note's figure: not computed
-        months_alone = _all_months(scheme, model, parameters, region, start, months, method, options, collector,
+        silent = _Silent()
+        silent.ircantec_gap_noted = True  # the gap is a note's figure: not computed
+        months_alone = _all_months(scheme, model, parameters, region, start, months, method, options, silent,
                                    reuse=reuse_months)
         return Result(scheme=scheme, region=region, start=start, months_count=months, method=method, options=options,
-                      months=months_alone, notes=(), used=tuple(collector.used.values()), window=span)
+                      months=months_alone, notes=(), used=(), window=span)
+    collector = _Collector()
     for note in model.notes:
         collector.note(note)
     if model.hospital_share and not split_stated(scheme, region):

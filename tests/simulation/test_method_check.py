@@ -43,7 +43,7 @@ def test_figures_alone_are_those_of_the_full_run_before_income_tax(engine: Engin
                 if not isinstance(full, simulation.Result):
                     assert alone == full, (slug, region, start, method, options)  # the same refusal
                     continue
-                assert alone.notes == () and alone.brochure is None and alone.missing_inputs == ()
+                assert alone.notes == () and alone.used == () and alone.brochure is None and alone.missing_inputs == ()
                 assert alone.options == replace(full.options, tax="none", tax_rate=None)
                 for a, f in zip(alone.months, full.months, strict=True):
                     assert a.tax is None and a.tax_used == ()
