@@ -15,6 +15,11 @@ decide, so this one, just inside the request id and access log, sends the kept a
   Origin`) for both. For a 200, those headers depend only on the kept answer and the Cache-Control value (no
   `Origin` comes this way), so they are computed once and kept with the answer (`Kept.sent`).
 
+A repeated simulation (`POST /simulate` or `/simulate/compare` with a body whose answer the snapshot holds) is sent
+the same way, for a body the body limit would let through unread (a declared length within its limit, exactly that
+many bytes, no chunked body): its body is read here and, when no answer is kept, replayed to the long way. POST
+answers get no HTTP validators (HttpCache passes them through), so only the CORS layer's headers are added.
+
 Everything else goes through the whole stack. tests/test_fast_path.py compares, request by request, the answers of
 an app with and without this layer (status, every header but the request id, body).
 """
@@ -28,11 +33,12 @@ from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.body_limit import BodyLimit
 from app.hosts import TrustedHosts
 from app.http_cache import HttpCache, matches, not_modified_headers, with_cache_headers
 from app.memory.watch import DatabaseUnavailable
 from app.observability import RateLimit
-from app.snapshot import Snapshot
+from app.snapshot import CACHED_POSTS, MAX_BODY, Snapshot, read_body
 
 # Request headers that send a request the long way: a body to bound, an origin to answer CORS for.
 _LONG_WAY = (b"origin", b"content-length", b"transfer-encoding")
@@ -44,6 +50,7 @@ class _Layers:
     cors: CORSMiddleware
     http_cache: HttpCache
     snapshot: Snapshot
+    body_limit: BodyLimit
 
 
 class FastPath:
@@ -61,18 +68,25 @@ class FastPath:
         while current is not None:
             if isinstance(current, RateLimit):
                 return None
-            for kind in (TrustedHosts, CORSMiddleware, HttpCache, Snapshot):
+            for kind in (TrustedHosts, CORSMiddleware, HttpCache, Snapshot, BodyLimit):
                 if isinstance(current, kind):
                     found.setdefault(kind, current)
             current = getattr(current, "app", None)
-        if len(found) < 4:
+        if len(found) < 5:
             return None
         return _Layers(hosts=found[TrustedHosts], cors=found[CORSMiddleware],  # type: ignore[arg-type]
-                       http_cache=found[HttpCache], snapshot=found[Snapshot])  # type: ignore[arg-type]
+                       http_cache=found[HttpCache], snapshot=found[Snapshot],  # type: ignore[arg-type]
+                       body_limit=found[BodyLimit])  # type: ignore[arg-type]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and await self._serve(scope, send):
-            return
+        if scope["type"] == "http":
+            if scope["method"] == "GET" and await self._serve(scope, send):
+                return
+            if scope["method"] == "POST" and scope["path"] in CACHED_POSTS:
+                left = await self._serve_post(scope, receive, send)
+                if left is None:
+                    return
+                receive = left  # the body read, replayed to the long way
         await self.app(scope, receive, send)
 
     async def _serve(self, scope: Scope, send: Send) -> bool:
@@ -123,6 +137,56 @@ class FastPath:
         await send({"type": "http.response.start", "status": kept.status, "headers": list(sent[1])})
         await send({"type": "http.response.body", "body": kept.body})
         return True
+
+
+    async def _serve_post(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """A kept simulation (POST /simulate, /simulate/compare) sent for a body the snapshot holds its answer to:
+        None once sent; else the `receive` the long way reads the body from (replayed if it was read here).
+
+        Only for a body the body limit would let through unread: a declared length within its limit (no chunked
+        body), and exactly that many bytes. HttpCache passes POST answers through (no ETag, no Cache-Control); the
+        CORS layer's `send` still gives its headers, kept with the answer as for a GET."""
+        if not self.searched:
+            self.layers, self.searched = self._find(), True
+        layers = self.layers
+        if layers is None or not layers.snapshot.cacheable(scope):
+            return receive
+        host = declared = None
+        for name, value in scope["headers"]:
+            if name in (b"origin", b"transfer-encoding"):
+                return receive
+            if name == b"host" and host is None:
+                host = value
+            elif name == b"content-length":
+                if declared is not None or not value.isdigit():
+                    return receive
+                declared = int(value)
+        if (host is None or host not in layers.hosts.passed or declared is None
+                or declared > min(layers.body_limit.max_bytes, MAX_BODY)):
+            return receive
+        body, replay = await read_body(receive)
+        snapshot = layers.snapshot
+        if len(body) != declared:
+            return replay
+        try:
+            current = await snapshot.catalogues.version(scope)
+        except DatabaseUnavailable:
+            return replay
+        if current != snapshot.version:
+            return replay
+        key = snapshot.key(scope, body)
+        kept = snapshot.entries.get(key)
+        if kept is None or kept.tag or any(name == b"location" for name, _ in kept.headers):
+            return replay
+        snapshot.entries.move_to_end(key)
+        snapshot.hits += 1
+        self.served += 1
+        sent = kept.sent
+        if sent is None or sent[0] != "":  # "": no Cache-Control (a GET's entry has its value there)
+            sent = kept.sent = ("", await _through(layers.cors, list(kept.headers)))
+        await send({"type": "http.response.start", "status": kept.status, "headers": list(sent[1])})
+        await send({"type": "http.response.body", "body": kept.body})
+        return None
 
 
 async def _through(cors: CORSMiddleware, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -7,6 +7,7 @@ applies). The third answers must be the same: status, every header but the reque
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 
@@ -86,6 +87,53 @@ def test_every_kept_answer_is_the_one_the_whole_stack_sends(pair: tuple[TestClie
                 assert revalidated[0] == revalidated[1] and revalidated[0][0] == 304, (path, headers)
     # The fast path answered the plain GETs (not the cross-origin ones, which take the whole stack).
     assert served >= len(PATHS) * (len(HEADERS) - 1) - 3, served
+
+
+# Simulations as a form sends them (the README's example contract), in JSON, CSV and English.
+POSTS: list[tuple[str, dict[str, object]]] = [
+    ("/simulate", {"scheme": "ccu-ah", "region": "32", "start": "2027-11-01", "months": 24}),
+    ("/simulate", {"scheme": "ccu-ah", "region": "32", "start": "2027-11-01", "months": 24,
+                   "options": {"gardes_per_month": 4}}),
+    ("/simulate/compare", {"start": "2027-11-01", "months": 12, "items": [
+        {"scheme": "ccu-ah", "region": "32"}, {"scheme": "ccu-mg", "region": "32"}]}),
+]
+
+
+def test_every_kept_simulation_is_the_one_the_whole_stack_sends(pair: tuple[TestClient, TestClient]) -> None:
+    fast, slow = pair
+    served = 0
+    for path, body in POSTS:
+        for headers in HEADERS:
+            answers = []
+            for client in (fast, slow):
+                client.post(path, json=body, headers=headers)
+                before = layer(fast.app, FastPath).served
+                answers.append(_comparable(client.post(path, json=body, headers=headers)))
+                if client is fast:
+                    served += layer(fast.app, FastPath).served - before
+            assert answers[0] == answers[1], (path, headers)
+            assert answers[0][0] == 200, (path, headers, answers[0][2][:300])
+    # Sent from the fast path but for the cross-origin requests, which take the whole stack.
+    assert served == len(POSTS) * (len(HEADERS) - 1), served
+
+
+def test_a_simulation_body_is_replayed_to_the_stack_when_no_answer_is_kept(
+        pair: tuple[TestClient, TestClient]) -> None:
+    fast, _ = pair
+    fast_path = layer(fast.app, FastPath) if fast.get("/regions").status_code else None
+    assert isinstance(fast_path, FastPath)
+    path, body = POSTS[1]
+    first = fast.post(path, json=body)  # read here, then by the whole stack, which computes and keeps it
+    assert first.status_code == 200 and fast_path.served == 0
+    assert fast.post(path, json=body).content == first.content and fast_path.served == 1
+    # An invalid body: read, then answered by the stack (its 422), never kept.
+    for _ in range(2):
+        refused = fast.post(path, json={**body, "months": 0})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "months"
+    # A chunked body (no declared length) goes the whole way, and gets the same answer.
+    chunked = fast.post(path, content=iter([json.dumps(body).encode()]),
+                        headers={"Content-Type": "application/json"})
+    assert chunked.status_code == 200 and chunked.content == first.content and fast_path.served == 1
 
 
 def test_what_the_fast_path_leaves_to_the_stack(pair: tuple[TestClient, TestClient]) -> None:
