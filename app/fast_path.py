@@ -38,7 +38,7 @@ from app.hosts import TrustedHosts
 from app.http_cache import HttpCache, matches, not_modified_headers, with_cache_headers
 from app.memory.watch import DatabaseUnavailable
 from app.observability import RateLimit
-from app.snapshot import CACHED_POSTS, MAX_BODY, Snapshot, read_body
+from app.snapshot import CACHED_POSTS, MAX_BODY, Kept, Snapshot, read_body
 
 # Request headers that send a request the long way: a body to bound, an origin to answer CORS for.
 _LONG_WAY = (b"origin", b"content-length", b"transfer-encoding")
@@ -109,19 +109,9 @@ class FastPath:
                 asked = value
         if host is None or host not in layers.hosts.passed:
             return False
-        try:
-            current = await snapshot.catalogues.version(scope)
-        except DatabaseUnavailable:
+        kept = await self._kept(snapshot, scope, b"")
+        if kept is None:
             return False
-        if current != snapshot.version:
-            return False  # the snapshot clears itself on the long way
-        key = snapshot.key(scope, b"")
-        kept = snapshot.entries.get(key)
-        if kept is None or kept.tag or any(name == b"location" for name, _ in kept.headers):
-            return False
-        snapshot.entries.move_to_end(key)
-        snapshot.hits += 1
-        self.served += 1
         cache_control = layers.http_cache.cache_control
         etag = next(value for name, value in kept.headers if name == b"etag")
         if asked is not None and matches(asked.decode("latin-1"), etag.decode("latin-1")):
@@ -138,6 +128,24 @@ class FastPath:
         await send({"type": "http.response.body", "body": kept.body})
         return True
 
+
+    async def _kept(self, snapshot: Snapshot, scope: Scope, body: bytes) -> Kept | None:
+        """The answer the snapshot keeps for this request, for the catalogue version of this request (the one
+        version check per request, as the snapshot makes it), counted as sent; None for the long way."""
+        try:
+            current = await snapshot.catalogues.version(scope)
+        except DatabaseUnavailable:
+            return None
+        if current != snapshot.version:
+            return None  # the snapshot clears itself on the long way
+        key = snapshot.key(scope, body)
+        kept = snapshot.entries.get(key)
+        if kept is None or kept.tag or any(name == b"location" for name, _ in kept.headers):
+            return None
+        snapshot.entries.move_to_end(key)
+        snapshot.hits += 1
+        self.served += 1
+        return kept
 
     async def _serve_post(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
         """A kept simulation (POST /simulate, /simulate/compare) sent for a body the snapshot holds its answer to:
@@ -168,19 +176,9 @@ class FastPath:
         snapshot = layers.snapshot
         if len(body) != declared:
             return replay
-        try:
-            current = await snapshot.catalogues.version(scope)
-        except DatabaseUnavailable:
+        kept = await self._kept(snapshot, scope, body)
+        if kept is None:
             return replay
-        if current != snapshot.version:
-            return replay
-        key = snapshot.key(scope, body)
-        kept = snapshot.entries.get(key)
-        if kept is None or kept.tag or any(name == b"location" for name, _ in kept.headers):
-            return replay
-        snapshot.entries.move_to_end(key)
-        snapshot.hits += 1
-        self.served += 1
         sent = kept.sent
         if sent is None or sent[0] != "":  # "": no Cache-Control (a GET's entry has its value there)
             sent = kept.sent = ("", await _through(layers.cors, list(kept.headers)))
