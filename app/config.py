@@ -53,8 +53,9 @@ class Settings(BaseSettings):
     )
     snapshot_entries: int = Field(default=2048, ge=0, description="Answers kept in memory per worker (0: none).")
     snapshot_max_bytes: int = Field(default=16 << 20, ge=0, description="Bytes of answers kept in memory per worker.")
-    fast_path: bool = Field(default=True, description="Send kept GET answers from in front of the middlewares "
-                            "that would only pass them through (app/fast_path.py), and answer plain POST /simulate "
+    fast_path: bool = Field(default=True, description="Send kept GET answers and kept simulations (POST /simulate, "
+                            "/simulate/compare) from in front of the middlewares that would only pass them through "
+                            "(app/fast_path.py), and answer plain POST /simulate "
                             "requests without FastAPI's routing (app/simulation/fast_route.py); off: the whole stack "
                             "every time.")
     log_format: Literal["json", "text"] = "json"
