@@ -620,7 +620,11 @@ def calendar_events(
         if start is not None and not (e.date >= start or e.recurrence == "yearly"):
             continue
         next_date = next_occurrence(e.date, e.recurrence, reference) if e.recurrence == "yearly" else e.date
-        out.append(once(cat, "events", e, partial(_event_out, e, slugs, next_date, cat), tuple(slugs), next_date))
+        if start is None:
+            out.append(once(cat, "events", e, partial(_event_out, e, slugs, next_date, cat), tuple(slugs), next_date))
+        else:
+            # Seen from a date the client chooses: not kept, since a yearly event has a next date for every year.
+            out.append(_event_out(e, slugs, next_date, cat))
     # With `from`, the agenda order (next occurrence); without, the documents' chronology.
     out.sort(key=lambda e: ((e.next_date or e.date) if start else e.date, e.id))
     return out

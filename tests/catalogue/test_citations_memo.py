@@ -53,3 +53,8 @@ def test_a_calendar_block_is_kept_per_next_occurrence(engine: Engine) -> None:
     assert later.next_date != event.next_date and later is not event
     assert later.status == "expected" and later.status_note
     assert next(e for e in calendar_events(cat, day) if e.id == event.id) is event
+    # Seen from dates a client chooses (`from`), nothing is kept: a yearly event has a next date for every year.
+    kept = len(cat.kept("events", dict))
+    for year in range(2030, 2060):
+        calendar_events(cat, day, start=dt.date(year, 1, 1))
+    assert len(cat.kept("events", dict)) == kept
