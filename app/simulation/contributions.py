@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from app.core.money import round_cents
 from app.simulation.parameters import ParameterSet, UsedValue
@@ -110,9 +110,6 @@ def _in_force(day: dt.date, parameters: ParameterSet) -> _InForce:
     if isinstance(found, _InForce):
         return found
     used = tuple(parameters.used_on(code, day) for code in _READ)  # MissingParameter as each value read would
-    # The days with the same values share one tuple: a run says it once to its trace (engine._Collector.use_all).
-    same = ("contribution values used", *((u.code, u.value.valid_from, u.carried_forward) for u in used))
-    used = cast(tuple[UsedValue, ...], parameters.kept.setdefault(same, used))
     values: dict[str, Decimal] = {}
     for u in used:
         assert u.value.value is not None  # these are amounts and rates, not scales

@@ -404,7 +404,6 @@ class _Collector:
         self.used: dict[tuple[str, dt.date], UsedValue] = {}
         self.notes: dict[M, None] = {}
         self.ircantec_gap_noted = False
-        self._said: dict[int, tuple[UsedValue, ...]] = {}
 
     def use(self, parameter: Parameter, value: DatedValue, carried: bool) -> UsedValue:
         key = (parameter.code, value.valid_from)
@@ -428,14 +427,9 @@ class _Collector:
         self.notes.setdefault(text, None)
 
     def use_all(self, parameters: ParameterSet, used: tuple[UsedValue, ...]) -> None:
-        """`use` for each value of a tuple the parameter set keeps (the contributions' values in force on a day,
-        contributions._in_force), once per run: a month of the same period says the same values again, and saying
-        a value again changes nothing (`use` keeps the first entry, notes are kept once, in their first order)."""
-        if self._said.get(id(used)) is used:
-            return
+        """`use` for each of these values (a month's contributions: NetPay.used)."""
         for u in used:
             self.use(parameters[u.code], u.value, u.carried_forward)
-        self._said[id(used)] = used  # the tuple kept with its id, so that no other object can have it meanwhile
 
 
 class _Silent(_Collector):

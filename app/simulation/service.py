@@ -329,7 +329,7 @@ def _parameter_json(u: UsedValue, parameters: ParameterSet) -> Json:
     that its id names it as long as the entry lives."""
     key = ("parameter json", id(u.value), u.code, u.label, u.carried_forward)
     found = parameters.kept.get(key)
-    if not isinstance(found, tuple) or found[0] is not u.value:
+    if not isinstance(found, tuple):
         value = u.value
         found = parameters.kept[key] = (value, {
             "code": u.code, "label": u.label, "value": _money(value.value),
